@@ -1,0 +1,1 @@
+//! Reproducible release archives from git objects: tarballs, SHA256SUMS, manifest, verify.

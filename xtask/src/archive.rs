@@ -1,0 +1,10 @@
+//! `cargo xtask archive`.
+
+use crate::Ctx;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_ctx: &Ctx, _args: Args) -> anyhow::Result<u8> {
+    anyhow::bail!("`archive` is not built yet")
+}

@@ -1,0 +1,26 @@
+//! Command-line flags.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", about = "The codemate-hub release checklist as commands", version)]
+pub struct Cli {
+    /// The Python project to work on (default: the workspace root).
+    #[arg(long, global = true, env = "XTASK_PROJECT", value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Pre-Release Checklist: code quality, functional, models, documentation, security.
+    PreRelease(crate::pre_release::Args),
+    /// Build reproducible release artifacts with checksums, or verify them.
+    Archive(crate::archive::Args),
+    /// Plan (and with --execute, carry out) a release to git and GitHub.
+    Release(crate::release::Args),
+}
