@@ -1,0 +1,1 @@
+//! Temp git repositories with a local bare remote.
