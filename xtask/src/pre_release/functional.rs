@@ -1,9 +1,103 @@
-//! The functional section of the Pre-Release Checklist.
+//! The functional section: build, deploy and the `docker exec` items run as commands; the
+//! services' HTTP endpoints are polled natively on the host ports docker-compose.yml publishes.
 
-use super::Native;
+use std::io::{Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
 
-/// The native check behind `id`, if this section has it.
+use project::compose::Compose;
+use runner::{Log, Outcome};
+
+use super::{Env, Native};
+
+/// The services the checklist names: what to look for in docker-compose.yml, the container port,
+/// the path that answers when the service is up, and the host port the checklist states.
+const SERVICES: &[(&str, u16, &str, u16)] = &[
+    ("ollama", 11434, "/api/tags", 11434),
+    ("langflow", 7860, "/health", 7860),
+    ("code-server", 8080, "/healthz", 8080),
+];
+
+const RETRY_EVERY: Duration = Duration::from_secs(2);
+
 pub fn native(id: &str) -> Option<Native> {
-    let _ = id;
-    None
+    match id {
+        "services-healthy" => Some(services_healthy),
+        _ => None,
+    }
+}
+
+/// Polls every service until it answers 2xx/3xx or the deadline passes.
+fn services_healthy(env: &Env, log: Log) -> Outcome {
+    let compose = match Compose::load(&env.project) {
+        Ok(compose) => compose,
+        Err(err) => return Outcome::fail(err.to_string()),
+    };
+    let mut endpoints = Vec::new();
+    let mut problems = Vec::new();
+    for &(name, container_port, path, stated) in SERVICES {
+        let Some(port) = compose.service(name).and_then(|s| s.host_port(container_port)) else {
+            problems.push(format!("{} publishes no port for {name}", compose.file));
+            continue;
+        };
+        if port != stated {
+            writeln!(log, "drift: the checklist says localhost:{stated} for {name}; {} publishes {port}", compose.file).ok();
+        }
+        endpoints.push((name, port, path));
+    }
+    let deadline = Instant::now() + env.health_timeout;
+    for (name, port, path) in endpoints {
+        match poll(port, path, deadline, log) {
+            Ok(status) => writeln!(log, "{name}: http://localhost:{port}{path} answered {status}").ok(),
+            Err(why) => {
+                problems.push(format!("{name} (http://localhost:{port}{path}): {why}"));
+                None
+            }
+        };
+    }
+    if problems.is_empty() {
+        Outcome::pass()
+    } else {
+        Outcome::fail(problems.join("; "))
+    }
+}
+
+/// Retries until the endpoint answers below 400 or the deadline passes; the last error otherwise.
+fn poll(port: u16, path: &str, deadline: Instant, log: Log) -> Result<u16, String> {
+    loop {
+        let error = match http_status("localhost", port, path) {
+            Ok(status) if status < 400 => return Ok(status),
+            Ok(status) => format!("answered HTTP {status}"),
+            Err(err) => err,
+        };
+        if Instant::now() + RETRY_EVERY > deadline {
+            return Err(format!("{error} (gave up after the {}s deadline)", deadline_secs(deadline)));
+        }
+        writeln!(log, "localhost:{port}{path}: {error}; retrying").ok();
+        std::thread::sleep(RETRY_EVERY);
+    }
+}
+
+fn deadline_secs(deadline: Instant) -> u64 {
+    deadline.saturating_duration_since(Instant::now()).as_secs()
+}
+
+/// The status code of a plain HTTP/1.1 GET.
+pub fn http_status(host: &str, port: u16, path: &str) -> Result<u16, String> {
+    let addr = (host, port)
+        .to_socket_addrs()
+        .map_err(|err| format!("cannot resolve {host}: {err}"))?
+        .next()
+        .ok_or_else(|| format!("cannot resolve {host}"))?;
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|err| format!("connection failed: {err}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n")
+        .map_err(|err| format!("sending the request: {err}"))?;
+    let mut head = [0u8; 64];
+    let n = stream.read(&mut head).map_err(|err| format!("reading the answer: {err}"))?;
+    let line = String::from_utf8_lossy(&head[..n]);
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| format!("not an HTTP answer: {:?}", line.lines().next().unwrap_or_default()))
 }

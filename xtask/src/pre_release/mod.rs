@@ -1,16 +1,31 @@
 //! `cargo xtask pre-release`: the Pre-Release Checklist, one module per section.
+//!
+//! The checks are data (`checklist::Checklist`: built-in defaults plus the project's
+//! `release-checks.toml`); this module turns them into runner jobs, runs them, and reports.
 
 mod code_quality;
 mod documentation;
 mod functional;
 mod models;
+mod python_env;
 mod security;
+mod select;
+mod tools;
 
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
 
+use checklist::{Check, Checklist, Kind, Section};
+use runner::{Action, Job, Outcome, Report};
 use semver::Version;
 
+use crate::exit::Exit;
 use crate::Ctx;
+
+pub use python_env::PythonTools;
 
 /// What native checks see. Shared across the runner's threads, so it holds no `Shell`
 /// (make one with `Shell::new()` and `change_dir(&env.project)` where a check needs it).
@@ -21,6 +36,11 @@ pub struct Env {
     pub out: PathBuf,
     /// `--version X.Y.Z`: the release about to be cut, if any.
     pub target: Option<Version>,
+    /// How the project's Python tools run.
+    pub python: PythonTools,
+    /// How long `services-healthy` polls: a little under its timeout, so it can say which
+    /// service never answered before the runner gives up on it.
+    pub health_timeout: std::time::Duration,
 }
 
 /// A check implemented in Rust. It writes what a person needs to read to `log`.
@@ -35,10 +55,307 @@ pub fn native(id: &str) -> Option<Native> {
         .or_else(|| security::native(id))
 }
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+/// The seed's `check-health.sh 120`.
+const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
-pub fn run(_ctx: &Ctx, _args: Args) -> anyhow::Result<u8> {
-    let _ = native;
-    anyhow::bail!("`pre-release` is not built yet")
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Run only this section (repeatable): code-quality, functional, models, documentation, security.
+    #[arg(long, value_name = "NAME")]
+    pub section: Vec<String>,
+    /// Run only this check (repeatable); the checks it depends on run first.
+    #[arg(long, value_name = "ID")]
+    pub only: Vec<String>,
+    /// Leave this check out (repeatable); checks that depend on it are blocked.
+    #[arg(long, value_name = "ID")]
+    pub skip: Vec<String>,
+    /// Print the commands in the order they would run; run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// List the checks (id, section, kind, dependencies, command) and exit.
+    #[arg(long)]
+    pub list: bool,
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Also write the JSON report to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Checks run at once (default: the number of cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// The release about to be cut: it must be greater than the latest tag.
+    #[arg(long, value_name = "X.Y.Z")]
+    pub version: Option<String>,
+    /// Record your sign-off on a manual check (repeatable): git user and time go into the report.
+    #[arg(long, value_name = "ID")]
+    pub sign_off: Vec<String>,
+    /// How Python tools run: `uv` (uv run, when the project has uv.lock), `venv` (a virtualenv
+    /// provisioned from the dev dependencies) or `path` (as found on PATH).
+    #[arg(long, value_enum, env = "XTASK_PYTHON", value_name = "HOW")]
+    pub python: Option<python_env::Runner>,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
+    let checklist = load_checklist(ctx)?;
+    if args.list {
+        print!("{}", list(&checklist));
+        return Ok(crate::exit::OK);
+    }
+    let target = args.version.as_deref().map(parse_version).transpose()?;
+    let selection = select::Selection::new(&checklist, &args.section, &args.only, &args.skip)?;
+    let run_dir = ctx.out.join("pre-release").join(run_id());
+    let env = Arc::new(Env {
+        project: ctx.project.clone(),
+        out: ctx.out.clone(),
+        target,
+        python: PythonTools::choose(&ctx.project, &ctx.out, args.python),
+        health_timeout: checklist.get("services-healthy").map_or(HEALTH_TIMEOUT, |c| c.timeout.mul_f32(0.9)),
+    });
+    let vars = env.python.vars().into_iter().chain(tools::container_vars(&ctx.project)).collect();
+    let sign_offs = sign_offs(ctx, &checklist, &args.sign_off)?;
+    let jobs = jobs(&checklist, &selection, &env, &vars, &args.sign_off);
+
+    if args.dry_run {
+        for line in runner::dry_run_lines(&jobs)? {
+            println!("{line}");
+        }
+        return Ok(crate::exit::OK);
+    }
+
+    let started = std::time::SystemTime::now();
+    let clock = Instant::now();
+    let options = runner::Options {
+        jobs: args.jobs.unwrap_or_else(cores).max(1),
+        log_dir: run_dir.join("logs"),
+        progress: progress(args.format),
+    };
+    let results = runner::run(jobs, &options)?;
+
+    let mut report = Report::new(results);
+    report.tool = format!("xtask pre-release {}", env!("CARGO_PKG_VERSION"));
+    report.project = ctx.project.display().to_string();
+    report.commit = git::Repo::new(&ctx.project).head().ok().flatten();
+    report.target_version = env.target.as_ref().map(Version::to_string);
+    report.started_at = runner::rfc3339_utc(started);
+    report.duration_ms = clock.elapsed().as_millis() as u64;
+    report.sign_offs = sign_offs;
+
+    let json = report.to_json();
+    crate::fs::write_atomic(&run_dir.join("report.json"), json.as_bytes())?;
+    if let Some(path) = &args.report {
+        crate::fs::write_atomic(path, json.as_bytes())?;
+    }
+    match args.format {
+        Format::Json => println!("{json}"),
+        Format::Human => print!("{}", human_summary(&report, &run_dir)),
+    }
+    crate::ci::annotate(&report);
+    Ok(report.exit_code())
+}
+
+/// The built-in checks with the project's overrides applied.
+fn load_checklist(ctx: &Ctx) -> anyhow::Result<Checklist> {
+    let path = ctx.project.join(checklist::OVERRIDE_FILE);
+    let defaults = Checklist::defaults();
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(defaults) };
+    defaults.apply_overrides(&text, checklist::OVERRIDE_FILE).map_err(|err| {
+        let fix = err.hint.clone();
+        Exit::refused(err.to_string(), fix).into()
+    })
+}
+
+fn parse_version(text: &str) -> anyhow::Result<Version> {
+    Version::parse(text.strip_prefix('v').unwrap_or(text)).map_err(|err| {
+        Exit::refused(
+            format!("--version {text} is not a semantic version: {err}"),
+            "give MAJOR.MINOR.PATCH, e.g. --version 0.5.0",
+        )
+        .into()
+    })
+}
+
+/// One runner job per check, in checklist order.
+fn jobs(
+    checklist: &Checklist,
+    selection: &select::Selection,
+    env: &Arc<Env>,
+    vars: &BTreeMap<&'static str, Result<String, String>>,
+    signed: &[String],
+) -> Vec<Job> {
+    let probe = tools::Probe::default();
+    checklist
+        .checks()
+        .iter()
+        .map(|check| {
+            let command = check.command.as_deref().map(|t| checklist::expand(t, vars));
+            let shown = command.as_ref().map(|c| match c {
+                Ok(command) => command.clone(),
+                Err(_) => check.command.clone().unwrap_or_default(),
+            });
+            let action = match selection.left_out(check) {
+                Some(why) => Action::Fixed(Outcome::skipped(why)),
+                None => action(check, command, env, &probe, signed),
+            };
+            Job {
+                id: check.id.clone(),
+                section: check.section.name().to_string(),
+                title: check.title.clone(),
+                deps: check.deps.clone(),
+                timeout: check.timeout,
+                command: shown,
+                action,
+            }
+        })
+        .collect()
+}
+
+fn action(
+    check: &Check,
+    command: Option<Result<String, checklist::MissingVar>>,
+    env: &Arc<Env>,
+    probe: &tools::Probe,
+    signed: &[String],
+) -> Action {
+    if check.kind == Kind::Manual {
+        let reason = check.reason.clone().unwrap_or_default();
+        let reason = if signed.contains(&check.id) { format!("signed off (see sign_offs); {reason}") } else { reason };
+        return Action::Fixed(Outcome::manual(reason));
+    }
+    if let Some(why) = check.needs.iter().find_map(|tool| probe.unavailable(tool)) {
+        return Action::Fixed(Outcome::blocked(why));
+    }
+    match check.kind {
+        Kind::Native => match native(&check.id) {
+            Some(native) => {
+                let env = Arc::clone(env);
+                Action::Native(Box::new(move |log| native(&env, log)))
+            }
+            None => Action::Fixed(Outcome::blocked(format!(
+                "`{}` is declared native but this xtask has no implementation for it",
+                check.id
+            ))),
+        },
+        _ => match command {
+            Some(Ok(script)) => Action::Shell { script, cwd: env.project.clone(), env: env.python.env_vars() },
+            Some(Err(missing)) => Action::Fixed(Outcome::blocked(missing.to_string())),
+            None => Action::Fixed(Outcome::blocked(format!("`{}` has no command", check.id))),
+        },
+    }
+}
+
+fn sign_offs(ctx: &Ctx, checklist: &Checklist, ids: &[String]) -> anyhow::Result<Vec<runner::SignOff>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let repo = git::Repo::new(&ctx.project);
+    let name = repo.git_opt(&["config", "user.name"])?.filter(|n| !n.is_empty());
+    let Some(name) = name else {
+        return Err(Exit::refused(
+            "--sign-off needs your name from git, and `git config user.name` is not set",
+            "run `git config --global user.name \"Your Name\"` (and user.email)",
+        )
+        .into());
+    };
+    let email = repo.git_opt(&["config", "user.email"])?.unwrap_or_default();
+    let by = if email.is_empty() { name } else { format!("{name} <{email}>") };
+    let at = runner::rfc3339_utc(std::time::SystemTime::now());
+    ids.iter()
+        .map(|id| match checklist.get(id) {
+            Some(check) if check.kind == Kind::Manual => {
+                Ok(runner::SignOff { id: id.clone(), by: by.clone(), at: at.clone() })
+            }
+            Some(_) => Err(Exit::refused(
+                format!("`{id}` is checked by the machine; only manual checks take a sign-off"),
+                "run `cargo xtask pre-release --list` to see the manual checks",
+            )
+            .into()),
+            None => Err(select::unknown_id(id)),
+        })
+        .collect()
+}
+
+/// `--list`: the checklist as a table.
+fn list(checklist: &Checklist) -> String {
+    let mut out = String::new();
+    for section in Section::ALL {
+        out.push_str(&format!("{} ({})\n", section.heading(), section.name()));
+        for check in checklist.checks().iter().filter(|c| c.section == section) {
+            let deps = if check.deps.is_empty() { String::new() } else { format!(" after {}", check.deps.join(", ")) };
+            let off = if check.enabled { "" } else { " [disabled]" };
+            let what = match check.kind {
+                Kind::Manual => format!("manual: {}", check.reason.as_deref().unwrap_or_default()),
+                _ => check.command.clone().unwrap_or_else(|| "(native)".into()),
+            };
+            out.push_str(&format!("  {:<24} {:<7} {}{deps}{off}\n      {}\n", check.id, check.kind.name(), check.title, what));
+        }
+    }
+    out
+}
+
+fn human_summary(report: &Report, run_dir: &std::path::Path) -> String {
+    let s = &report.summary;
+    let verdict = if report.exit_code() == 0 { "ready" } else { "not ready" };
+    format!(
+        "\n{}\n{} passed, {} failed, {} blocked, {} skipped, {} manual: {verdict} ({})\nreport: {}\n",
+        runner::render_table(&report.checks),
+        s.pass,
+        s.fail,
+        s.blocked,
+        s.skipped,
+        s.manual,
+        runner::format_duration(report.duration_ms),
+        run_dir.join("report.json").display(),
+    )
+}
+
+fn progress(format: Format) -> runner::Progress {
+    let stderr = std::io::stderr();
+    if format == Format::Json {
+        runner::Progress::Quiet
+    } else if stderr.is_terminal() && std::env::var_os("CI").is_none() {
+        runner::Progress::live(stderr)
+    } else {
+        runner::Progress::plain(stderr)
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, usize::from)
+}
+
+/// A folder name per run, so parallel and successive runs keep their own logs.
+fn run_id() -> String {
+    let stamp = runner::rfc3339_utc(std::time::SystemTime::now()).replace([':', '-'], "");
+    format!("{}-{}", stamp.trim_end_matches('Z'), std::process::id())
+}
+
+/// The project's highest `vX.Y.Z` tag. Tags count only when the project is its repository's
+/// root: a project inside another repository (the bundled example) does not own that
+/// repository's tags. Outside git the comparison cannot be made: blocked.
+fn latest_tag(env: &Env, log: runner::Log) -> Result<Option<(Version, String)>, Outcome> {
+    use std::io::Write;
+    let repo = git::Repo::new(&env.project);
+    if !repo.is_repo() {
+        return Err(Outcome::blocked(format!(
+            "{} is not a git repository: release tags cannot be compared",
+            env.project.display()
+        )));
+    }
+    let toplevel = repo.toplevel().map_err(|err| Outcome::blocked(err.to_string()))?;
+    if toplevel.canonicalize().ok() != env.project.canonicalize().ok() {
+        writeln!(log, "the repository root is {}: its tags are not this project's", toplevel.display()).ok();
+        return Ok(None);
+    }
+    let latest = repo.latest_release_tag().map_err(|err| Outcome::blocked(err.to_string()))?;
+    match &latest {
+        Some((_, tag)) => writeln!(log, "latest release tag: {tag}").ok(),
+        None => writeln!(log, "no release tags yet").ok(),
+    };
+    Ok(latest)
 }

@@ -1,0 +1,1 @@
+"""zephyr: a minimal execution enclave for running generated code in isolation."""

@@ -1,0 +1,92 @@
+//! `--section`, `--only`, `--skip`: which checks a run covers.
+
+use std::collections::BTreeSet;
+
+use checklist::{Check, Checklist, Section};
+
+use crate::exit::Exit;
+
+/// The checks a run covers: the chosen ones and everything they depend on, minus `--skip`.
+pub struct Selection {
+    chosen: Option<BTreeSet<String>>,
+    pulled_in: BTreeSet<String>,
+    skipped: BTreeSet<String>,
+    sections: Vec<String>,
+}
+
+impl Selection {
+    pub fn new(
+        checklist: &Checklist,
+        sections: &[String],
+        only: &[String],
+        skip: &[String],
+    ) -> anyhow::Result<Selection> {
+        for name in sections {
+            if Section::from_name(name).is_none() {
+                let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
+                return Err(Exit::refused(
+                    format!("unknown section `{name}`"),
+                    format!("use one of {}", names.join(", ")),
+                )
+                .into());
+            }
+        }
+        for id in only.iter().chain(skip) {
+            if checklist.get(id).is_none() {
+                return Err(unknown_id(id));
+            }
+        }
+        let narrowed = !sections.is_empty() || !only.is_empty();
+        let chosen: BTreeSet<String> = checklist
+            .checks()
+            .iter()
+            .filter(|c| only.contains(&c.id) || sections.iter().any(|s| s == c.section.name()))
+            .map(|c| c.id.clone())
+            .collect();
+        let pulled_in = if narrowed { dependencies_of(checklist, &chosen) } else { BTreeSet::new() };
+        Ok(Selection {
+            chosen: narrowed.then_some(chosen),
+            pulled_in,
+            skipped: skip.iter().cloned().collect(),
+            sections: sections.to_vec(),
+        })
+    }
+
+    /// Why `check` does not run, or `None` when it does.
+    pub fn left_out(&self, check: &Check) -> Option<String> {
+        if self.skipped.contains(&check.id) {
+            return Some("left out by --skip".into());
+        }
+        if !check.enabled {
+            return Some(format!("disabled in {}", checklist::OVERRIDE_FILE));
+        }
+        let chosen = self.chosen.as_ref()?;
+        if chosen.contains(&check.id) || self.pulled_in.contains(&check.id) {
+            return None;
+        }
+        Some(if self.sections.is_empty() {
+            "not selected by --only".into()
+        } else {
+            format!("not in --section {}", self.sections.join(", "))
+        })
+    }
+}
+
+/// Every check the `chosen` ones depend on, transitively.
+fn dependencies_of(checklist: &Checklist, chosen: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut stack: Vec<&str> = chosen.iter().map(String::as_str).collect();
+    while let Some(id) = stack.pop() {
+        for dep in checklist.get(id).map(|c| c.deps.as_slice()).unwrap_or_default() {
+            if found.insert(dep.clone()) {
+                stack.push(dep);
+            }
+        }
+    }
+    found
+}
+
+pub fn unknown_id(id: &str) -> anyhow::Error {
+    Exit::refused(format!("unknown check `{id}`"), "run `cargo xtask pre-release --list` to see the check ids")
+        .into()
+}
