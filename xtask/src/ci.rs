@@ -15,11 +15,20 @@ pub fn annotate(report: &Report) {
             Status::Blocked => "warning",
             _ => continue,
         };
-        let reason = check.reason.as_deref().unwrap_or_default().replace('%', "%25").replace('\n', "%0A");
+        let reason = check
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .replace('%', "%25")
+            .replace('\n', "%0A");
         println!("::{level} title={} ({})::{reason}", check.id, check.status);
     }
     if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-        if let Ok(mut file) = std::fs::OpenOptions::new().append(true).create(true).open(path) {
+        if let Ok(mut file) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+        {
             let _ = writeln!(file, "{}", summary_markdown(report));
         }
     }
@@ -28,8 +37,15 @@ pub fn annotate(report: &Report) {
 fn summary_markdown(report: &Report) -> String {
     let mut out = String::from("| Check | Status | Reason |\n|---|---|---|\n");
     for check in &report.checks {
-        let reason = check.reason.as_deref().unwrap_or_default().replace('|', "\\|");
-        out.push_str(&format!("| `{}` | {} | {reason} |\n", check.id, check.status));
+        let reason = check
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .replace('|', "\\|");
+        out.push_str(&format!(
+            "| `{}` | {} | {reason} |\n",
+            check.id, check.status
+        ));
     }
     out
 }

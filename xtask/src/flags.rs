@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask", about = "The codemate-hub release checklist as commands", version)]
+#[command(
+    name = "cargo xtask",
+    about = "The codemate-hub release checklist as commands",
+    version
+)]
 pub struct Cli {
     /// The Python project to work on (default: the workspace root).
     #[arg(long, global = true, env = "XTASK_PROJECT", value_name = "DIR")]
@@ -23,4 +27,8 @@ pub enum Command {
     Archive(crate::archive::Args),
     /// Plan (and with --execute, carry out) a release to git and GitHub.
     Release(crate::release::Args),
+    /// Combine the JSON reports of separate pre-release jobs into one verdict.
+    MergeReports(crate::merge_reports::Args),
+    /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
+    Coverage(crate::coverage::Args),
 }

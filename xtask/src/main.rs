@@ -3,8 +3,12 @@
 //! `main` parses flags, finds the project root, and hands over to one module per command.
 
 mod archive;
+mod ci;
+mod coverage;
 mod exit;
 mod flags;
+mod fs;
+mod merge_reports;
 mod pre_release;
 mod release;
 
@@ -40,17 +44,26 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     let project = project_root(cli.project.as_deref())?;
     let sh = Shell::new().context("creating the shell")?;
     sh.change_dir(&project);
-    let ctx = Ctx { sh, project, out: out_dir() };
+    let ctx = Ctx {
+        sh,
+        project,
+        out: out_dir(),
+    };
     match cli.command {
         Command::PreRelease(args) => pre_release::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Release(args) => release::run(&ctx, args),
+        Command::MergeReports(args) => merge_reports::run(&ctx, args),
+        Command::Coverage(args) => coverage::run(&ctx, args),
     }
 }
 
 /// The workspace root: where `cargo xtask` sits inside codemate-hub.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// `--project DIR`, else `XTASK_PROJECT` (clap reads both), else the workspace root.
@@ -58,13 +71,19 @@ fn project_root(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
     let dir = flag.map(Path::to_path_buf).unwrap_or_else(workspace_root);
     let dir = dir.canonicalize().map_err(|err| {
         Exit::refused(
-            format!("project directory {} cannot be opened: {err}", dir.display()),
+            format!(
+                "project directory {} cannot be opened: {err}",
+                dir.display()
+            ),
             "pass --project DIR (or set XTASK_PROJECT) to the Python project's root",
         )
     })?;
     if !dir.join("pyproject.toml").is_file() {
         return Err(Exit::refused(
-            format!("{} has no pyproject.toml: not a Python project root", dir.display()),
+            format!(
+                "{} has no pyproject.toml: not a Python project root",
+                dir.display()
+            ),
             "pass --project DIR (or set XTASK_PROJECT) to the folder that holds pyproject.toml",
         )
         .into());

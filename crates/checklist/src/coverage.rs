@@ -109,7 +109,11 @@ pub fn coverage_markdown(seed: &str, checklist: &Checklist) -> Result<String, Co
         return Err(CoverageError(uncovered));
     }
     for (heading, rows) in sections.iter().filter(|(_, rows)| !rows.is_empty()) {
-        write!(out, "\n## {heading}\n\n| Line | Item | Covered by |\n|---|---|---|\n").unwrap();
+        write!(
+            out,
+            "\n## {heading}\n\n| Line | Item | Covered by |\n|---|---|---|\n"
+        )
+        .unwrap();
         for row in rows {
             writeln!(out, "{row}").unwrap();
         }
@@ -136,14 +140,27 @@ fn cover(item: &str, heading: &str, checklist: &Checklist) -> Option<String> {
             .iter()
             .filter(|c| c.seed.iter().any(|s| item.starts_with(s.as_str())))
             .collect();
-        return (!checks.is_empty()).then(|| checks.iter().map(|c| describe(c)).collect::<Vec<_>>().join("; "));
+        return (!checks.is_empty()).then(|| {
+            checks
+                .iter()
+                .map(|c| describe(c))
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
     }
-    OTHER_STEPS.iter().find(|(start, _)| item.starts_with(start)).map(|(_, by)| by.to_string())
+    OTHER_STEPS
+        .iter()
+        .find(|(start, _)| item.starts_with(start))
+        .map(|(_, by)| by.to_string())
 }
 
 fn describe(check: &Check) -> String {
     match (check.kind, &check.command) {
-        (Kind::Manual, _) => format!("manual `{}`: {}", check.id, check.reason.as_deref().unwrap_or("")),
+        (Kind::Manual, _) => format!(
+            "manual `{}`: {}",
+            check.id,
+            check.reason.as_deref().unwrap_or("")
+        ),
         (Kind::Command, Some(command)) => format!("`{}` (`{}`)", check.id, cell(command)),
         (Kind::Native, _) => format!("`{}` (native: {})", check.id, cell(&check.title)),
         (Kind::Command, None) => format!("`{}`", check.id),

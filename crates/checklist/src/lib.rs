@@ -136,8 +136,11 @@ impl Checklist {
     }
 
     fn validated(checks: Vec<Check>, file: &str) -> Result<Checklist, ConfigError> {
-        let ids: HashMap<&str, usize> =
-            checks.iter().enumerate().map(|(i, c)| (c.id.as_str(), i)).collect();
+        let ids: HashMap<&str, usize> = checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i))
+            .collect();
         for check in &checks {
             if let Some(dep) = check.deps.iter().find(|d| !ids.contains_key(d.as_str())) {
                 return Err(ConfigError::semantic(
@@ -188,8 +191,10 @@ fn find_cycle(checks: &[Check], ids: &HashMap<&str, usize>) -> Option<Vec<String
             match marks[next] {
                 Mark::OnPath => {
                     let start = path.iter().position(|&i| i == next).unwrap();
-                    let mut cycle: Vec<String> =
-                        path[start..].iter().map(|&i| checks[i].id.clone()).collect();
+                    let mut cycle: Vec<String> = path[start..]
+                        .iter()
+                        .map(|&i| checks[i].id.clone())
+                        .collect();
                     cycle.push(checks[next].id.clone());
                     return Some(cycle);
                 }
@@ -229,7 +234,9 @@ pub fn expand(
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        let Some(len) = rest[open + 1..].find('}') else { break };
+        let Some(len) = rest[open + 1..].find('}') else {
+            break;
+        };
         let name = &rest[open + 1..open + 1 + len];
         let value = match vars.get(name) {
             Some(Ok(value)) => value.as_str(),
@@ -253,7 +260,11 @@ fn is_placeholder(name: &str) -> bool {
 }
 
 fn missing(template: &str, name: &str, why: &str) -> MissingVar {
-    MissingVar { template: template.into(), name: name.into(), why: why.into() }
+    MissingVar {
+        template: template.into(),
+        name: name.into(),
+        why: why.into(),
+    }
 }
 
 #[cfg(test)]

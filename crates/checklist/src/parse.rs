@@ -20,7 +20,12 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub(crate) fn semantic(file: &str, message: String, hint: &str) -> ConfigError {
-        ConfigError { file: file.into(), line: None, message, hint: hint.into() }
+        ConfigError {
+            file: file.into(),
+            line: None,
+            message,
+            hint: hint.into(),
+        }
     }
 }
 
@@ -35,10 +40,13 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-const FULL_KEYS: &[&str] =
-    &["section", "title", "kind", "command", "deps", "needs", "timeout", "enabled", "reason", "seed"];
+const FULL_KEYS: &[&str] = &[
+    "section", "title", "kind", "command", "deps", "needs", "timeout", "enabled", "reason", "seed",
+];
 const OVERRIDE_KEYS: &[&str] = &["title", "command", "deps", "needs", "timeout", "enabled"];
-const NEW_KEYS: &[&str] = &["section", "title", "command", "deps", "needs", "timeout", "enabled"];
+const NEW_KEYS: &[&str] = &[
+    "section", "title", "command", "deps", "needs", "timeout", "enabled",
+];
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The checks in `text`. Without `base` every table defines a check (the built-in defaults);
@@ -72,8 +80,14 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     fn overrides(&self, root: &Table, mut checks: Vec<Check>) -> Result<Vec<Check>, ConfigError> {
-        self.known_keys(root, &["checks"], "the override file has only `[checks.ID]` tables")?;
-        let Some(item) = root.get("checks") else { return Ok(checks) };
+        self.known_keys(
+            root,
+            &["checks"],
+            "the override file has only `[checks.ID]` tables",
+        )?;
+        let Some(item) = root.get("checks") else {
+            return Ok(checks);
+        };
         for (id, item) in self.table(item, "checks")?.iter() {
             let table = self.table(item, id)?;
             match checks.iter_mut().find(|c| c.id == id) {
@@ -85,13 +99,22 @@ impl Reader<'_> {
     }
 
     fn full_check(&self, id: &str, t: &Table) -> Result<Check, ConfigError> {
-        self.known_keys(t, FULL_KEYS, "see the keys documented in docs/pre-release.md")?;
+        self.known_keys(
+            t,
+            FULL_KEYS,
+            "see the keys documented in docs/pre-release.md",
+        )?;
         let kind = match self.required_str(t, id, "kind")?.as_str() {
             "command" => Kind::Command,
             "native" => Kind::Native,
             "manual" => Kind::Manual,
             other => {
-                return Err(self.at(t.get("kind"), t, format!("unknown kind `{other}`"), "use command, native or manual"))
+                return Err(self.at(
+                    t.get("kind"),
+                    t,
+                    format!("unknown kind `{other}`"),
+                    "use command, native or manual",
+                ))
             }
         };
         let check = Check {
@@ -108,10 +131,20 @@ impl Reader<'_> {
             seed: self.strings(t, "seed")?,
         };
         if check.kind == Kind::Command && check.command.is_none() {
-            return Err(self.at(None, t, format!("command check `{id}` has no `command`"), "add `command = \"...\"`"));
+            return Err(self.at(
+                None,
+                t,
+                format!("command check `{id}` has no `command`"),
+                "add `command = \"...\"`",
+            ));
         }
         if check.kind == Kind::Manual && check.reason.is_none() {
-            return Err(self.at(None, t, format!("manual check `{id}` has no `reason`"), "say why only a person can judge it"));
+            return Err(self.at(
+                None,
+                t,
+                format!("manual check `{id}` has no `reason`"),
+                "say why only a person can judge it",
+            ));
         }
         Ok(check)
     }
@@ -124,7 +157,11 @@ impl Reader<'_> {
                 return Err(self.at(
                     t.get("command"),
                     t,
-                    format!("`{}` is a {} check: its command cannot be replaced", check.id, check.kind.name()),
+                    format!(
+                        "`{}` is a {} check: its command cannot be replaced",
+                        check.id,
+                        check.kind.name()
+                    ),
                     "disable it with `enabled = false` and add a command check with a new id",
                 ));
             }
@@ -156,7 +193,12 @@ impl Reader<'_> {
         );
         self.known_keys(t, NEW_KEYS, &hint)?;
         if !valid_id(id) {
-            return Err(self.at(None, t, format!("`{id}` is not a valid check id"), "use lower-case letters, digits and `-`"));
+            return Err(self.at(
+                None,
+                t,
+                format!("`{id}` is not a valid check id"),
+                "use lower-case letters, digits and `-`",
+            ));
         }
         Ok(Check {
             id: id.to_string(),
@@ -177,7 +219,11 @@ impl Reader<'_> {
         for (key, item) in t.iter() {
             if !allowed.contains(&key) {
                 let span = t.key(key).and_then(|k| k.span());
-                return Err(self.error(span.or_else(|| item.span()), format!("unknown key `{key}`"), hint));
+                return Err(self.error(
+                    span.or_else(|| item.span()),
+                    format!("unknown key `{key}`"),
+                    hint,
+                ));
             }
         }
         Ok(())
@@ -187,18 +233,30 @@ impl Reader<'_> {
         let name = self.required_str(t, id, "section")?;
         Section::from_name(&name).ok_or_else(|| {
             let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
-            self.at(t.get("section"), t, format!("unknown section `{name}`"), &format!("use one of {}", names.join(", ")))
+            self.at(
+                t.get("section"),
+                t,
+                format!("unknown section `{name}`"),
+                &format!("use one of {}", names.join(", ")),
+            )
         })
     }
 
     fn required_str(&self, t: &Table, id: &str, key: &str) -> Result<String, ConfigError> {
         self.opt_str(t, key)?.ok_or_else(|| {
-            self.at(None, t, format!("check `{id}` has no `{key}`"), &format!("add `{key} = \"...\"`"))
+            self.at(
+                None,
+                t,
+                format!("check `{id}` has no `{key}`"),
+                &format!("add `{key} = \"...\"`"),
+            )
         })
     }
 
     fn opt_str(&self, t: &Table, key: &str) -> Result<Option<String>, ConfigError> {
-        let Some(item) = t.get(key) else { return Ok(None) };
+        let Some(item) = t.get(key) else {
+            return Ok(None);
+        };
         match item.as_str() {
             Some(s) => Ok(Some(s.to_string())),
             None => Err(self.wrong_type(item, key, "a string")),
@@ -206,14 +264,23 @@ impl Reader<'_> {
     }
 
     fn opt_bool(&self, t: &Table, key: &str) -> Result<Option<bool>, ConfigError> {
-        let Some(item) = t.get(key) else { return Ok(None) };
-        item.as_bool().map(Some).ok_or_else(|| self.wrong_type(item, key, "true or false"))
+        let Some(item) = t.get(key) else {
+            return Ok(None);
+        };
+        item.as_bool()
+            .map(Some)
+            .ok_or_else(|| self.wrong_type(item, key, "true or false"))
     }
 
     fn strings(&self, t: &Table, key: &str) -> Result<Vec<String>, ConfigError> {
-        let Some(item) = t.get(key) else { return Ok(Vec::new()) };
+        let Some(item) = t.get(key) else {
+            return Ok(Vec::new());
+        };
         let strings = item.as_array().and_then(|array| {
-            array.iter().map(|v| v.as_str().map(str::to_string)).collect::<Option<Vec<_>>>()
+            array
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
         });
         strings.ok_or_else(|| self.wrong_type(item, key, "an array of strings"))
     }
@@ -233,7 +300,9 @@ impl Reader<'_> {
 
     /// Seconds as an integer, or a string with a unit: "90s", "10m", "1h".
     fn timeout(&self, t: &Table) -> Result<Option<Duration>, ConfigError> {
-        let Some(item) = t.get("timeout") else { return Ok(None) };
+        let Some(item) = t.get("timeout") else {
+            return Ok(None);
+        };
         let seconds = match (item.as_integer(), item.as_str()) {
             (Some(n), _) if n > 0 => Some(n as u64),
             (_, Some(s)) => parse_duration(s),
@@ -241,21 +310,34 @@ impl Reader<'_> {
         };
         match seconds {
             Some(s) => Ok(Some(Duration::from_secs(s))),
-            None => Err(self.wrong_type(item, "timeout", "a positive number of seconds or a string like \"90s\", \"10m\", \"1h\"")),
+            None => Err(self.wrong_type(
+                item,
+                "timeout",
+                "a positive number of seconds or a string like \"90s\", \"10m\", \"1h\"",
+            )),
         }
     }
 
     fn table<'t>(&self, item: &'t Item, key: &str) -> Result<&'t Table, ConfigError> {
-        item.as_table().ok_or_else(|| self.wrong_type(item, key, "a table like `[checks.ID]`"))
+        item.as_table()
+            .ok_or_else(|| self.wrong_type(item, key, "a table like `[checks.ID]`"))
     }
 
     fn wrong_type(&self, item: &Item, key: &str, expected: &str) -> ConfigError {
-        self.error(item.span(), format!("`{key}` must be {expected}"), &format!("write `{key}` as {expected}"))
+        self.error(
+            item.span(),
+            format!("`{key}` must be {expected}"),
+            &format!("write `{key}` as {expected}"),
+        )
     }
 
     /// An error at `item`, else at the table's header.
     fn at(&self, item: Option<&Item>, t: &Table, message: String, hint: &str) -> ConfigError {
-        self.error(item.and_then(Item::span).or_else(|| t.span()), message, hint)
+        self.error(
+            item.and_then(Item::span).or_else(|| t.span()),
+            message,
+            hint,
+        )
     }
 
     fn error(&self, span: Option<Range<usize>>, message: String, hint: &str) -> ConfigError {
@@ -284,5 +366,8 @@ fn parse_duration(s: &str) -> Option<u64> {
 }
 
 fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }

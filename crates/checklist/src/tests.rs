@@ -14,10 +14,24 @@ fn defaults_reproduce_the_seed_sections_in_order() {
     }
     let unit = checklist.get("unit-tests").unwrap();
     assert_eq!(unit.kind, Kind::Command);
-    assert!(unit.command.as_deref().unwrap().contains("--ignore=tests/integration/"));
-    assert_eq!(checklist.get("services-healthy").unwrap().timeout, Duration::from_secs(120));
-    assert_eq!(checklist.get("pipeline").unwrap().deps, ["services-healthy"]);
-    assert!(checklist.checks().iter().filter(|c| c.kind == Kind::Manual).all(|c| c.reason.is_some()));
+    assert!(unit
+        .command
+        .as_deref()
+        .unwrap()
+        .contains("--ignore=tests/integration/"));
+    assert_eq!(
+        checklist.get("services-healthy").unwrap().timeout,
+        Duration::from_secs(120)
+    );
+    assert_eq!(
+        checklist.get("pipeline").unwrap().deps,
+        ["services-healthy"]
+    );
+    assert!(checklist
+        .checks()
+        .iter()
+        .filter(|c| c.kind == Kind::Manual)
+        .all(|c| c.reason.is_some()));
 }
 
 fn apply(text: &str) -> Result<Checklist, ConfigError> {
@@ -48,20 +62,51 @@ deps = ["unit-tests"]
     assert_eq!(unit.timeout, Duration::from_secs(600));
     assert!(!checklist.get("image-scan").unwrap().enabled);
     let mypy = checklist.get("mypy").unwrap();
-    assert_eq!((mypy.section, mypy.kind), (Section::CodeQuality, Kind::Command));
+    assert_eq!(
+        (mypy.section, mypy.kind),
+        (Section::CodeQuality, Kind::Command)
+    );
     assert_eq!(mypy.deps, ["unit-tests"]);
 }
 
 #[test]
 fn bad_override_files_name_file_line_and_fix() {
     let cases: &[(&str, usize, &str)] = &[
-        ("[checks.unit-tests]\ncomand = \"x\"\n", 2, "unknown key `comand`"),
-        ("[checks.unit-tests]\ntimeout = true\n", 2, "`timeout` must be"),
-        ("[checks.unit-tests]\ntimeout = \"5 minutes\"\n", 2, "`timeout` must be"),
-        ("[checks.unit-tests]\ndeps = \"build\"\n", 2, "`deps` must be an array"),
-        ("[checks.secrets]\ncommand = \"gitleaks detect\"\n", 2, "is a native check"),
-        ("\n[checks.unit-test]\ncommand = \"pytest\"\n", 2, "has no `section`"),
-        ("[checks.mine]\nsection = \"qa\"\ntitle = \"t\"\ncommand = \"c\"\n", 2, "unknown section `qa`"),
+        (
+            "[checks.unit-tests]\ncomand = \"x\"\n",
+            2,
+            "unknown key `comand`",
+        ),
+        (
+            "[checks.unit-tests]\ntimeout = true\n",
+            2,
+            "`timeout` must be",
+        ),
+        (
+            "[checks.unit-tests]\ntimeout = \"5 minutes\"\n",
+            2,
+            "`timeout` must be",
+        ),
+        (
+            "[checks.unit-tests]\ndeps = \"build\"\n",
+            2,
+            "`deps` must be an array",
+        ),
+        (
+            "[checks.secrets]\ncommand = \"gitleaks detect\"\n",
+            2,
+            "is a native check",
+        ),
+        (
+            "\n[checks.unit-test]\ncommand = \"pytest\"\n",
+            2,
+            "has no `section`",
+        ),
+        (
+            "[checks.mine]\nsection = \"qa\"\ntitle = \"t\"\ncommand = \"c\"\n",
+            2,
+            "unknown section `qa`",
+        ),
         ("[chekcs.unit-tests]\n", 1, "unknown key `chekcs`"),
         ("[checks.unit-tests\n", 1, ""),
     ];
@@ -70,7 +115,9 @@ fn bad_override_files_name_file_line_and_fix() {
         assert_eq!(err.line, Some(*line), "{text:?}: {err}");
         assert!(err.message.contains(message), "{text:?}: {err}");
         assert!(!err.hint.is_empty(), "{text:?} has a hint");
-        assert!(err.to_string().starts_with(&format!("release-checks.toml:{line}: ")));
+        assert!(err
+            .to_string()
+            .starts_with(&format!("release-checks.toml:{line}: ")));
     }
 }
 
@@ -81,19 +128,31 @@ fn unknown_dependencies_and_cycles_are_rejected() {
 
     let err = apply("[checks.build]\ndeps = [\"pipeline\"]\n").unwrap_err();
     assert!(err.message.contains("dependency cycle"), "{err}");
-    assert!(err.message.contains("build -> deploy") || err.message.contains("pipeline"), "{err}");
+    assert!(
+        err.message.contains("build -> deploy") || err.message.contains("pipeline"),
+        "{err}"
+    );
 }
 
 #[test]
 fn expand_fills_known_placeholders_and_keeps_shell_braces() {
     let vars = BTreeMap::from([
         ("py", Ok("uv run ".to_string())),
-        ("app_container", Err("docker-compose.yml has no service with a container_name".to_string())),
+        (
+            "app_container",
+            Err("docker-compose.yml has no service with a container_name".to_string()),
+        ),
     ]);
-    assert_eq!(expand("{py}pytest -k '{x,y}' ${HOME}", &vars).unwrap(), "uv run pytest -k '{x,y}' ${HOME}");
+    assert_eq!(
+        expand("{py}pytest -k '{x,y}' ${HOME}", &vars).unwrap(),
+        "uv run pytest -k '{x,y}' ${HOME}"
+    );
     let err = expand("docker exec {app_container} true", &vars).unwrap_err();
     assert_eq!(err.name, "app_container");
-    assert!(expand("{nope} x", &vars).unwrap_err().why.contains("not a known placeholder"));
+    assert!(expand("{nope} x", &vars)
+        .unwrap_err()
+        .why
+        .contains("not a known placeholder"));
 }
 
 #[test]
@@ -101,10 +160,23 @@ fn coverage_names_every_seed_item() {
     let seed = "## Pre-Release Checklist\n### Code Quality\n- [ ] All unit tests pass locally: `pytest`\n\
                 - [ ] Access controls reviewed\n## Post-Release Checklist\n- [ ] Thank contributors\n";
     let table = coverage_markdown(seed, &Checklist::defaults()).unwrap();
-    assert!(table.contains("| 3 | All unit tests pass locally: `pytest` | `unit-tests` (`{py}pytest"), "{table}");
-    assert!(table.contains("| 4 | Access controls reviewed | manual `access-controls`"), "{table}");
-    assert!(table.contains("| 6 | Thank contributors | manual: communication |"), "{table}");
+    assert!(
+        table.contains("| 3 | All unit tests pass locally: `pytest` | `unit-tests` (`{py}pytest"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| 4 | Access controls reviewed | manual `access-controls`"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| 6 | Thank contributors | manual: communication |"),
+        "{table}"
+    );
 
-    let err = coverage_markdown("## Pre-Release Checklist\n- [ ] Something new\n", &Checklist::defaults()).unwrap_err();
+    let err = coverage_markdown(
+        "## Pre-Release Checklist\n- [ ] Something new\n",
+        &Checklist::defaults(),
+    )
+    .unwrap_err();
     assert_eq!(err.0, ["line 2: Something new"]);
 }

@@ -38,7 +38,11 @@ impl Service {
 
     /// True when the service name or image mentions `what` (e.g. "ollama").
     pub fn is(&self, what: &str) -> bool {
-        self.name.contains(what) || self.image.as_deref().is_some_and(|image| image.contains(what))
+        self.name.contains(what)
+            || self
+                .image
+                .as_deref()
+                .is_some_and(|image| image.contains(what))
     }
 }
 
@@ -50,8 +54,12 @@ pub struct Compose {
 }
 
 /// The compose file names docker compose looks for, in its order.
-pub const COMPOSE_FILES: &[&str] =
-    &["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+pub const COMPOSE_FILES: &[&str] = &[
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
 
 impl Compose {
     /// Reads the project's compose file.
@@ -59,7 +67,9 @@ impl Compose {
         let file = COMPOSE_FILES
             .iter()
             .find(|name| project.join(name).is_file())
-            .ok_or_else(|| FactError::missing("docker-compose.yml", "the project has no compose file"))?;
+            .ok_or_else(|| {
+                FactError::missing("docker-compose.yml", "the project has no compose file")
+            })?;
         let text = crate::read(project, file)?;
         Compose::parse(file, &text)
     }
@@ -76,7 +86,10 @@ impl Compose {
                 .map_err(|why| FactError::invalid(file, why))?,
             _ => return Err(FactError::invalid(file, "no `services:` mapping".into())),
         };
-        Ok(Compose { file: file.to_string(), services })
+        Ok(Compose {
+            file: file.to_string(),
+            services,
+        })
     }
 
     /// The first service whose name or image mentions `what`.
@@ -87,7 +100,10 @@ impl Compose {
     /// The application container: the service named `app` or built from the project's
     /// Dockerfile (codemate-hub's `coding-assistant`).
     pub fn app(&self) -> Option<&Service> {
-        let named = self.services.iter().find(|s| s.container() == "coding-assistant" || s.name == "app");
+        let named = self
+            .services
+            .iter()
+            .find(|s| s.container() == "coding-assistant" || s.name == "app");
         named.or_else(|| self.services.iter().find(|s| s.built))
     }
 }
@@ -119,7 +135,8 @@ fn read_port(port: &Yaml) -> Result<Option<Port>, String> {
         _ => None,
     };
     if let Yaml::Hash(_) = port {
-        let (Some(container), Some(host)) = (number(&port["target"]), number(&port["published"])) else {
+        let (Some(container), Some(host)) = (number(&port["target"]), number(&port["published"]))
+        else {
             return Ok(None);
         };
         return Ok(Some(Port { host, container }));
@@ -131,10 +148,16 @@ fn read_port(port: &Yaml) -> Result<Option<Port>, String> {
     };
     let spec = text.split('/').next().unwrap_or_default();
     let parts: Vec<&str> = spec.rsplitn(3, ':').collect();
-    let parse = |s: &str| s.parse::<u16>().map_err(|_| format!("cannot read port `{text}`"));
+    let parse = |s: &str| {
+        s.parse::<u16>()
+            .map_err(|_| format!("cannot read port `{text}`"))
+    };
     match parts.as_slice() {
         [_container] => Ok(None),
-        [container, host, ..] => Ok(Some(Port { host: parse(host)?, container: parse(container)? })),
+        [container, host, ..] => Ok(Some(Port {
+            host: parse(host)?,
+            container: parse(container)?,
+        })),
         [] => Err(format!("cannot read port `{text}`")),
     }
 }
@@ -168,11 +191,23 @@ services:
     fn reads_names_and_published_ports_in_every_syntax() {
         let compose = Compose::parse("docker-compose.yml", COMPOSE).unwrap();
         let ollama = compose.service("ollama").unwrap();
-        assert_eq!((ollama.container(), ollama.host_port(11434)), ("ollama", Some(11434)));
-        assert_eq!(compose.service("langflow").unwrap().host_port(7860), Some(7861));
-        assert_eq!(compose.service("code-server").unwrap().host_port(8080), Some(8443));
+        assert_eq!(
+            (ollama.container(), ollama.host_port(11434)),
+            ("ollama", Some(11434))
+        );
+        assert_eq!(
+            compose.service("langflow").unwrap().host_port(7860),
+            Some(7861)
+        );
+        assert_eq!(
+            compose.service("code-server").unwrap().host_port(8080),
+            Some(8443)
+        );
         let app = compose.app().unwrap();
-        assert_eq!((app.container(), app.built, app.ports.len()), ("coding-assistant", true, 0));
+        assert_eq!(
+            (app.container(), app.built, app.ports.len()),
+            ("coding-assistant", true, 0)
+        );
         assert_eq!(compose.service("langflow").unwrap().container(), "langflow");
     }
 

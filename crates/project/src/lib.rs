@@ -22,10 +22,16 @@ pub enum FactError {
 
 impl FactError {
     pub fn missing(file: &str, why: &str) -> FactError {
-        FactError::Missing { file: file.into(), why: why.into() }
+        FactError::Missing {
+            file: file.into(),
+            why: why.into(),
+        }
     }
     pub fn invalid(file: &str, why: String) -> FactError {
-        FactError::Invalid { file: file.into(), why }
+        FactError::Invalid {
+            file: file.into(),
+            why,
+        }
     }
 }
 

@@ -16,9 +16,17 @@ pub fn default_models(project: &Path) -> Result<Vec<String>, FactError> {
     let text = crate::read(project, MODEL_PULL)?;
     let models = bash_array(&text, "DEFAULT_MODELS")
         .or_else(|| bash_scalar(&text, "MODEL_DEFAULT").map(|m| vec![m]))
-        .ok_or_else(|| FactError::invalid(MODEL_PULL, "no DEFAULT_MODELS=(...) array or MODEL_DEFAULT=".into()))?;
+        .ok_or_else(|| {
+            FactError::invalid(
+                MODEL_PULL,
+                "no DEFAULT_MODELS=(...) array or MODEL_DEFAULT=".into(),
+            )
+        })?;
     if models.is_empty() {
-        return Err(FactError::invalid(MODEL_PULL, "DEFAULT_MODELS is empty".into()));
+        return Err(FactError::invalid(
+            MODEL_PULL,
+            "DEFAULT_MODELS is empty".into(),
+        ));
     }
     Ok(models)
 }
@@ -32,7 +40,10 @@ pub fn protected_models(project: &Path) -> Result<Vec<String>, FactError> {
 
 /// The words of `NAME=( ... )` (possibly over several lines, quoted or not, `#` comments ignored).
 pub fn bash_array(text: &str, name: &str) -> Option<Vec<String>> {
-    let re = Regex::new(&format!(r"(?m)^\s*(?:readonly\s+|declare\s+-a\s+)?{name}=\(([^)]*)\)")).unwrap();
+    let re = Regex::new(&format!(
+        r"(?m)^\s*(?:readonly\s+|declare\s+-a\s+)?{name}=\(([^)]*)\)"
+    ))
+    .unwrap();
     let body = re.captures(text)?.get(1)?.as_str();
     let words = body
         .lines()
@@ -47,7 +58,10 @@ pub fn bash_array(text: &str, name: &str) -> Option<Vec<String>> {
 
 /// The value of `NAME="..."` or `NAME=${NAME:-...}` (the default).
 pub fn bash_scalar(text: &str, name: &str) -> Option<String> {
-    let re = Regex::new(&format!(r#"(?m)^\s*(?:export\s+|readonly\s+)?{name}=["']?([^"'\s]+)"#)).unwrap();
+    let re = Regex::new(&format!(
+        r#"(?m)^\s*(?:export\s+|readonly\s+)?{name}=["']?([^"'\s]+)"#
+    ))
+    .unwrap();
     let value = re.captures(text)?.get(1)?.as_str();
     let value = match value.strip_prefix("${").and_then(|v| v.strip_suffix('}')) {
         Some(expr) => expr.split_once(":-").map_or(expr, |(_, default)| default),
@@ -63,14 +77,34 @@ mod tests {
     #[test]
     fn reads_bash_arrays_in_their_usual_shapes() {
         let text = "#!/bin/bash\nDEFAULT_MODELS=(\n  \"qwen2.5-coder:7b-q4_0\"  # primary\n  # \"old:1\"\n  'mistral:latest'\n)\n";
-        assert_eq!(bash_array(text, "DEFAULT_MODELS").unwrap(), ["qwen2.5-coder:7b-q4_0", "mistral:latest"]);
-        assert_eq!(bash_array("readonly PROTECTED_MODELS=(qwen2.5-coder mistral)", "PROTECTED_MODELS").unwrap(), ["qwen2.5-coder", "mistral"]);
+        assert_eq!(
+            bash_array(text, "DEFAULT_MODELS").unwrap(),
+            ["qwen2.5-coder:7b-q4_0", "mistral:latest"]
+        );
+        assert_eq!(
+            bash_array(
+                "readonly PROTECTED_MODELS=(qwen2.5-coder mistral)",
+                "PROTECTED_MODELS"
+            )
+            .unwrap(),
+            ["qwen2.5-coder", "mistral"]
+        );
         assert_eq!(bash_array("OTHER=(a)", "DEFAULT_MODELS"), None);
     }
 
     #[test]
     fn reads_scalars_and_their_defaults() {
-        assert_eq!(bash_scalar("MODEL_DEFAULT=\"qwen2.5-coder:7b\"", "MODEL_DEFAULT").unwrap(), "qwen2.5-coder:7b");
-        assert_eq!(bash_scalar("MODEL_DEFAULT=${MODEL_DEFAULT:-mistral:latest}", "MODEL_DEFAULT").unwrap(), "mistral:latest");
+        assert_eq!(
+            bash_scalar("MODEL_DEFAULT=\"qwen2.5-coder:7b\"", "MODEL_DEFAULT").unwrap(),
+            "qwen2.5-coder:7b"
+        );
+        assert_eq!(
+            bash_scalar(
+                "MODEL_DEFAULT=${MODEL_DEFAULT:-mistral:latest}",
+                "MODEL_DEFAULT"
+            )
+            .unwrap(),
+            "mistral:latest"
+        );
     }
 }

@@ -30,7 +30,9 @@ const MAX_HOPS: usize = 8;
 /// `OllamaEmbeddings(model=EMBED_MODEL)`), followed to a string literal.
 pub fn embedding_model(project: &Path, module: &str) -> Result<Resolved, FactError> {
     let text = crate::read(project, module)?;
-    let assignment = Regex::new(r#"(?i)^\s*(\w*embed\w*)\s*(?::\s*[\w\[\]., ]+)?=\s*(.+?)\s*(?:#.*)?$"#).unwrap();
+    let assignment =
+        Regex::new(r#"(?i)^\s*(\w*embed\w*)\s*(?::\s*[\w\[\]., ]+)?=\s*(.+?)\s*(?:#.*)?$"#)
+            .unwrap();
     let keyword = Regex::new(r#"(?i)embed\w*\s*\(.*\bmodel\s*=\s*([^,)]+)"#).unwrap();
     for (number, line) in text.lines().enumerate() {
         let expr = assignment
@@ -43,7 +45,10 @@ pub fn embedding_model(project: &Path, module: &str) -> Result<Resolved, FactErr
             return Ok(resolved);
         }
     }
-    Err(FactError::invalid(module, "no assignment of an embedding model (a name containing `embed`)".into()))
+    Err(FactError::invalid(
+        module,
+        "no assignment of an embedding model (a name containing `embed`)".into(),
+    ))
 }
 
 /// Follows `expr` (a literal, a name, `os.getenv("X", default)`) to a string literal.
@@ -59,12 +64,20 @@ fn resolve_expr(
     }
     let expr = expr.trim().trim_end_matches(',');
     if let Some(value) = string_literal(expr) {
-        return Ok(Some(Resolved { value, env_override: None, trail }));
+        return Ok(Some(Resolved {
+            value,
+            env_override: None,
+            trail,
+        }));
     }
-    let getenv = Regex::new(r#"^os\.(?:getenv|environ\.get)\(\s*["'](\w+)["']\s*,\s*(.+)\)$"#).unwrap();
+    let getenv =
+        Regex::new(r#"^os\.(?:getenv|environ\.get)\(\s*["'](\w+)["']\s*,\s*(.+)\)$"#).unwrap();
     if let Some(c) = getenv.captures(expr) {
         let resolved = resolve_expr(project, module, &c[2], trail, hops + 1)?;
-        return Ok(resolved.map(|r| Resolved { env_override: Some(c[1].to_string()), ..r }));
+        return Ok(resolved.map(|r| Resolved {
+            env_override: Some(c[1].to_string()),
+            ..r
+        }));
     }
     let name = expr.rsplit('.').next().unwrap_or(expr);
     if !name.chars().all(|c| c.is_alphanumeric() || c == '_') || name.is_empty() {
@@ -82,7 +95,10 @@ fn resolve_name(
     hops: usize,
 ) -> Result<Option<Resolved>, FactError> {
     let text = crate::read(project, module)?;
-    let assign = Regex::new(&format!(r"^{name}\s*(?::\s*[\w\[\]., ]+)?=\s*(.+?)\s*(?:#.*)?$")).unwrap();
+    let assign = Regex::new(&format!(
+        r"^{name}\s*(?::\s*[\w\[\]., ]+)?=\s*(.+?)\s*(?:#.*)?$"
+    ))
+    .unwrap();
     let import = Regex::new(&format!(r"^from\s+([\w.]+)\s+import\s+.*\b{name}\b")).unwrap();
     for (number, line) in logical_lines(&text) {
         let step = format!("{module}:{number}: {}", line.trim());
@@ -91,7 +107,9 @@ fn resolve_name(
             return resolve_expr(project, module, &c[1], trail, hops);
         }
         if let Some(c) = import.captures(&line) {
-            let Some(target) = module_path(project, module, &c[1]) else { continue };
+            let Some(target) = module_path(project, module, &c[1]) else {
+                continue;
+            };
             trail.push(step);
             return resolve_name(project, &target, name, trail, hops + 1);
         }
@@ -106,7 +124,10 @@ fn module_path(project: &Path, from: &str, import: &str) -> Option<String> {
     let candidates = if import.starts_with('.') {
         vec![dir.join(format!("{relative}.py"))]
     } else {
-        vec![Path::new(&format!("{relative}.py")).to_path_buf(), dir.join(format!("{relative}.py"))]
+        vec![
+            Path::new(&format!("{relative}.py")).to_path_buf(),
+            dir.join(format!("{relative}.py")),
+        ]
     };
     candidates
         .into_iter()
@@ -167,15 +188,24 @@ mod tests {
         let resolved = embedding_model(dir.path(), "src/memory_setup.py").unwrap();
         assert_eq!(resolved.value, "qwen2.5-coder:7b-q4_0");
         assert_eq!(resolved.env_override.as_deref(), Some("EMBEDDING_MODEL"));
-        assert_eq!(resolved.trail[0], "src/memory_setup.py:6: embedding_model = EMBEDDING_MODEL");
-        assert_eq!(resolved.origin(), "src/constants.py:2: DEFAULT_MODEL = \"qwen2.5-coder:7b-q4_0\"");
+        assert_eq!(
+            resolved.trail[0],
+            "src/memory_setup.py:6: embedding_model = EMBEDDING_MODEL"
+        );
+        assert_eq!(
+            resolved.origin(),
+            "src/constants.py:2: DEFAULT_MODEL = \"qwen2.5-coder:7b-q4_0\""
+        );
     }
 
     #[test]
     fn reads_keyword_arguments_and_relative_imports() {
         let dir = project(&[
             ("src/consts.py", "EMBED = 'nomic-embed-text'\n"),
-            ("src/memory_setup.py", "from .consts import EMBED\nemb = OllamaEmbeddings(base_url=URL, model=EMBED)\n"),
+            (
+                "src/memory_setup.py",
+                "from .consts import EMBED\nemb = OllamaEmbeddings(base_url=URL, model=EMBED)\n",
+            ),
         ]);
         let resolved = embedding_model(dir.path(), "src/memory_setup.py").unwrap();
         assert_eq!(resolved.value, "nomic-embed-text");
@@ -190,13 +220,21 @@ mod tests {
         ]);
         let resolved = embedding_model(dir.path(), "src/memory_setup.py").unwrap();
         assert_eq!(resolved.value, "mistral:latest");
-        assert!(resolved.trail[1].starts_with("src/memory_setup.py:1: from src.constants import"), "{:?}", resolved.trail);
+        assert!(
+            resolved.trail[1].starts_with("src/memory_setup.py:1: from src.constants import"),
+            "{:?}",
+            resolved.trail
+        );
     }
 
     #[test]
     fn a_module_without_an_embedding_model_is_an_error() {
         let dir = project(&[("src/memory_setup.py", "x = 1\n")]);
         let err = embedding_model(dir.path(), "src/memory_setup.py").unwrap_err();
-        assert!(err.to_string().contains("no assignment of an embedding model"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("no assignment of an embedding model"),
+            "{err}"
+        );
     }
 }

@@ -1,8 +1,6 @@
 //! The code-quality section: the Python tools (pytest, black, ruff, pip check run as commands),
 //! and native checks for the version and the changelog.
 
-use std::io::Write;
-
 use project::version::{uv_lock_version, Pyproject};
 use runner::{Log, Outcome};
 use semver::Version;
@@ -23,14 +21,22 @@ pub fn native(id: &str) -> Option<Native> {
 }
 
 fn python_env(env: &Env, log: Log) -> Outcome {
-    writeln!(log, "python tools: {:?} (environment {})", env.python.runner, env.python.venv.display()).ok();
+    writeln!(
+        log,
+        "python tools: {:?} (environment {})",
+        env.python.runner,
+        env.python.venv.display()
+    )
+    .ok();
     env.python.provision(&env.project, log)
 }
 
 /// The pyproject version is semver, not below the latest release tag, and uv.lock agrees; a
 /// `--version` target is above the latest tag.
 fn version(env: &Env, log: Log) -> Outcome {
-    let pyproject = match read(env, "pyproject.toml").and_then(|t| Pyproject::parse(&t).map_err(|e| e.to_string())) {
+    let pyproject = match read(env, "pyproject.toml")
+        .and_then(|t| Pyproject::parse(&t).map_err(|e| e.to_string()))
+    {
         Ok(pyproject) => pyproject,
         Err(why) => return Outcome::fail(why),
     };
@@ -46,18 +52,22 @@ fn version(env: &Env, log: Log) -> Outcome {
     let mut problems = Vec::new();
     if let Some((tag_version, tag)) = &latest {
         if current < *tag_version {
-            problems.push(format!("pyproject.toml version {current} is below the latest release tag {tag}"));
+            problems.push(format!(
+                "pyproject.toml version {current} is below the latest release tag {tag}"
+            ));
         }
     }
     if let Some(target) = &env.target {
         match &latest {
-            Some((tag_version, tag)) if target <= tag_version => {
-                problems.push(format!("--version {target} is not greater than the latest release tag {tag}"))
-            }
+            Some((tag_version, tag)) if target <= tag_version => problems.push(format!(
+                "--version {target} is not greater than the latest release tag {tag}"
+            )),
             _ => {}
         }
         if *target < current {
-            problems.push(format!("--version {target} is below the pyproject.toml version {current}"));
+            problems.push(format!(
+                "--version {target} is below the pyproject.toml version {current}"
+            ));
         }
     }
     if let Some(problem) = uv_lock_problem(env, &pyproject, &current, log) {
@@ -70,7 +80,12 @@ fn version(env: &Env, log: Log) -> Outcome {
     }
 }
 
-fn uv_lock_problem(env: &Env, pyproject: &Pyproject, current: &Version, log: Log) -> Option<String> {
+fn uv_lock_problem(
+    env: &Env,
+    pyproject: &Pyproject,
+    current: &Version,
+    log: Log,
+) -> Option<String> {
     let lock = match std::fs::read_to_string(env.project.join("uv.lock")) {
         Ok(lock) => lock,
         Err(_) => {
@@ -87,7 +102,10 @@ fn uv_lock_problem(env: &Env, pyproject: &Pyproject, current: &Version, log: Log
             "uv.lock records {} {locked} but pyproject.toml says {current}: run `uv lock`",
             pyproject.name()
         )),
-        Ok(None) => Some(format!("uv.lock has no entry for {}: run `uv lock`", pyproject.name())),
+        Ok(None) => Some(format!(
+            "uv.lock has no entry for {}: run `uv lock`",
+            pyproject.name()
+        )),
         Err(err) => Some(err.to_string()),
     }
 }
@@ -103,7 +121,11 @@ fn changelog(env: &Env, log: Log) -> Outcome {
         writeln!(log, "Unreleased entries:\n{}", notes.render()).ok();
         return Outcome::pass();
     }
-    if let Some(target) = env.target.as_ref().filter(|t| changelog::has_release(&text, t)) {
+    if let Some(target) = env
+        .target
+        .as_ref()
+        .filter(|t| changelog::has_release(&text, t))
+    {
         writeln!(log, "CHANGELOG.md has a section for {target}").ok();
         return Outcome::pass();
     }
@@ -118,7 +140,13 @@ fn changelog(env: &Env, log: Log) -> Outcome {
     };
     let notes = changelog::Notes::from_commits(&commits);
     if !notes.is_empty() {
-        writeln!(log, "no Unreleased entries; notes drafted from {} commits:\n{}", commits.len(), notes.render()).ok();
+        writeln!(
+            log,
+            "no Unreleased entries; notes drafted from {} commits:\n{}",
+            commits.len(),
+            notes.render()
+        )
+        .ok();
         return Outcome::pass();
     }
     match since {

@@ -36,19 +36,31 @@ fn services_healthy(env: &Env, log: Log) -> Outcome {
     let mut endpoints = Vec::new();
     let mut problems = Vec::new();
     for &(name, container_port, path, stated) in SERVICES {
-        let Some(port) = compose.service(name).and_then(|s| s.host_port(container_port)) else {
+        let Some(port) = compose
+            .service(name)
+            .and_then(|s| s.host_port(container_port))
+        else {
             problems.push(format!("{} publishes no port for {name}", compose.file));
             continue;
         };
         if port != stated {
-            writeln!(log, "drift: the checklist says localhost:{stated} for {name}; {} publishes {port}", compose.file).ok();
+            writeln!(
+                log,
+                "drift: the checklist says localhost:{stated} for {name}; {} publishes {port}",
+                compose.file
+            )
+            .ok();
         }
         endpoints.push((name, port, path));
     }
     let deadline = Instant::now() + env.health_timeout;
     for (name, port, path) in endpoints {
         match poll(port, path, deadline, log) {
-            Ok(status) => writeln!(log, "{name}: http://localhost:{port}{path} answered {status}").ok(),
+            Ok(status) => writeln!(
+                log,
+                "{name}: http://localhost:{port}{path} answered {status}"
+            )
+            .ok(),
             Err(why) => {
                 problems.push(format!("{name} (http://localhost:{port}{path}): {why}"));
                 None
@@ -71,7 +83,10 @@ fn poll(port: u16, path: &str, deadline: Instant, log: Log) -> Result<u16, Strin
             Err(err) => err,
         };
         if Instant::now() + RETRY_EVERY > deadline {
-            return Err(format!("{error} (gave up after the {}s deadline)", deadline_secs(deadline)));
+            return Err(format!(
+                "{error} (gave up after the {}s deadline)",
+                deadline_secs(deadline)
+            ));
         }
         writeln!(log, "localhost:{port}{path}: {error}; retrying").ok();
         std::thread::sleep(RETRY_EVERY);
@@ -89,15 +104,26 @@ pub fn http_status(host: &str, port: u16, path: &str) -> Result<u16, String> {
         .map_err(|err| format!("cannot resolve {host}: {err}"))?
         .next()
         .ok_or_else(|| format!("cannot resolve {host}"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(|err| format!("connection failed: {err}"))?;
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+        .map_err(|err| format!("connection failed: {err}"))?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n")
-        .map_err(|err| format!("sending the request: {err}"))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|err| format!("sending the request: {err}"))?;
     let mut head = [0u8; 64];
-    let n = stream.read(&mut head).map_err(|err| format!("reading the answer: {err}"))?;
+    let n = stream
+        .read(&mut head)
+        .map_err(|err| format!("reading the answer: {err}"))?;
     let line = String::from_utf8_lossy(&head[..n]);
     line.split_whitespace()
         .nth(1)
         .and_then(|code| code.parse().ok())
-        .ok_or_else(|| format!("not an HTTP answer: {:?}", line.lines().next().unwrap_or_default()))
+        .ok_or_else(|| {
+            format!(
+                "not an HTTP answer: {:?}",
+                line.lines().next().unwrap_or_default()
+            )
+        })
 }

@@ -5,6 +5,7 @@
 
 mod code_quality;
 mod documentation;
+mod drift;
 mod functional;
 mod models;
 mod python_env;
@@ -52,6 +53,7 @@ pub fn native(id: &str) -> Option<Native> {
         .or_else(|| functional::native(id))
         .or_else(|| models::native(id))
         .or_else(|| documentation::native(id))
+        .or_else(|| (id == "checklist-drift").then_some(drift::checklist_drift as Native))
         .or_else(|| security::native(id))
 }
 
@@ -115,11 +117,19 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         out: ctx.out.clone(),
         target,
         python: PythonTools::choose(&ctx.project, &ctx.out, args.python),
-        health_timeout: checklist.get("services-healthy").map_or(HEALTH_TIMEOUT, |c| c.timeout.mul_f32(0.9)),
+        health_timeout: checklist
+            .get("services-healthy")
+            .map_or(HEALTH_TIMEOUT, |c| c.timeout.mul_f32(0.9)),
     });
-    let vars = env.python.vars().into_iter().chain(tools::container_vars(&ctx.project)).collect();
+    let vars = env
+        .python
+        .vars()
+        .into_iter()
+        .chain(tools::container_vars(&ctx.project))
+        .collect();
     let sign_offs = sign_offs(ctx, &checklist, &args.sign_off)?;
-    let jobs = jobs(&checklist, &selection, &env, &vars, &args.sign_off);
+    let probe = tools::Probe::new(args.dry_run);
+    let jobs = jobs(&checklist, &selection, &env, &vars, &probe, &args.sign_off);
 
     if args.dry_run {
         for line in runner::dry_run_lines(&jobs)? {
@@ -153,7 +163,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     }
     match args.format {
         Format::Json => println!("{json}"),
-        Format::Human => print!("{}", human_summary(&report, &run_dir)),
+        Format::Human => print!("{}", human_summary(&report, &run_dir, selection.narrowed())),
     }
     crate::ci::annotate(&report);
     Ok(report.exit_code())
@@ -163,11 +173,15 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
 fn load_checklist(ctx: &Ctx) -> anyhow::Result<Checklist> {
     let path = ctx.project.join(checklist::OVERRIDE_FILE);
     let defaults = Checklist::defaults();
-    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(defaults) };
-    defaults.apply_overrides(&text, checklist::OVERRIDE_FILE).map_err(|err| {
-        let fix = err.hint.clone();
-        Exit::refused(err.to_string(), fix).into()
-    })
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(defaults);
+    };
+    defaults
+        .apply_overrides(&text, checklist::OVERRIDE_FILE)
+        .map_err(|err| {
+            let fix = err.hint.clone();
+            Exit::refused(err.to_string(), fix).into()
+        })
 }
 
 fn parse_version(text: &str) -> anyhow::Result<Version> {
@@ -186,21 +200,28 @@ fn jobs(
     selection: &select::Selection,
     env: &Arc<Env>,
     vars: &BTreeMap<&'static str, Result<String, String>>,
+    probe: &tools::Probe,
     signed: &[String],
 ) -> Vec<Job> {
-    let probe = tools::Probe::default();
     checklist
         .checks()
         .iter()
         .map(|check| {
-            let command = check.command.as_deref().map(|t| checklist::expand(t, vars));
+            // Only command checks run a command; a native's `command` is what a person would
+            // run instead, which the report must not claim was run.
+            let runs = check.kind == Kind::Command;
+            let command = check
+                .command
+                .as_deref()
+                .filter(|_| runs)
+                .map(|t| checklist::expand(t, vars));
             let shown = command.as_ref().map(|c| match c {
                 Ok(command) => command.clone(),
                 Err(_) => check.command.clone().unwrap_or_default(),
             });
             let action = match selection.left_out(check) {
                 Some(why) => Action::Fixed(Outcome::skipped(why)),
-                None => action(check, command, env, &probe, signed),
+                None => action(check, command, env, probe, signed),
             };
             Job {
                 id: check.id.clone(),
@@ -224,7 +245,11 @@ fn action(
 ) -> Action {
     if check.kind == Kind::Manual {
         let reason = check.reason.clone().unwrap_or_default();
-        let reason = if signed.contains(&check.id) { format!("signed off (see sign_offs); {reason}") } else { reason };
+        let reason = if signed.contains(&check.id) {
+            format!("signed off (see sign_offs); {reason}")
+        } else {
+            reason
+        };
         return Action::Fixed(Outcome::manual(reason));
     }
     if let Some(why) = check.needs.iter().find_map(|tool| probe.unavailable(tool)) {
@@ -242,19 +267,29 @@ fn action(
             ))),
         },
         _ => match command {
-            Some(Ok(script)) => Action::Shell { script, cwd: env.project.clone(), env: env.python.env_vars() },
+            Some(Ok(script)) => Action::Shell {
+                script,
+                cwd: env.project.clone(),
+                env: env.python.env_vars(),
+            },
             Some(Err(missing)) => Action::Fixed(Outcome::blocked(missing.to_string())),
             None => Action::Fixed(Outcome::blocked(format!("`{}` has no command", check.id))),
         },
     }
 }
 
-fn sign_offs(ctx: &Ctx, checklist: &Checklist, ids: &[String]) -> anyhow::Result<Vec<runner::SignOff>> {
+fn sign_offs(
+    ctx: &Ctx,
+    checklist: &Checklist,
+    ids: &[String],
+) -> anyhow::Result<Vec<runner::SignOff>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let repo = git::Repo::new(&ctx.project);
-    let name = repo.git_opt(&["config", "user.name"])?.filter(|n| !n.is_empty());
+    let name = repo
+        .git_opt(&["config", "user.name"])?
+        .filter(|n| !n.is_empty());
     let Some(name) = name else {
         return Err(Exit::refused(
             "--sign-off needs your name from git, and `git config user.name` is not set",
@@ -263,13 +298,19 @@ fn sign_offs(ctx: &Ctx, checklist: &Checklist, ids: &[String]) -> anyhow::Result
         .into());
     };
     let email = repo.git_opt(&["config", "user.email"])?.unwrap_or_default();
-    let by = if email.is_empty() { name } else { format!("{name} <{email}>") };
+    let by = if email.is_empty() {
+        name
+    } else {
+        format!("{name} <{email}>")
+    };
     let at = runner::rfc3339_utc(std::time::SystemTime::now());
     ids.iter()
         .map(|id| match checklist.get(id) {
-            Some(check) if check.kind == Kind::Manual => {
-                Ok(runner::SignOff { id: id.clone(), by: by.clone(), at: at.clone() })
-            }
+            Some(check) if check.kind == Kind::Manual => Ok(runner::SignOff {
+                id: id.clone(),
+                by: by.clone(),
+                at: at.clone(),
+            }),
             Some(_) => Err(Exit::refused(
                 format!("`{id}` is checked by the machine; only manual checks take a sign-off"),
                 "run `cargo xtask pre-release --list` to see the manual checks",
@@ -286,24 +327,45 @@ fn list(checklist: &Checklist) -> String {
     for section in Section::ALL {
         out.push_str(&format!("{} ({})\n", section.heading(), section.name()));
         for check in checklist.checks().iter().filter(|c| c.section == section) {
-            let deps = if check.deps.is_empty() { String::new() } else { format!(" after {}", check.deps.join(", ")) };
+            let deps = if check.deps.is_empty() {
+                String::new()
+            } else {
+                format!(" after {}", check.deps.join(", "))
+            };
             let off = if check.enabled { "" } else { " [disabled]" };
             let what = match check.kind {
                 Kind::Manual => format!("manual: {}", check.reason.as_deref().unwrap_or_default()),
                 _ => check.command.clone().unwrap_or_else(|| "(native)".into()),
             };
-            out.push_str(&format!("  {:<24} {:<7} {}{deps}{off}\n      {}\n", check.id, check.kind.name(), check.title, what));
+            out.push_str(&format!(
+                "  {:<24} {:<7} {}{deps}{off}\n      {}\n",
+                check.id,
+                check.kind.name(),
+                check.title,
+                what
+            ));
         }
     }
     out
 }
 
-fn human_summary(report: &Report, run_dir: &std::path::Path) -> String {
+/// The table (without the checks a narrowed run left out), the counts and the verdict.
+fn human_summary(report: &Report, run_dir: &std::path::Path, narrowed: bool) -> String {
     let s = &report.summary;
-    let verdict = if report.exit_code() == 0 { "ready" } else { "not ready" };
+    let shown: Vec<runner::CheckResult> = report
+        .checks
+        .iter()
+        .filter(|c| !(narrowed && c.status == runner::Status::Skipped))
+        .cloned()
+        .collect();
+    let verdict = if report.exit_code() == 0 {
+        "ready"
+    } else {
+        "not ready"
+    };
     format!(
         "\n{}\n{} passed, {} failed, {} blocked, {} skipped, {} manual: {verdict} ({})\nreport: {}\n",
-        runner::render_table(&report.checks),
+        runner::render_table(&shown),
         s.pass,
         s.fail,
         s.blocked,
@@ -339,7 +401,6 @@ fn run_id() -> String {
 /// root: a project inside another repository (the bundled example) does not own that
 /// repository's tags. Outside git the comparison cannot be made: blocked.
 fn latest_tag(env: &Env, log: runner::Log) -> Result<Option<(Version, String)>, Outcome> {
-    use std::io::Write;
     let repo = git::Repo::new(&env.project);
     if !repo.is_repo() {
         return Err(Outcome::blocked(format!(
@@ -347,12 +408,21 @@ fn latest_tag(env: &Env, log: runner::Log) -> Result<Option<(Version, String)>, 
             env.project.display()
         )));
     }
-    let toplevel = repo.toplevel().map_err(|err| Outcome::blocked(err.to_string()))?;
+    let toplevel = repo
+        .toplevel()
+        .map_err(|err| Outcome::blocked(err.to_string()))?;
     if toplevel.canonicalize().ok() != env.project.canonicalize().ok() {
-        writeln!(log, "the repository root is {}: its tags are not this project's", toplevel.display()).ok();
+        writeln!(
+            log,
+            "the repository root is {}: its tags are not this project's",
+            toplevel.display()
+        )
+        .ok();
         return Ok(None);
     }
-    let latest = repo.latest_release_tag().map_err(|err| Outcome::blocked(err.to_string()))?;
+    let latest = repo
+        .latest_release_tag()
+        .map_err(|err| Outcome::blocked(err.to_string()))?;
     match &latest {
         Some((_, tag)) => writeln!(log, "latest release tag: {tag}").ok(),
         None => writeln!(log, "no release tags yet").ok(),

@@ -2,8 +2,6 @@
 //! embedding model the code uses, and the Chroma DB are checked natively against the project's
 //! own files (scripts/model-pull.sh, the memory-setup module and its constants).
 
-use std::io::Write;
-
 use project::compose::Compose;
 use runner::{Log, Outcome};
 use xshell::{cmd, Shell};
@@ -33,7 +31,9 @@ fn models_listed(env: &Env, log: Log) -> Outcome {
         Ok(compose) => compose.service("ollama").map(|s| s.container().to_string()),
         Err(err) => return Outcome::fail(err.to_string()),
     };
-    let Some(container) = container else { return Outcome::fail("docker-compose.yml has no ollama service") };
+    let Some(container) = container else {
+        return Outcome::fail("docker-compose.yml has no ollama service");
+    };
     let sh = match Shell::new() {
         Ok(sh) => sh,
         Err(err) => return Outcome::blocked(err.to_string()),
@@ -42,17 +42,30 @@ fn models_listed(env: &Env, log: Log) -> Outcome {
     writeln!(log, "$ {command}").ok();
     let listed = match command.quiet().ignore_stderr().read() {
         Ok(out) => out,
-        Err(err) => return Outcome::fail(format!("`docker exec {container} ollama list` failed: {err}")),
+        Err(err) => {
+            return Outcome::fail(format!(
+                "`docker exec {container} ollama list` failed: {err}"
+            ))
+        }
     };
     writeln!(log, "{listed}").ok();
-    let listed: Vec<&str> = listed.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
-    let missing: Vec<&String> =
-        defaults.iter().filter(|m| !listed.iter().any(|l| same_model(l, m))).collect();
+    let listed: Vec<&str> = listed
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let missing: Vec<&String> = defaults
+        .iter()
+        .filter(|m| !listed.iter().any(|l| same_model(l, m)))
+        .collect();
     if missing.is_empty() {
         Outcome::pass()
     } else {
         let missing: Vec<&str> = missing.iter().map(|m| m.as_str()).collect();
-        Outcome::fail(format!("not in `ollama list`: {} (run ./scripts/model-pull.sh default)", missing.join(", ")))
+        Outcome::fail(format!(
+            "not in `ollama list`: {} (run ./scripts/model-pull.sh default)",
+            missing.join(", ")
+        ))
     }
 }
 
@@ -70,9 +83,17 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
         writeln!(log, "{step}").ok();
     }
     if let Some(var) = &resolved.env_override {
-        writeln!(log, "note: the environment variable {var} overrides it at run time").ok();
+        writeln!(
+            log,
+            "note: the environment variable {var} overrides it at run time"
+        )
+        .ok();
     }
-    let used_at = resolved.trail.first().and_then(|s| s.split(':').nth(1)).and_then(|l| l.parse::<usize>().ok());
+    let used_at = resolved
+        .trail
+        .first()
+        .and_then(|s| s.split(':').nth(1))
+        .and_then(|l| l.parse::<usize>().ok());
     if used_at != Some(CHECKLIST_LINE) {
         writeln!(
             log,
@@ -98,7 +119,10 @@ fn chroma_db(env: &Env, log: Log) -> Outcome {
     let dir = env.project.join("chroma_db");
     match std::fs::read_dir(&dir) {
         Ok(entries) => {
-            let names: Vec<String> = entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+            let names: Vec<String> = entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect();
             writeln!(log, "{}: {}", dir.display(), names.join(" ")).ok();
             if names.is_empty() {
                 Outcome::fail("chroma_db/ is empty: memory setup has not initialised it")
@@ -106,13 +130,21 @@ fn chroma_db(env: &Env, log: Log) -> Outcome {
                 Outcome::pass()
             }
         }
-        Err(err) => Outcome::fail(format!("chroma_db/ cannot be read ({err}): run memory setup first")),
+        Err(err) => Outcome::fail(format!(
+            "chroma_db/ cannot be read ({err}): run memory setup first"
+        )),
     }
 }
 
 /// Ollama names without a tag mean `:latest`.
 fn same_model(a: &str, b: &str) -> bool {
-    let full = |m: &str| if m.contains(':') { m.to_string() } else { format!("{m}:latest") };
+    let full = |m: &str| {
+        if m.contains(':') {
+            m.to_string()
+        } else {
+            format!("{m}:latest")
+        }
+    };
     full(a) == full(b)
 }
 

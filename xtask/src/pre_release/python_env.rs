@@ -4,7 +4,6 @@
 //! dependencies, or the tools on PATH.
 
 use std::hash::{Hash, Hasher};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use runner::{Log, Outcome};
@@ -51,7 +50,12 @@ impl PythonTools {
         });
         let tools = out.join("python").join("uv");
         let uv = on_path("uv").unwrap_or_else(|| tools.join("bin").join("uv"));
-        PythonTools { runner, venv: out.join("python").join(env_name(project)), uv, tools }
+        PythonTools {
+            runner,
+            venv: out.join("python").join(env_name(project)),
+            uv,
+            tools,
+        }
     }
 
     /// `{py}` (the prefix a tool name takes) and `{pip}` for command templates.
@@ -63,7 +67,10 @@ impl PythonTools {
             }
             Runner::Venv => {
                 let bin = self.venv.join("bin");
-                (format!("{}/", quote(&bin)), format!("{} -m pip", quote(&bin.join("python"))))
+                (
+                    format!("{}/", quote(&bin)),
+                    format!("{} -m pip", quote(&bin.join("python"))),
+                )
             }
             Runner::Path => (String::new(), "python3 -m pip".to_string()),
         };
@@ -74,7 +81,10 @@ impl PythonTools {
     pub fn env_vars(&self) -> Vec<(String, String)> {
         let venv = self.venv.display().to_string();
         match self.runner {
-            Runner::Uv => vec![("UV_PROJECT_ENVIRONMENT".into(), venv.clone()), ("VIRTUAL_ENV".into(), venv)],
+            Runner::Uv => vec![
+                ("UV_PROJECT_ENVIRONMENT".into(), venv.clone()),
+                ("VIRTUAL_ENV".into(), venv),
+            ],
             Runner::Venv => vec![("VIRTUAL_ENV".into(), venv)],
             Runner::Path => Vec::new(),
         }
@@ -83,7 +93,9 @@ impl PythonTools {
     /// Makes the tools ready: the `python-env` check.
     pub fn provision(&self, project: &Path, log: Log) -> Outcome {
         let Some(python) = on_path("python3") else {
-            return Outcome::blocked("python3 not found on PATH: install Python 3 to run the Python checks");
+            return Outcome::blocked(
+                "python3 not found on PATH: install Python 3 to run the Python checks",
+            );
         };
         let sh = match Shell::new() {
             Ok(sh) => sh,
@@ -101,10 +113,21 @@ impl PythonTools {
     fn uv_sync(&self, sh: &Shell, python: &Path, log: Log) -> Result<Outcome, Outcome> {
         if !self.uv.is_file() && on_path("uv").is_none() {
             let tools = &self.tools;
-            step(log, cmd!(sh, "{python} -m venv {tools}"), "creating a virtualenv for uv")?;
+            step(
+                log,
+                cmd!(sh, "{python} -m venv {tools}"),
+                "creating a virtualenv for uv",
+            )?;
             let pip = tools.join("bin").join("pip");
             let spec = format!("uv=={UV_VERSION}");
-            step(log, cmd!(sh, "{pip} install --quiet --disable-pip-version-check {spec}"), "installing uv from PyPI")?;
+            step(
+                log,
+                cmd!(
+                    sh,
+                    "{pip} install --quiet --disable-pip-version-check {spec}"
+                ),
+                "installing uv from PyPI",
+            )?;
         }
         let (uv, venv) = (&self.uv, &self.venv);
         step(
@@ -115,7 +138,13 @@ impl PythonTools {
         Ok(Outcome::pass())
     }
 
-    fn venv_install(&self, sh: &Shell, python: &Path, project: &Path, log: Log) -> Result<Outcome, Outcome> {
+    fn venv_install(
+        &self,
+        sh: &Shell,
+        python: &Path,
+        project: &Path,
+        log: Log,
+    ) -> Result<Outcome, Outcome> {
         let text = std::fs::read_to_string(project.join("pyproject.toml"))
             .map_err(|err| Outcome::fail(format!("reading pyproject.toml: {err}")))?;
         let requirements = project::devtools::requirements(&text)
@@ -126,14 +155,22 @@ impl PythonTools {
             writeln!(log, "{} is up to date with pyproject.toml", venv.display()).ok();
             return Ok(Outcome::pass());
         }
-        step(log, cmd!(sh, "{python} -m venv {venv}"), "creating the virtualenv")?;
-        let pip = venv.join("bin").join("pip");
         step(
             log,
-            cmd!(sh, "{pip} install --quiet --disable-pip-version-check {requirements...}"),
+            cmd!(sh, "{python} -m venv {venv}"),
+            "creating the virtualenv",
+        )?;
+        let pip = venv.join("bin").join("pip");
+        let wanted = requirements.join("\n");
+        step(
+            log,
+            cmd!(
+                sh,
+                "{pip} install --quiet --disable-pip-version-check {requirements...}"
+            ),
             "installing the dev dependencies from PyPI",
         )?;
-        std::fs::write(&stamp, requirements.join("\n")).ok();
+        std::fs::write(&stamp, wanted).ok();
         Ok(Outcome::pass())
     }
 }
@@ -142,23 +179,42 @@ impl PythonTools {
 /// that need the tools (they could not run), saying which step failed.
 fn step(log: Log, cmd: xshell::Cmd<'_>, what: &str) -> Result<(), Outcome> {
     writeln!(log, "$ {cmd}").ok();
-    let output = cmd.quiet().ignore_status().output().map_err(|err| {
-        Outcome::blocked(format!("{what}: {err}"))
-    })?;
+    let output = cmd
+        .quiet()
+        .ignore_status()
+        .output()
+        .map_err(|err| Outcome::blocked(format!("{what}: {err}")))?;
     log.write_all(&output.stdout).ok();
     log.write_all(&output.stderr).ok();
     if output.status.success() {
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-    Err(Outcome::blocked(format!("{what} failed ({}): {last}", output.status)))
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    Err(Outcome::blocked(format!(
+        "{what} failed ({}): {last}",
+        output.status
+    )))
 }
 
 fn tools_on_path(log: Log) -> Result<Outcome, Outcome> {
-    let missing: Vec<&str> = DEV_TOOLS.iter().copied().filter(|tool| on_path(tool).is_none()).collect();
+    let missing: Vec<&str> = DEV_TOOLS
+        .iter()
+        .copied()
+        .filter(|tool| on_path(tool).is_none())
+        .collect();
     for tool in DEV_TOOLS {
-        writeln!(log, "{tool}: {}", on_path(tool).map_or("not found".into(), |p| p.display().to_string())).ok();
+        writeln!(
+            log,
+            "{tool}: {}",
+            on_path(tool).map_or("not found".into(), |p| p.display().to_string())
+        )
+        .ok();
     }
     if missing.is_empty() {
         Ok(Outcome::pass())
@@ -173,21 +229,29 @@ fn tools_on_path(log: Log) -> Result<Outcome, Outcome> {
 /// The first `name` on PATH.
 pub fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 /// One environment per project folder, so `--project` runs don't share one.
 fn env_name(project: &Path) -> String {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     project.hash(&mut hasher);
-    let name = project.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = project
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     format!("{name}-{:08x}", hasher.finish() as u32)
 }
 
 /// A path as one shell word.
 fn quote(path: &Path) -> String {
     let text = path.display().to_string();
-    if text.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c)) {
+    if text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@".contains(c))
+    {
         text
     } else {
         format!("'{}'", text.replace('\'', r"'\''"))

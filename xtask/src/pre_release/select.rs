@@ -43,13 +43,22 @@ impl Selection {
             .filter(|c| only.contains(&c.id) || sections.iter().any(|s| s == c.section.name()))
             .map(|c| c.id.clone())
             .collect();
-        let pulled_in = if narrowed { dependencies_of(checklist, &chosen) } else { BTreeSet::new() };
+        let pulled_in = if narrowed {
+            dependencies_of(checklist, &chosen)
+        } else {
+            BTreeSet::new()
+        };
         Ok(Selection {
             chosen: narrowed.then_some(chosen),
             pulled_in,
             skipped: skip.iter().cloned().collect(),
             sections: sections.to_vec(),
         })
+    }
+
+    /// True when `--section` or `--only` chose part of the checklist.
+    pub fn narrowed(&self) -> bool {
+        self.chosen.is_some()
     }
 
     /// Why `check` does not run, or `None` when it does.
@@ -77,7 +86,11 @@ fn dependencies_of(checklist: &Checklist, chosen: &BTreeSet<String>) -> BTreeSet
     let mut found = BTreeSet::new();
     let mut stack: Vec<&str> = chosen.iter().map(String::as_str).collect();
     while let Some(id) = stack.pop() {
-        for dep in checklist.get(id).map(|c| c.deps.as_slice()).unwrap_or_default() {
+        for dep in checklist
+            .get(id)
+            .map(|c| c.deps.as_slice())
+            .unwrap_or_default()
+        {
             if found.insert(dep.clone()) {
                 stack.push(dep);
             }
@@ -87,6 +100,9 @@ fn dependencies_of(checklist: &Checklist, chosen: &BTreeSet<String>) -> BTreeSet
 }
 
 pub fn unknown_id(id: &str) -> anyhow::Error {
-    Exit::refused(format!("unknown check `{id}`"), "run `cargo xtask pre-release --list` to see the check ids")
-        .into()
+    Exit::refused(
+        format!("unknown check `{id}`"),
+        "run `cargo xtask pre-release --list` to see the check ids",
+    )
+    .into()
 }

@@ -8,14 +8,25 @@ use project::compose::Compose;
 use xshell::{cmd, Shell};
 
 /// Answers "can a check that needs TOOL run here?", asking the machine at most once per tool.
-#[derive(Default)]
+/// A dry run asks nothing (it runs nothing) and assumes every tool is there.
 pub struct Probe {
+    asks: bool,
     docker: OnceLock<Option<String>>,
 }
 
 impl Probe {
+    pub fn new(dry_run: bool) -> Probe {
+        Probe {
+            asks: !dry_run,
+            docker: OnceLock::new(),
+        }
+    }
+
     /// Why `tool` cannot be used, or `None` when it can.
     pub fn unavailable(&self, tool: &str) -> Option<String> {
+        if !self.asks {
+            return None;
+        }
         match tool {
             "docker" => self.docker.get_or_init(docker_unavailable).clone(),
             other => Some(format!("unknown tool `{other}`")),
@@ -26,29 +37,49 @@ impl Probe {
 /// The docker CLI must be on PATH and its engine must answer.
 fn docker_unavailable() -> Option<String> {
     let sh = Shell::new().ok()?;
-    let output = match cmd!(sh, "docker info --format {{.ServerVersion}}").quiet().ignore_status().output() {
+    let format = "{{.ServerVersion}}";
+    let output = match cmd!(sh, "docker info --format {format}")
+        .quiet()
+        .ignore_status()
+        .output()
+    {
         Ok(output) => output,
-        Err(_) => return Some("`docker` not found on PATH: install Docker to run this check".into()),
+        Err(_) => {
+            return Some("`docker` not found on PATH: install Docker to run this check".into())
+        }
     };
     if output.status.success() {
         return None;
     }
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let why = stderr.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("no answer");
-    Some(format!("Docker engine not reachable (`docker info`: {why}): start Docker and re-run"))
+    let why = stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("no answer");
+    Some(format!(
+        "Docker engine not reachable ({why}): start Docker and re-run"
+    ))
 }
 
 /// `{app_container}` and `{ollama_container}` from docker-compose.yml, or why they are unknown.
 pub fn container_vars(project: &Path) -> Vec<(&'static str, Result<String, String>)> {
     let compose = Compose::load(project).map_err(|err| err.to_string());
-    let name = |pick: fn(&Compose) -> Option<&project::compose::Service>, what: &str| match &compose {
+    let name = |pick: fn(&Compose) -> Option<&project::compose::Service>, what: &str| match &compose
+    {
         Ok(compose) => pick(compose)
             .map(|service| service.container().to_string())
             .ok_or_else(|| format!("{} has no {what} service", compose.file)),
         Err(why) => Err(why.clone()),
     };
     vec![
-        ("app_container", name(Compose::app, "application (built from the project's Dockerfile)")),
+        (
+            "app_container",
+            name(
+                Compose::app,
+                "application (built from the project's Dockerfile)",
+            ),
+        ),
         ("ollama_container", name(|c| c.service("ollama"), "ollama")),
     ]
 }
