@@ -1,10 +1,261 @@
-//! `cargo xtask archive`.
+//! `cargo xtask archive`: reproducible release artifacts with checksums, or `--verify` them.
+//!
+//! The work is in the `archive` crate; this module picks the revision, the project name (from
+//! pyproject.toml at that revision), the output directory and the Ollama digests, and turns
+//! errors into exit codes. See docs/archive.md.
 
+use std::path::{Path, PathBuf};
+
+use archive::{ArchiveError, Group, Manifest, Options};
+
+use crate::exit::{self, Exit};
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The revision to archive (default: the latest release tag vX.Y.Z).
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+    /// Where to write the artifacts (default: target/xtask/archive/<name>-<tag>, which git ignores).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace artifacts already in the output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Rebuild the artifacts in DIR from the revision its manifest.json records and compare.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["rev", "out", "force", "groups", "ollama_url"])]
+    pub verify: Option<PathBuf>,
+    /// Ask this Ollama (http://host:port) for model digests (default: $OLLAMA_HOST, if reachable).
+    #[arg(long, value_name = "URL")]
+    pub ollama_url: Option<String>,
+    /// An extra tarball NAME=GLOB[,GLOB...]; repeatable; replaces the default config, docs and flows.
+    #[arg(long = "group", value_name = "NAME=GLOBS")]
+    pub groups: Vec<String>,
+}
 
-pub fn run(_ctx: &Ctx, _args: Args) -> anyhow::Result<u8> {
-    anyhow::bail!("`archive` is not built yet")
+pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
+    if let Some(dir) = &args.verify {
+        return verify(ctx, dir);
+    }
+    let repo = git::Repo::new(&ctx.project);
+    if !repo.is_repo() {
+        return Err(refused(ArchiveError::NotARepo {
+            dir: ctx.project.clone(),
+        })
+        .into());
+    }
+    let rev = match args.rev {
+        Some(rev) => rev,
+        None => match repo.latest_release_tag()? {
+            Some((_, tag)) => tag,
+            None => {
+                return Err(Exit::refused(
+                    format!(
+                        "{} has no release tag vX.Y.Z to archive",
+                        ctx.project.display()
+                    ),
+                    "pass --rev REV (a tag, branch or commit)",
+                )
+                .into())
+            }
+        },
+    };
+    let Some(commit) = repo.resolve(&rev)? else {
+        return Err(refused(ArchiveError::UnknownRev {
+            rev,
+            dir: ctx.project.clone(),
+        })
+        .into());
+    };
+    let is_tag = repo
+        .git_opt(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/tags/{rev}"),
+        ])?
+        .is_some();
+    let label = if is_tag {
+        rev.clone()
+    } else {
+        commit[..12].to_string()
+    };
+
+    let mut opts = Options::new(project_name(&repo, &rev, &commit)?, label);
+    opts.force = args.force;
+    if !args.groups.is_empty() {
+        opts.groups = args
+            .groups
+            .iter()
+            .map(|spec| parse_group(spec))
+            .collect::<Result<_, _>>()?;
+    }
+    opts.ollama = ollama_digests(args.ollama_url.as_deref())?;
+    let out = match args.out {
+        Some(out) => std::path::absolute(&out)?,
+        None => ctx.out.join("archive").join(opts.stem()),
+    };
+    refuse_unignored_out_dir(&repo, &out)?;
+
+    let manifest = archive::build(&ctx.project, &rev, &out, &opts).map_err(to_exit)?;
+    report(&manifest, &rev, &out);
+    Ok(exit::OK)
+}
+
+fn verify(ctx: &Ctx, dir: &Path) -> anyhow::Result<u8> {
+    let mismatches = archive::verify(&ctx.project, dir).map_err(to_exit)?;
+    if mismatches.is_empty() {
+        println!(
+            "verified: every file in {} matches a rebuild from its manifest's commit",
+            dir.display()
+        );
+        return Ok(exit::OK);
+    }
+    for mismatch in &mismatches {
+        println!("mismatch: {mismatch}");
+    }
+    eprintln!(
+        "error: {} mismatch(es) in {}",
+        mismatches.len(),
+        dir.display()
+    );
+    Ok(exit::FAILED)
+}
+
+/// `[project].name` from pyproject.toml as committed at the revision, not as in the working tree.
+fn project_name(repo: &git::Repo, rev: &str, commit: &str) -> anyhow::Result<String> {
+    let Some(text) = repo.git_opt(&["show", &format!("{commit}:./pyproject.toml")])? else {
+        return Err(Exit::refused(
+            format!("{rev} has no pyproject.toml in {}", repo.dir().display()),
+            "archive a revision of the Python project (pass --rev)",
+        )
+        .into());
+    };
+    let pyproject = project::version::Pyproject::parse(&text).map_err(|err| {
+        Exit::refused(
+            format!("pyproject.toml at {rev}: {err}"),
+            "fix [project].name at that revision",
+        )
+    })?;
+    Ok(pyproject.name().to_string())
+}
+
+/// `NAME=GLOB[,GLOB...]`.
+fn parse_group(spec: &str) -> Result<Group, Exit> {
+    let usage = || {
+        Exit::refused(
+            format!("bad --group {spec:?}"),
+            "write --group NAME=GLOB[,GLOB...], NAME in [A-Za-z0-9_-]",
+        )
+    };
+    let (name, globs) = spec.split_once('=').ok_or_else(usage)?;
+    let name_ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    let globs: Vec<String> = globs
+        .split(',')
+        .filter(|glob| !glob.is_empty())
+        .map(str::to_string)
+        .collect();
+    if !name_ok || globs.is_empty() {
+        return Err(usage());
+    }
+    Ok(Group {
+        name: name.to_string(),
+        globs,
+    })
+}
+
+/// `--ollama-url` must answer; `$OLLAMA_HOST` is asked only if set, and skipped with a note if it
+/// does not answer (Ollama usually runs only when the stack is deployed).
+fn ollama_digests(flag: Option<&str>) -> anyhow::Result<Vec<archive::OllamaModel>> {
+    if let Some(url) = flag {
+        return archive::models::ollama_tags(url).map_err(|err| to_exit(err).into());
+    }
+    let Some(host) = std::env::var("OLLAMA_HOST")
+        .ok()
+        .filter(|host| !host.is_empty())
+    else {
+        return Ok(Vec::new());
+    };
+    Ok(archive::models::ollama_tags(&host).unwrap_or_else(|err| {
+        eprintln!("note: no model digests from Ollama: {err}");
+        Vec::new()
+    }))
+}
+
+/// Building artifacts must never dirty the tree: a dirty tree blocks a release.
+fn refuse_unignored_out_dir(repo: &git::Repo, out: &Path) -> anyhow::Result<()> {
+    let toplevel = repo.toplevel()?;
+    if !resolved(out).starts_with(&toplevel) {
+        return Ok(());
+    }
+    let path = out.to_string_lossy();
+    if repo
+        .git_opt(&["check-ignore", "--quiet", "--no-index", &path])?
+        .is_none()
+    {
+        return Err(Exit::refused(
+            format!("{} is inside the work tree and not ignored: artifacts there would dirty the tree", out.display()),
+            "pass --out DIR outside the repository or in an ignored folder (the default is target/xtask/archive)",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// `path` with symlinks resolved as far as it exists (it may not exist yet).
+fn resolved(path: &Path) -> PathBuf {
+    match (path.canonicalize(), path.parent(), path.file_name()) {
+        (Ok(path), _, _) => path,
+        (Err(_), Some(parent), Some(name)) => resolved(parent).join(name),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Refusals (nothing written) exit 2; failures part-way exit 3 and leave no file under a final name.
+fn to_exit(err: ArchiveError) -> Exit {
+    if err.is_refusal() {
+        return refused(err);
+    }
+    Exit {
+        code: exit::INTERRUPTED,
+        cause: err.to_string(),
+        fix: Some("no artifact was renamed into place unless the error names one; re-run (with --force if some were)".into()),
+    }
+}
+
+fn refused(err: ArchiveError) -> Exit {
+    let fix = match &err {
+        ArchiveError::NotARepo { .. } => "run it in the project's git clone, or pass --project DIR",
+        ArchiveError::UnknownRev { .. } => "pass --rev with an existing tag, branch or commit (`git tag --list 'v*'`)",
+        ArchiveError::OutDirUnwritable { .. } => "pass --out DIR with a directory you can write to",
+        ArchiveError::ArtifactsPresent { .. } => "pass --force to replace them, or --out another directory",
+        ArchiveError::UnrepresentablePath { .. } => "rename the path in the repository: tar headers store UTF-8 paths",
+        ArchiveError::NoManifest { .. } => "point --verify at a directory that `cargo xtask archive` wrote",
+        ArchiveError::Ollama { .. } => "check the URL or start Ollama; without --ollama-url the digests come from the docs only",
+        _ => "see the cause above",
+    };
+    Exit::refused(err.to_string(), fix)
+}
+
+fn report(manifest: &Manifest, rev: &str, out: &Path) {
+    for exception in &manifest.exceptions {
+        eprintln!("warning: {}: {}", exception.path, exception.detail);
+    }
+    for left_out in &manifest.left_out {
+        println!("left out {}: {}", left_out.artifact, left_out.reason);
+    }
+    for artifact in &manifest.artifacts {
+        println!(
+            "{}  {:>10}  {}",
+            artifact.sha256, artifact.size, artifact.name
+        );
+    }
+    println!(
+        "archived {rev} ({}) into {}",
+        &manifest.commit[..12],
+        out.display()
+    );
 }

@@ -25,7 +25,11 @@ pub struct Exit {
 impl Exit {
     /// Usage, config, project or preflight error: nothing was changed.
     pub fn refused(cause: impl Into<String>, fix: impl Into<String>) -> Exit {
-        Exit { code: REFUSED, cause: cause.into(), fix: Some(fix.into()) }
+        Exit {
+            code: REFUSED,
+            cause: cause.into(),
+            fix: Some(fix.into()),
+        }
     }
 
     /// A step failed after others had acted; the same command resumes.

@@ -1,20 +1,50 @@
 //! Typed queries and plumbing over the git command line (tags, status, commits, remotes).
 //!
 //! Every function takes the repository directory and runs `git -C <dir> ...` through xshell,
-//! so callers never depend on a shell's current directory.
+//! so callers never depend on a shell's current directory. Errors carry git's own stderr.
+
+mod remote;
 
 use std::path::{Path, PathBuf};
 
 use semver::Version;
 use xshell::{cmd, Shell};
 
+pub use remote::{parse_remote_url, RemoteTag};
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("running `{command}` in {dir}: {message}")]
-    Command { command: String, dir: PathBuf, message: String },
+    Command {
+        command: String,
+        dir: PathBuf,
+        message: String,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// A git operation left half-done in the work tree (it makes the tree dirty for a release).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InProgress {
+    Merge,
+    Rebase,
+    CherryPick,
+    Revert,
+    Bisect,
+}
+
+impl InProgress {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InProgress::Merge => "merge",
+            InProgress::Rebase => "rebase",
+            InProgress::CherryPick => "cherry-pick",
+            InProgress::Revert => "revert",
+            InProgress::Bisect => "bisect",
+        }
+    }
+}
 
 /// A git repository (or a directory inside one).
 #[derive(Debug, Clone)]
@@ -31,30 +61,43 @@ impl Repo {
         &self.dir
     }
 
-    /// Runs `git -C dir <args>` and returns its trimmed stdout.
+    /// Runs `git -C dir <args>` and returns its trimmed stdout; a failure carries git's stderr.
     pub fn git(&self, args: &[&str]) -> Result<String> {
-        let sh = Shell::new().map_err(|err| self.error(args, err))?;
-        let dir = &self.dir;
-        cmd!(sh, "git -C {dir} {args...}")
-            .quiet()
-            .ignore_stderr()
-            .read()
-            .map_err(|err| self.error(args, err))
+        let out = self.checked_output(args)?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     }
 
     /// Like [`Repo::git`] but `Ok(None)` when git exits non-zero (a ref that does not exist).
     pub fn git_opt(&self, args: &[&str]) -> Result<Option<String>> {
-        let sh = Shell::new().map_err(|err| self.error(args, err))?;
-        let dir = &self.dir;
-        let out = cmd!(sh, "git -C {dir} {args...}")
-            .quiet()
-            .ignore_status()
-            .output()
-            .map_err(|err| self.error(args, err))?;
+        let out = self.output(args)?;
         Ok(out
             .status
             .success()
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
+    }
+
+    fn output(&self, args: &[&str]) -> Result<std::process::Output> {
+        let sh = Shell::new().map_err(|err| self.error(args, err))?;
+        let dir = &self.dir;
+        cmd!(sh, "git -C {dir} {args...}")
+            .quiet()
+            .ignore_status()
+            .output()
+            .map_err(|err| self.error(args, err))
+    }
+
+    /// The raw output of a git command that must succeed.
+    fn checked_output(&self, args: &[&str]) -> Result<std::process::Output> {
+        let out = self.output(args)?;
+        if out.status.success() {
+            return Ok(out);
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let message = match stderr.trim() {
+            "" => format!("exited with {}", out.status),
+            stderr => stderr.lines().collect::<Vec<_>>().join("; "),
+        };
+        Err(self.error(args, message))
     }
 
     fn error(&self, args: &[&str], err: impl std::fmt::Display) -> Error {
@@ -72,12 +115,18 @@ impl Repo {
 
     /// The top of the work tree.
     pub fn toplevel(&self) -> Result<PathBuf> {
-        self.git(&["rev-parse", "--show-toplevel"]).map(PathBuf::from)
+        self.git(&["rev-parse", "--show-toplevel"])
+            .map(PathBuf::from)
     }
 
     /// The full commit id a revision names, or `None` when it names nothing.
     pub fn resolve(&self, rev: &str) -> Result<Option<String>> {
-        self.git_opt(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])
+        self.git_opt(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ])
     }
 
     /// `HEAD`'s commit id, `None` in a repository without commits.
@@ -90,7 +139,12 @@ impl Repo {
         let out = self.git(&["tag", "--list", "v*"])?;
         let mut tags: Vec<(Version, String)> = out
             .lines()
-            .filter_map(|tag| Some((Version::parse(tag.strip_prefix('v')?).ok()?, tag.to_string())))
+            .filter_map(|tag| {
+                Some((
+                    Version::parse(tag.strip_prefix('v')?).ok()?,
+                    tag.to_string(),
+                ))
+            })
             .collect();
         tags.sort_by(|a, b| b.0.cmp(&a.0));
         Ok(tags)
@@ -111,10 +165,43 @@ impl Repo {
         Ok(out.lines().map(str::to_string).collect())
     }
 
+    /// Whole messages (subject, blank line, body) of the commits in `since..HEAD`, oldest first.
+    pub fn commit_messages_since(&self, since: Option<&str>) -> Result<Vec<String>> {
+        if self.head()?.is_none() {
+            return Ok(Vec::new());
+        }
+        let range = since.map_or_else(|| "HEAD".to_string(), |tag| format!("{tag}..HEAD"));
+        let out = self.git(&["log", "--reverse", "--format=%B%x00", &range])?;
+        Ok(out
+            .split('\0')
+            .map(str::trim)
+            .filter(|message| !message.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// Tracked files matching git pathspec globs (`docs/*.json`), relative to `dir`, sorted.
+    pub fn ls_files_glob(&self, patterns: &[&str]) -> Result<Vec<String>> {
+        if patterns.is_empty() {
+            return Ok(Vec::new());
+        }
+        let specs: Vec<String> = patterns.iter().map(|p| format!(":(glob){p}")).collect();
+        let mut args = vec!["ls-files", "-z", "--"];
+        args.extend(specs.iter().map(String::as_str));
+        let out = self.git(&args)?;
+        let mut files: Vec<String> = out
+            .split('\0')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect();
+        files.sort();
+        Ok(files)
+    }
+
     /// Tracked files below `dir`, relative to `dir`.
     pub fn tracked_files(&self) -> Result<Vec<PathBuf>> {
         let out = self.git(&["ls-files", "-z", "--full-name", "--", "."])?;
-        let prefix = self.git(&["rev-parse", "--show-prefix"])?;
+        let prefix = self.prefix()?;
         Ok(out
             .split('\0')
             .filter(|s| !s.is_empty())
@@ -126,5 +213,228 @@ impl Repo {
     pub fn status_lines(&self) -> Result<Vec<String>> {
         let out = self.git(&["status", "--porcelain", "--untracked-files=normal"])?;
         Ok(out.lines().map(str::to_string).collect())
+    }
+
+    /// Paths (relative to the top of the work tree) that `git status` reports, untracked
+    /// files included, each with its two-letter porcelain code.
+    pub fn status_paths(&self) -> Result<Vec<(String, String)>> {
+        let out = self.checked_output(&["status", "--porcelain", "-z", "--untracked-files=all"])?;
+        let out = String::from_utf8_lossy(&out.stdout);
+        let mut entries = Vec::new();
+        let mut fields = out.split('\0').filter(|s| !s.is_empty());
+        while let Some(entry) = fields.next() {
+            let (code, path) = entry.split_at(entry.len().min(3));
+            let code = code.trim().to_string();
+            if code.starts_with('R') || code.starts_with('C') {
+                fields.next(); // the rename's source
+            }
+            entries.push((code, path.to_string()));
+        }
+        Ok(entries)
+    }
+
+    /// `dir` relative to the top of the work tree, with a trailing `/` (empty at the top).
+    pub fn prefix(&self) -> Result<String> {
+        self.git(&["rev-parse", "--show-prefix"])
+    }
+
+    /// The branch HEAD is on; `None` for a detached HEAD.
+    pub fn current_branch(&self) -> Result<Option<String>> {
+        self.git_opt(&["symbolic-ref", "--quiet", "--short", "HEAD"])
+    }
+
+    /// A merge, rebase, cherry-pick, revert or bisect left in progress, if any.
+    pub fn in_progress(&self) -> Result<Option<InProgress>> {
+        let markers = [
+            ("MERGE_HEAD", InProgress::Merge),
+            ("rebase-merge", InProgress::Rebase),
+            ("rebase-apply", InProgress::Rebase),
+            ("CHERRY_PICK_HEAD", InProgress::CherryPick),
+            ("REVERT_HEAD", InProgress::Revert),
+            ("BISECT_LOG", InProgress::Bisect),
+        ];
+        for (marker, op) in markers {
+            let path = PathBuf::from(self.git(&[
+                "rev-parse",
+                "--path-format=absolute",
+                "--git-path",
+                marker,
+            ])?);
+            if path.exists() {
+                return Ok(Some(op));
+            }
+        }
+        Ok(None)
+    }
+
+    /// `git fetch --no-tags <remote>`: refreshes the remote-tracking branches only (tags are
+    /// looked up with [`Repo::remote_tags`], so a differing remote tag never clobbers a local one).
+    pub fn fetch(&self, remote: &str) -> Result<()> {
+        self.git(&["fetch", "--quiet", "--no-tags", remote])
+            .map(drop)
+    }
+
+    /// Commits only in `local` and only in `upstream`: `(ahead, behind)`.
+    pub fn ahead_behind(&self, local: &str, upstream: &str) -> Result<(usize, usize)> {
+        let out = self.git(&[
+            "rev-list",
+            "--left-right",
+            "--count",
+            &format!("{local}...{upstream}"),
+        ])?;
+        let mut counts = out
+            .split_whitespace()
+            .map(|n| n.parse::<usize>().unwrap_or(0));
+        Ok((counts.next().unwrap_or(0), counts.next().unwrap_or(0)))
+    }
+
+    /// True when `ancestor` is reachable from `rev` (or is `rev`).
+    pub fn is_ancestor(&self, ancestor: &str, rev: &str) -> Result<bool> {
+        Ok(self
+            .git_opt(&["merge-base", "--is-ancestor", ancestor, rev])?
+            .is_some())
+    }
+
+    /// The URL of a remote, `None` when there is no such remote.
+    pub fn remote_url(&self, remote: &str) -> Result<Option<String>> {
+        self.git_opt(&["remote", "get-url", remote])
+    }
+
+    /// A config value, `None` when unset.
+    pub fn config(&self, key: &str) -> Result<Option<String>> {
+        self.git_opt(&["config", "--get", key])
+    }
+
+    /// The object a local tag ref points at (the tag object for an annotated tag).
+    pub fn tag_object(&self, tag: &str) -> Result<Option<String>> {
+        self.git_opt(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("refs/tags/{tag}"),
+        ])
+    }
+
+    /// The commit a local tag points at, `None` when the tag does not exist.
+    pub fn tag_target(&self, tag: &str) -> Result<Option<String>> {
+        self.resolve(&format!("refs/tags/{tag}"))
+    }
+
+    /// True when the local tag is an annotated tag object (not a lightweight tag).
+    pub fn is_annotated_tag(&self, tag: &str) -> Result<bool> {
+        let kind = self.git_opt(&["cat-file", "-t", &format!("refs/tags/{tag}")])?;
+        Ok(kind.as_deref() == Some("tag"))
+    }
+
+    /// The subject line of a commit.
+    pub fn subject(&self, rev: &str) -> Result<String> {
+        self.git(&["log", "-1", "--format=%s", rev])
+    }
+
+    /// The committer time of a commit, in seconds since the epoch.
+    pub fn commit_time(&self, rev: &str) -> Result<i64> {
+        let out = self.git(&["log", "-1", "--format=%ct", rev])?;
+        out.parse()
+            .map_err(|err| self.error(&["log", "-1", "--format=%ct", rev], err))
+    }
+
+    /// Paths (relative to the top) a commit changed compared with its first parent.
+    pub fn changed_files(&self, rev: &str) -> Result<Vec<String>> {
+        let out = self.git(&[
+            "diff-tree",
+            "--no-commit-id",
+            "--name-only",
+            "-r",
+            "-z",
+            "--root",
+            rev,
+        ])?;
+        Ok(out
+            .split('\0')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// The contents of `path` (relative to `dir`) at `rev`, byte for byte; `None` when it
+    /// does not exist there.
+    pub fn show_file(&self, rev: &str, path: &str) -> Result<Option<String>> {
+        let out = self.output(&["show", &format!("{rev}:./{path}")])?;
+        Ok(out
+            .status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+    }
+
+    /// Stages `paths` (relative to `dir`) and commits exactly them with `message` (hooks run).
+    /// Returns the new commit id.
+    pub fn commit_paths(&self, message: &str, paths: &[&str]) -> Result<String> {
+        let mut add = vec!["add", "--"];
+        add.extend_from_slice(paths);
+        self.git(&add)?;
+        let mut commit = vec!["commit", "--quiet", "-m", message, "--"];
+        commit.extend_from_slice(paths);
+        self.git(&commit)?;
+        self.head()?
+            .ok_or_else(|| self.error(&["commit"], "no HEAD after commit"))
+    }
+
+    /// `git reset -- paths`: takes `paths` out of the index again (after a failed commit).
+    pub fn unstage(&self, paths: &[&str]) -> Result<()> {
+        let mut args = vec!["reset", "--quiet", "--"];
+        args.extend_from_slice(paths);
+        self.git(&args).map(drop)
+    }
+
+    /// Creates the annotated tag `name` at `rev` (signed when `tag.gpgSign` says so).
+    pub fn annotated_tag(&self, name: &str, message: &str, rev: &str) -> Result<()> {
+        self.git(&["tag", "--annotate", "--message", message, name, rev])
+            .map(drop)
+    }
+
+    /// `git push --atomic --porcelain <remote> <refspecs...>`: all refs update or none does.
+    pub fn push_atomic(&self, remote: &str, refspecs: &[&str]) -> Result<()> {
+        let mut args = vec!["push", "--atomic", "--quiet", remote];
+        args.extend_from_slice(refspecs);
+        self.git(&args).map(drop)
+    }
+
+    /// `git ls-remote --tags <remote>`: every tag on the remote with the commit it peels to.
+    pub fn remote_tags(&self, remote: &str) -> Result<Vec<RemoteTag>> {
+        let out = self.git(&["ls-remote", "--tags", remote])?;
+        Ok(remote::parse_ls_remote_tags(&out))
+    }
+
+    /// One tag on the remote, `None` when absent.
+    pub fn remote_tag(&self, remote: &str, tag: &str) -> Result<Option<RemoteTag>> {
+        Ok(self
+            .remote_tags(remote)?
+            .into_iter()
+            .find(|t| t.name == tag))
+    }
+
+    /// The commit a branch points at on the remote (`git ls-remote --heads`), `None` when absent.
+    pub fn remote_branch(&self, remote: &str, branch: &str) -> Result<Option<String>> {
+        let out = self.git(&[
+            "ls-remote",
+            "--heads",
+            remote,
+            &format!("refs/heads/{branch}"),
+        ])?;
+        Ok(out.split_whitespace().next().map(str::to_string))
+    }
+
+    /// `git worktree add --detach <path> <rev>`: a separate checkout, the user's one untouched.
+    pub fn worktree_add(&self, path: &Path, rev: &str) -> Result<()> {
+        let path = path.to_string_lossy();
+        self.git(&["worktree", "add", "--quiet", "--detach", &path, rev])
+            .map(drop)
+    }
+
+    /// `git worktree remove --force <path>`.
+    pub fn worktree_remove(&self, path: &Path) -> Result<()> {
+        let path = path.to_string_lossy();
+        self.git(&["worktree", "remove", "--force", &path])
+            .map(drop)
     }
 }

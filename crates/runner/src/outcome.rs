@@ -51,18 +51,33 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn pass() -> Outcome {
-        Outcome { status: Status::Pass, reason: None }
+        Outcome {
+            status: Status::Pass,
+            reason: None,
+        }
     }
     pub fn fail(reason: impl Into<String>) -> Outcome {
-        Outcome { status: Status::Fail, reason: Some(reason.into()) }
+        Outcome {
+            status: Status::Fail,
+            reason: Some(reason.into()),
+        }
     }
     pub fn blocked(reason: impl Into<String>) -> Outcome {
-        Outcome { status: Status::Blocked, reason: Some(reason.into()) }
+        Outcome {
+            status: Status::Blocked,
+            reason: Some(reason.into()),
+        }
     }
     pub fn skipped(reason: impl Into<String>) -> Outcome {
-        Outcome { status: Status::Skipped, reason: Some(reason.into()) }
+        Outcome {
+            status: Status::Skipped,
+            reason: Some(reason.into()),
+        }
     }
     pub fn manual(reason: impl Into<String>) -> Outcome {
-        Outcome { status: Status::Manual, reason: Some(reason.into()) }
+        Outcome {
+            status: Status::Manual,
+            reason: Some(reason.into()),
+        }
     }
 }

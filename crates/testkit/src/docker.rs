@@ -1,1 +1,102 @@
-//! A fake `docker` executable put first on PATH: records its argv, answers like docker/ollama.
+//! A fake `docker` (and `curl`) put first on PATH: records its argv and answers like
+//! docker/ollama would, because test machines have no Docker engine.
+//!
+//! Behaviour is set through the environment of the process under test:
+//! - `FAKE_DOCKER_ENGINE=down`: `docker info` fails like an unreachable daemon;
+//! - `FAKE_OLLAMA_MODELS="a:1 b:latest"`: what `docker exec <c> ollama list` lists;
+//! - `FAKE_DOCKER_FAIL=<text>`: any docker call whose argv contains `<text>` exits 1.
+
+use std::ffi::OsString;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+const DOCKER: &str = r#"#!/bin/sh
+echo "docker $*" >> "$FAKE_DOCKER_LOG"
+if [ -n "${FAKE_DOCKER_FAIL:-}" ]; then
+  case "$*" in *"$FAKE_DOCKER_FAIL"*) echo "fake docker: failing on request: $*" >&2; exit 1;; esac
+fi
+case "$1" in
+  info)
+    if [ "${FAKE_DOCKER_ENGINE:-up}" = down ]; then
+      echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?" >&2
+      exit 1
+    fi
+    echo "27.3.1";;
+  exec)
+    shift; container="$1"; shift
+    if [ "$1" = ollama ] && [ "$2" = list ]; then
+      echo "NAME                     ID              SIZE      MODIFIED"
+      for model in ${FAKE_OLLAMA_MODELS:-}; do echo "$model    0123456789ab    4.7 GB    2 days ago"; done
+    else
+      echo "ran in $container: $*"
+    fi;;
+  *) echo "fake docker: $*";;
+esac
+exit 0
+"#;
+
+const CURL: &str = r#"#!/bin/sh
+echo "curl $*" >> "$FAKE_DOCKER_LOG"
+exit 0
+"#;
+
+/// A folder holding the fake executables and the log of their calls.
+pub struct FakeDocker {
+    dir: tempfile::TempDir,
+}
+
+impl FakeDocker {
+    pub fn new() -> FakeDocker {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, script) in [("docker", DOCKER), ("curl", CURL)] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, script).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        FakeDocker { dir }
+    }
+
+    pub fn bin_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Where the calls are recorded, one line each (`FAKE_DOCKER_LOG`).
+    pub fn log(&self) -> PathBuf {
+        self.dir.path().join("calls.log")
+    }
+
+    /// PATH with the fakes first.
+    pub fn path_env(&self) -> OsString {
+        prepend_path(self.bin_dir())
+    }
+
+    /// The recorded calls, e.g. `docker exec ollama ollama list`.
+    pub fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.log())
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+impl Default for FakeDocker {
+    fn default() -> Self {
+        FakeDocker::new()
+    }
+}
+
+/// `dir` followed by the current PATH.
+pub fn prepend_path(dir: &Path) -> OsString {
+    let mut paths = vec![dir.to_path_buf()];
+    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    std::env::join_paths(paths).unwrap()
+}
+
+/// PATH without any folder that holds `name` (to test "tool not found").
+pub fn path_without(name: &str) -> OsString {
+    let paths = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .filter(|dir| !dir.join(name).exists())
+        .collect::<Vec<_>>();
+    std::env::join_paths(paths).unwrap()
+}

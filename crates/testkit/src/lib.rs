@@ -1,5 +1,13 @@
 //! Test helpers shared by the workspace: temp git repos with a bare remote, a fake docker on PATH,
-//! a copy of the example project.
+//! local HTTP endpoints, the bundled example project.
 
 pub mod docker;
 pub mod git;
+pub mod http;
+
+use std::path::PathBuf;
+
+/// The bundled example project (`examples/codemate-hub`).
+pub fn example_project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/codemate-hub").canonicalize().unwrap()
+}

@@ -25,14 +25,19 @@ pub fn native(id: &str) -> Option<Native> {
 
 /// A pass that says what was checked: the runner's `Outcome::pass()` carries no reason.
 pub(super) fn pass_because(reason: impl Into<String>) -> Outcome {
-    Outcome { status: Status::Pass, reason: Some(reason.into()) }
+    Outcome {
+        status: Status::Pass,
+        reason: Some(reason.into()),
+    }
 }
 
 /// Files below `project/dir` (recursively, hidden folders and caches left out) whose name ends
 /// with `.extension`, relative to `project`, sorted.
 pub(super) fn files_under(project: &Path, dir: &str, extension: &str) -> Vec<PathBuf> {
     fn walk(project: &Path, dir: &Path, extension: &str, found: &mut Vec<PathBuf>) {
-        let Ok(entries) = fs::read_dir(project.join(dir)) else { return };
+        let Ok(entries) = fs::read_dir(project.join(dir)) else {
+            return;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
@@ -42,7 +47,11 @@ pub(super) fn files_under(project: &Path, dir: &str, extension: &str) -> Vec<Pat
             let relative = dir.join(&*name);
             match entry.file_type() {
                 Ok(kind) if kind.is_dir() => walk(project, &relative, extension, found),
-                Ok(_) if Path::new(&*name).extension().is_some_and(|ext| ext == extension) => {
+                Ok(_)
+                    if Path::new(&*name)
+                        .extension()
+                        .is_some_and(|ext| ext == extension) =>
+                {
                     found.push(relative)
                 }
                 _ => {}
@@ -84,8 +93,19 @@ fn check_doc_references(project: &Path, log: Log) -> Outcome {
         for reference in references(document, &text) {
             checked += 1;
             let exists = project.join(&reference.target).exists();
-            let line = format!("{}:{}: {}", display(document), reference.line, reference.written);
-            writeln!(log, "{} {line} ({})", if exists { "ok     " } else { "MISSING" }, reference.kind).ok();
+            let line = format!(
+                "{}:{}: {}",
+                display(document),
+                reference.line,
+                reference.written
+            );
+            writeln!(
+                log,
+                "{} {line} ({})",
+                if exists { "ok     " } else { "MISSING" },
+                reference.kind
+            )
+            .ok();
             if !exists {
                 missing.push(line);
             }
@@ -93,9 +113,15 @@ fn check_doc_references(project: &Path, log: Log) -> Outcome {
     }
     let files = documents.len();
     if missing.is_empty() {
-        pass_because(format!("all {checked} script, Python and link references in {files} markdown files exist"))
+        pass_because(format!(
+            "all {checked} script, Python and link references in {files} markdown files exist"
+        ))
     } else {
-        Outcome::fail(format!("{} of {checked} references name nothing: {}", missing.len(), missing.join("; ")))
+        Outcome::fail(format!(
+            "{} of {checked} references name nothing: {}",
+            missing.len(),
+            missing.join("; ")
+        ))
     }
 }
 
@@ -103,6 +129,8 @@ fn check_doc_references(project: &Path, log: Log) -> Outcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Reference {
     line: usize,
+    /// Byte offset in the line, to report a line's references in reading order.
+    column: usize,
     kind: ReferenceKind,
     /// As written in the document.
     written: String,
@@ -127,6 +155,10 @@ impl std::fmt::Display for ReferenceKind {
     }
 }
 
+/// A line holding this (`# doc-references:ignore` in a code block, `<!-- doc-references:ignore -->`
+/// in prose) names nothing to check: for placeholders such as `nano src/affected_file.py`.
+const IGNORE_MARKER: &str = "doc-references:ignore";
+
 /// The references in one markdown `document` (a path relative to the project root).
 /// Fenced code blocks count for command paths only: a link there is not a link.
 fn references(document: &Path, text: &str) -> Vec<Reference> {
@@ -139,20 +171,28 @@ fn references(document: &Path, text: &str) -> Vec<Reference> {
         if let Some(open) = fence {
             if marker.starts_with(open) {
                 fence = None;
-            } else {
+            } else if !line.contains(IGNORE_MARKER) {
                 found.extend(command_paths(number, line));
             }
             continue;
         }
-        if let Some(open) = ["```", "~~~"].into_iter().find(|open| marker.starts_with(open)) {
+        if let Some(open) = ["```", "~~~"]
+            .into_iter()
+            .find(|open| marker.starts_with(open))
+        {
             fence = Some(open);
             continue;
         }
-        let (links, rest) = links(number, folder, line);
-        found.extend(links);
-        found.extend(command_paths(number, &rest));
+        if line.contains(IGNORE_MARKER) {
+            continue;
+        }
+        let (mut on_line, rest) = links(number, folder, line);
+        on_line.extend(command_paths(number, &rest));
+        on_line.sort_by_key(|reference| reference.column);
+        found.extend(on_line);
     }
-    found.dedup_by(|a, b| a.line == b.line && a.target == b.target);
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|reference| seen.insert((reference.line, reference.target.clone())));
     found
 }
 
@@ -164,18 +204,34 @@ fn links(number: usize, folder: &Path, line: &str) -> (Vec<Reference>, String) {
     let inline = INLINE.get_or_init(|| {
         Regex::new(r#"\]\(\s*(<[^>]*>|[^)\s]+)(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)"#).unwrap()
     });
-    let definition = DEFINITION.get_or_init(|| Regex::new(r"^\s{0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)").unwrap());
+    let definition =
+        DEFINITION.get_or_init(|| Regex::new(r"^\s{0,3}\[[^\]]+\]:\s*(<[^>]*>|\S+)").unwrap());
 
+    let code = code_spans(line);
     let mut rest = line.to_string();
     let mut found = Vec::new();
-    for captures in inline.captures_iter(line).chain(definition.captures_iter(line)) {
+    for captures in inline
+        .captures_iter(line)
+        .chain(definition.captures_iter(line))
+    {
         let target = captures.get(1).unwrap();
+        if code.iter().any(|span| span.contains(&target.start())) {
+            continue;
+        }
         rest.replace_range(target.range(), &" ".repeat(target.len()));
-        let written = target.as_str().trim_start_matches('<').trim_end_matches('>');
+        let written = target
+            .as_str()
+            .trim_start_matches('<')
+            .trim_end_matches('>');
         if let Some(path) = local_link_path(written) {
-            let base = if path.starts_with('/') { Path::new("") } else { folder };
+            let base = if path.starts_with('/') {
+                Path::new("")
+            } else {
+                folder
+            };
             found.push(Reference {
                 line: number,
+                column: target.start(),
                 kind: ReferenceKind::Link,
                 written: written.to_string(),
                 target: normalize(&base.join(path.trim_start_matches('/'))),
@@ -183,6 +239,46 @@ fn links(number: usize, folder: &Path, line: &str) -> (Vec<Reference>, String) {
         }
     }
     (found, rest)
+}
+
+/// Byte ranges of the inline code spans of `line` (`` `code` ``, ``` ``co`de`` ```): a link
+/// written there is shown, not followed.
+fn code_spans(line: &str) -> Vec<std::ops::Range<usize>> {
+    let bytes = line.as_bytes();
+    let run_at = |start: usize| bytes[start..].iter().take_while(|&&b| b == b'`').count();
+    let mut spans = Vec::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] != b'`' {
+            index += 1;
+            continue;
+        }
+        let opening = run_at(index);
+        let content = index + opening;
+        // The span closes at the next run of exactly as many backticks.
+        let mut probe = content;
+        let mut close = None;
+        while probe < bytes.len() {
+            let run = if bytes[probe] == b'`' {
+                run_at(probe)
+            } else {
+                0
+            };
+            if run == opening {
+                close = Some(probe);
+                break;
+            }
+            probe += run.max(1);
+        }
+        match close {
+            Some(close) => {
+                spans.push(content..close);
+                index = close + opening;
+            }
+            None => index = content,
+        }
+    }
+    spans
 }
 
 /// The file part of a link that points into the project; `None` for URLs (any scheme,
@@ -204,19 +300,29 @@ fn command_paths(number: usize, line: &str) -> Vec<Reference> {
     let path = PATH.get_or_init(|| {
         // The left context excludes URLs (`/`), `../x`, `~/x` and `$VAR/x`: those are not
         // project paths, or not ones we can resolve.
-        Regex::new(r"(?:^|[^\w/.\-~$])((?:\./)?(?:scripts/[\w.\-/]*\.sh|(?:[\w\-]+/)+[\w\-]+\.py))").unwrap()
+        Regex::new(r"(?:^|[^\w/.\-~$])((?:\./)?(?:scripts/[\w.\-/]*\.sh|(?:[\w\-]+/)+[\w\-]+\.py))")
+            .unwrap()
     });
     path.captures_iter(line)
         .map(|captures| captures.get(1).unwrap())
-        // `x.pyc`, `x.sh.bak`: a longer name, not this one.
-        .filter(|m| !line[m.end()..].starts_with(|c: char| c.is_alphanumeric() || c == '_' || c == '.'))
+        .filter(|m| !continues_as_longer_name(&line[m.end()..]))
         .map(|m| Reference {
             line: number,
+            column: m.start(),
             kind: ReferenceKind::Command,
             written: m.as_str().to_string(),
             target: normalize(Path::new(m.as_str())),
         })
         .collect()
+}
+
+/// `x.pyc`, `x.sh.bak` are longer names than `x.py`, `x.sh`; a sentence's full stop is not.
+fn continues_as_longer_name(after: &str) -> bool {
+    let is_name_char = |c: char| c.is_alphanumeric() || c == '_';
+    after.starts_with(is_name_char)
+        || after
+            .strip_prefix('.')
+            .is_some_and(|rest| rest.starts_with(is_name_char))
 }
 
 /// Resolves `.` and `..` without touching the file system (the file may not exist).
@@ -225,7 +331,9 @@ fn normalize(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir if matches!(out.components().next_back(), Some(Component::Normal(_))) => {
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
                 out.pop();
             }
             other => out.push(other),
@@ -246,21 +354,43 @@ fn check_migration_guide(project: &Path, target: Option<&Version>, log: Log) -> 
         Ok(versions) => versions,
         Err(outcome) => return outcome,
     };
-    let Some(Bump { from, from_source, to, to_source }) = versions else {
-        return pass_because("not a major bump: no --version given and no release tag, so no bump to check");
+    let Some(Bump {
+        from,
+        from_source,
+        to,
+        to_source,
+    }) = versions
+    else {
+        return pass_because(
+            "not a major bump: no --version given and no release tag, so no bump to check",
+        );
     };
     writeln!(log, "from {from} ({from_source}) to {to} ({to_source})").ok();
     if to.major <= from.major {
-        return pass_because(format!("not a major bump: {from} ({from_source}) → {to} ({to_source})"));
+        return pass_because(format!(
+            "not a major bump: {from} ({from_source}) → {to} ({to_source})"
+        ));
     }
 
     let guides = migration_guides(project);
-    writeln!(log, "migration guides found: {}", if guides.is_empty() { "none".into() } else { join(&guides) }).ok();
+    writeln!(
+        log,
+        "migration guides found: {}",
+        if guides.is_empty() {
+            "none".into()
+        } else {
+            join(&guides)
+        }
+    )
+    .ok();
     let mentioning = guides.iter().find(|guide| {
         fs::read_to_string(project.join(guide)).is_ok_and(|text| mentions_version(&text, &to))
     });
     match mentioning {
-        Some(guide) => pass_because(format!("major bump {from} → {to}: {} mentions {to}", display(guide))),
+        Some(guide) => pass_because(format!(
+            "major bump {from} → {to}: {} mentions {to}",
+            display(guide)
+        )),
         None if guides.is_empty() => Outcome::fail(format!(
             "major bump {from} → {to} needs a migration guide (MIGRATION.md, docs/MIGRATION*.md or \
              docs/migration*/): none found"
@@ -285,12 +415,14 @@ struct Bump {
 fn release_versions(project: &Path, target: Option<&Version>) -> Result<Option<Bump>, Outcome> {
     let repo = git::Repo::new(project);
     let tag = if repo.is_repo() {
-        repo.latest_release_tag().map_err(|err| Outcome::blocked(format!("reading release tags: {err}")))?
+        repo.latest_release_tag()
+            .map_err(|err| Outcome::blocked(format!("reading release tags: {err}")))?
     } else {
         None
     };
     let pyproject = || -> Result<Version, Outcome> {
-        let text = project::read(project, "pyproject.toml").map_err(|err| Outcome::blocked(err.to_string()))?;
+        let text = project::read(project, "pyproject.toml")
+            .map_err(|err| Outcome::blocked(err.to_string()))?;
         project::version::Pyproject::parse(&text)
             .and_then(|pyproject| pyproject.version())
             .map_err(|err| Outcome::blocked(err.to_string()))
@@ -327,7 +459,11 @@ fn migration_guides(project: &Path) -> Vec<PathBuf> {
     if project.join("MIGRATION.md").is_file() {
         guides.push("MIGRATION.md".into());
     }
-    for entry in fs::read_dir(project.join("docs")).into_iter().flatten().flatten() {
+    for entry in fs::read_dir(project.join("docs"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().into_owned();
         let path = entry.path();
         if !is_migration(&name) {
@@ -360,7 +496,11 @@ fn mentions_version(text: &str, version: &Version) -> bool {
 }
 
 fn join(paths: &[PathBuf]) -> String {
-    paths.iter().map(|path| display(path)).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|path| display(path))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

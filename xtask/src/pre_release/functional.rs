@@ -54,6 +54,7 @@ fn services_healthy(env: &Env, log: Log) -> Outcome {
         endpoints.push((name, port, path));
     }
     let deadline = Instant::now() + env.health_timeout;
+    let seconds = env.health_timeout.as_secs();
     for (name, port, path) in endpoints {
         match poll(port, path, deadline, log) {
             Ok(status) => writeln!(
@@ -62,7 +63,7 @@ fn services_healthy(env: &Env, log: Log) -> Outcome {
             )
             .ok(),
             Err(why) => {
-                problems.push(format!("{name} (http://localhost:{port}{path}): {why}"));
+                problems.push(format!("{name} (http://localhost:{port}{path}): {why} (gave up after {seconds}s)"));
                 None
             }
         };
@@ -83,18 +84,11 @@ fn poll(port: u16, path: &str, deadline: Instant, log: Log) -> Result<u16, Strin
             Err(err) => err,
         };
         if Instant::now() + RETRY_EVERY > deadline {
-            return Err(format!(
-                "{error} (gave up after the {}s deadline)",
-                deadline_secs(deadline)
-            ));
+            return Err(error);
         }
         writeln!(log, "localhost:{port}{path}: {error}; retrying").ok();
         std::thread::sleep(RETRY_EVERY);
     }
-}
-
-fn deadline_secs(deadline: Instant) -> u64 {
-    deadline.saturating_duration_since(Instant::now()).as_secs()
 }
 
 /// The status code of a plain HTTP/1.1 GET.

@@ -43,8 +43,10 @@ impl Selection {
             .filter(|c| only.contains(&c.id) || sections.iter().any(|s| s == c.section.name()))
             .map(|c| c.id.clone())
             .collect();
+        // What a skipped check needs is not pulled in for it.
+        let wanted = chosen.iter().filter(|id| !skip.contains(id)).cloned().collect();
         let pulled_in = if narrowed {
-            dependencies_of(checklist, &chosen)
+            dependencies_of(checklist, &wanted)
         } else {
             BTreeSet::new()
         };

@@ -40,12 +40,14 @@ fn references_resolve_links_from_the_folder_and_commands_from_the_root() {
     use ReferenceKind::{Command, Link};
     let text = "\
 Run `./scripts/build.sh` then see [guide](../README.md#setup \"title\").
-Code: src/pipeline.py and tests/unit/test_x.py, not src/x.pyc.
+Code: src/pipeline.py and tests/unit/test_x.py, not src/x.pyc or scripts/a.sh.bak.
 [web](https://example.com/scripts/a.sh) [mail](mailto:a@b.c) [top](#top) [root](/src/a.py)
 ```bash
 docker exec app python zephyr/demo.py  # [not a link](nowhere.md)
+nano src/your_file.py  # doc-references:ignore
 ```
 [def]: ./sub/page.md
+See [a placeholder](src/your_file.py) <!-- doc-references:ignore -->
 See ~/scripts/x.sh, $HOME/src/a.py, ../scripts/y.sh and https://host/src/b.py.
 ";
     assert_eq!(
@@ -57,9 +59,19 @@ See ~/scripts/x.sh, $HOME/src/a.py, ../scripts/y.sh and https://host/src/b.py.
             (2, Command, "tests/unit/test_x.py".into()),
             (3, Link, "src/a.py".into()),
             (5, Command, "zephyr/demo.py".into()),
-            (7, Link, "docs/sub/page.md".into()),
+            (8, Link, "docs/sub/page.md".into()),
         ]
     );
+}
+
+#[test]
+fn a_link_in_a_code_span_is_not_followed() {
+    let text = "Write `[text](path)` or ``[a](`b`)``; [real](real.md) is followed.";
+    assert_eq!(
+        targets("a.md", text),
+        [(1, ReferenceKind::Link, "real.md".to_string())]
+    );
+    assert_eq!(code_spans("a `b` c ``d`e`` `f"), [3..4, 10..13]);
 }
 
 #[test]
@@ -74,10 +86,18 @@ fn a_link_target_is_not_read_again_as_a_command_path() {
 fn documented_project() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "README.md", "Run `./scripts/build.sh`.\nSee [models](docs/MODELS.md).\n");
+    write(
+        root,
+        "README.md",
+        "Run `./scripts/build.sh`.\nSee [models](docs/MODELS.md).\n",
+    );
     write(root, "scripts/build.sh", "#!/bin/sh\n");
     write(root, "src/pipeline.py", "");
-    write(root, "docs/MODELS.md", "Pipeline: src/pipeline.py. Back to [readme](../README.md).\n");
+    write(
+        root,
+        "docs/MODELS.md",
+        "Pipeline: src/pipeline.py. Back to [readme](../README.md).\n",
+    );
     dir
 }
 
@@ -90,20 +110,30 @@ fn doc_references_pass_when_everything_named_exists() {
         outcome.reason.as_deref(),
         Some("all 4 script, Python and link references in 2 markdown files exist")
     );
-    assert!(log.contains("ok      docs/MODELS.md:1: ../README.md"), "{log}");
+    assert!(
+        log.contains("ok      docs/MODELS.md:1: ../README.md"),
+        "{log}"
+    );
 }
 
 #[test]
 fn doc_references_fail_listing_each_missing_path_with_file_and_line() {
     let project = documented_project();
-    write(project.path(), "docs/deep/page.md", "\n```\n./scripts/gone.sh\n```\n[x](../nope.md)\n");
+    write(
+        project.path(),
+        "docs/deep/page.md",
+        "\n```\n./scripts/gone.sh\n```\n[x](../nope.md)\n",
+    );
     let (outcome, log) = doc_references_in(project.path());
     assert_eq!(outcome.status, Status::Fail);
     assert_eq!(
         outcome.reason.as_deref(),
         Some("2 of 6 references name nothing: docs/deep/page.md:3: ./scripts/gone.sh; docs/deep/page.md:5: ../nope.md")
     );
-    assert!(log.contains("MISSING docs/deep/page.md:5: ../nope.md (link from the file's folder)"), "{log}");
+    assert!(
+        log.contains("MISSING docs/deep/page.md:5: ../nope.md (link from the file's folder)"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -123,7 +153,10 @@ fn doc_references_are_blocked_when_a_document_cannot_be_read() {
 
 fn tagged_repo(pyproject_version: &str, tag: Option<&str>) -> TempRepo {
     let repo = TempRepo::new();
-    repo.write("pyproject.toml", &format!("[project]\nname = \"app\"\nversion = \"{pyproject_version}\"\n"));
+    repo.write(
+        "pyproject.toml",
+        &format!("[project]\nname = \"app\"\nversion = \"{pyproject_version}\"\n"),
+    );
     repo.commit_all("init");
     if let Some(tag) = tag {
         repo.tag(tag);
@@ -136,7 +169,10 @@ fn migration_guide_passes_a_minor_bump_saying_what_it_compared() {
     let repo = tagged_repo("0.4.0", Some("v0.4.0"));
     let (outcome, _) = migration_guide_in(repo.path(), Some("0.5.0"));
     assert_eq!(outcome.status, Status::Pass);
-    assert_eq!(outcome.reason.as_deref(), Some("not a major bump: 0.4.0 (latest tag v0.4.0) → 0.5.0 (--version)"));
+    assert_eq!(
+        outcome.reason.as_deref(),
+        Some("not a major bump: 0.4.0 (latest tag v0.4.0) → 0.5.0 (--version)")
+    );
 }
 
 #[test]
@@ -178,19 +214,29 @@ fn migration_guide_fails_when_the_guide_does_not_mention_the_target() {
 
 #[test]
 fn migration_guide_passes_a_major_bump_with_a_guide_in_any_accepted_place() {
-    for guide in ["MIGRATION.md", "docs/MIGRATION-1.md", "docs/migrations/to-v1.md"] {
+    for guide in [
+        "MIGRATION.md",
+        "docs/MIGRATION-1.md",
+        "docs/migrations/to-v1.md",
+    ] {
         let repo = tagged_repo("0.4.0", Some("v0.4.0"));
         repo.write(guide, "# Migrating to v1.0.0\n");
         let (outcome, _) = migration_guide_in(repo.path(), Some("1.0.0-rc.1"));
         assert_eq!(outcome.status, Status::Pass, "{guide}: {outcome:?}");
-        assert_eq!(outcome.reason.unwrap(), format!("major bump 0.4.0 → 1.0.0-rc.1: {guide} mentions 1.0.0-rc.1"));
+        assert_eq!(
+            outcome.reason.unwrap(),
+            format!("major bump 0.4.0 → 1.0.0-rc.1: {guide} mentions 1.0.0-rc.1")
+        );
     }
 }
 
 #[test]
 fn migration_guide_is_blocked_on_an_unreadable_pyproject_version() {
     let repo = tagged_repo("0.4.0", None);
-    repo.write("pyproject.toml", "[project]\nname = \"app\"\ndynamic = [\"version\"]\n");
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"app\"\ndynamic = [\"version\"]\n",
+    );
     let (outcome, _) = migration_guide_in(repo.path(), Some("1.0.0"));
     assert_eq!(outcome.status, Status::Blocked, "{outcome:?}");
 }
@@ -198,9 +244,17 @@ fn migration_guide_is_blocked_on_an_unreadable_pyproject_version() {
 #[test]
 fn files_under_skips_hidden_folders_and_sorts() {
     let dir = tempfile::tempdir().unwrap();
-    for path in ["docs/b.md", "docs/a/c.md", "docs/.hidden/d.md", "docs/e.txt"] {
+    for path in [
+        "docs/b.md",
+        "docs/a/c.md",
+        "docs/.hidden/d.md",
+        "docs/e.txt",
+    ] {
         write(dir.path(), path, "");
     }
     let found: Vec<PathBuf> = files_under(dir.path(), "docs", "md");
-    assert_eq!(found, [PathBuf::from("docs/a/c.md"), PathBuf::from("docs/b.md")]);
+    assert_eq!(
+        found,
+        [PathBuf::from("docs/a/c.md"), PathBuf::from("docs/b.md")]
+    );
 }

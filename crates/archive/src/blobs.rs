@@ -1,0 +1,149 @@
+//! Blob contents from one `git cat-file --batch` process, streamed in tree order.
+//!
+//! One process for the whole tree instead of one per file; contents are handed out in chunks,
+//! so a 1 GiB file never sits in memory. This uses `std::process` rather than `xshell`, which
+//! cannot stream a child's stdout.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::thread::JoinHandle;
+
+use crate::ArchiveError;
+
+pub struct BlobStream {
+    child: Child,
+    out: BufReader<ChildStdout>,
+    feeder: Option<JoinHandle<io::Result<()>>>,
+    /// The path being read, for error messages.
+    current: String,
+}
+
+impl BlobStream {
+    /// Starts `git cat-file --batch` and asks for `oids`, in order; read them back with
+    /// [`BlobStream::next`] in the same order.
+    pub fn start(dir: &Path, oids: Vec<String>) -> Result<BlobStream, ArchiveError> {
+        let mut child = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            // git maps packs in windows of up to 1 GiB and keeps them: a 1 GiB file would cost
+            // as much resident memory as its compressed size. Small windows bound that.
+            .args([
+                "-c",
+                "core.packedGitWindowSize=16m",
+                "-c",
+                "core.packedGitLimit=32m",
+            ])
+            .args(["cat-file", "--batch", "--buffer"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|err| stream_error("starting `git cat-file --batch`", err))?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let out =
+            BufReader::with_capacity(256 * 1024, child.stdout.take().expect("stdout is piped"));
+        // A thread writes the requests so that neither side's pipe buffer can deadlock the other.
+        let feeder = std::thread::spawn(move || {
+            let mut requests = io::BufWriter::new(&mut stdin);
+            for oid in oids {
+                writeln!(requests, "{oid}")?;
+            }
+            requests.flush()
+        });
+        Ok(BlobStream {
+            child,
+            out,
+            feeder: Some(feeder),
+            current: String::new(),
+        })
+    }
+
+    /// Reads the header of the next blob, which must be `oid` (the content of `path`), and returns
+    /// its size. The content must then be consumed with [`BlobStream::content`] or
+    /// [`BlobStream::read_all`].
+    pub fn next(&mut self, oid: &str, path: &str) -> Result<u64, ArchiveError> {
+        self.current = format!("{path} (blob {oid})");
+        let mut header = String::new();
+        self.out
+            .read_line(&mut header)
+            .map_err(|err| self.error(err))?;
+        let mut fields = header.trim_end().split(' ');
+        match (fields.next(), fields.next(), fields.next()) {
+            (Some(found), Some("blob"), Some(size)) if found == oid => size
+                .parse()
+                .map_err(|_| self.error(format!("bad header {header:?}"))),
+            _ => Err(self.error(format!("expected the blob, got {:?}", header.trim_end()))),
+        }
+    }
+
+    /// Streams `size` bytes of content to `sink` in chunks, then the record's closing newline.
+    pub fn content(
+        &mut self,
+        size: u64,
+        mut sink: impl FnMut(&[u8]) -> Result<(), ArchiveError>,
+    ) -> Result<(), ArchiveError> {
+        let mut left = size;
+        while left > 0 {
+            let chunk = match self.out.fill_buf() {
+                Ok([]) => return Err(self.error("the stream ended inside the blob")),
+                Ok(chunk) => chunk,
+                Err(err) => return Err(self.error(err)),
+            };
+            let take = chunk.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            sink(&chunk[..take])?;
+            self.out.consume(take);
+            left -= take as u64;
+        }
+        let mut newline = [0u8; 1];
+        io::Read::read_exact(&mut self.out, &mut newline).map_err(|err| self.error(err))?;
+        Ok(())
+    }
+
+    /// The whole content of a small blob (a symlink target, a possible LFS pointer).
+    pub fn read_all(&mut self, size: u64) -> Result<Vec<u8>, ArchiveError> {
+        let mut content = Vec::with_capacity(size as usize);
+        self.content(size, |chunk| {
+            content.extend_from_slice(chunk);
+            Ok(())
+        })?;
+        Ok(content)
+    }
+
+    /// Waits for git to exit.
+    pub fn finish(mut self) -> Result<(), ArchiveError> {
+        let fed = self.feeder.take().map(|feeder| feeder.join());
+        let status = self
+            .child
+            .wait()
+            .map_err(|err| stream_error("waiting for `git cat-file`", err))?;
+        match fed {
+            Some(Ok(Ok(()))) | None if status.success() => Ok(()),
+            _ => Err(stream_error(
+                "`git cat-file --batch`",
+                format!("exited with {status}"),
+            )),
+        }
+    }
+
+    fn error(&self, message: impl ToString) -> ArchiveError {
+        stream_error(&self.current, message)
+    }
+}
+
+impl Drop for BlobStream {
+    /// On an early return, stop git rather than leave it blocked on a full pipe.
+    fn drop(&mut self) {
+        if self.feeder.is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn stream_error(what: &str, message: impl ToString) -> ArchiveError {
+    ArchiveError::BlobStream {
+        what: what.to_string(),
+        message: message.to_string(),
+    }
+}

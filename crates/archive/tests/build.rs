@@ -1,0 +1,623 @@
+//! `archive::build` and `archive::verify` on real git repositories in temp dirs.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use archive::{ArchiveError, ExceptionKind, Group, Mismatch, Options};
+
+const TAG: &str = "v1.0.0";
+const STEM: &str = "codemate-hub-v1.0.0";
+const COMMIT_TIME: u64 = 1_700_000_000;
+const LONG_DIR: &str =
+    "src/a-directory-name-long-enough-that-the-whole-path-cannot-fit-in-the-hundred-bytes-of-ustar";
+const UNICODE: &str = "docs/ünïcødé ✓.md";
+const DIGEST: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// Tracked paths `export-ignore` drops (by file pattern, `dir/`, bare `dir` and `dir/**`).
+const IGNORED: [&str; 4] = [
+    "a.secret",
+    "tests/test_app.py",
+    "bench/run.sh",
+    "vendor/lib/x.txt",
+];
+
+#[test]
+fn two_clones_give_identical_bytes() {
+    let repo = project();
+    let clone = tempfile::tempdir().unwrap();
+    git(
+        Path::new("."),
+        &["clone", "--quiet", path(repo.path()), path(clone.path())],
+    );
+    // Settings that change `git archive`'s output must not change ours.
+    git(clone.path(), &["config", "core.autocrlf", "true"]);
+    git(clone.path(), &["config", "tar.umask", "0"]);
+
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    archive::build(
+        repo.path(),
+        TAG,
+        first.path(),
+        &Options {
+            threads: 1,
+            ..options()
+        },
+    )
+    .unwrap();
+    archive::build(
+        clone.path(),
+        TAG,
+        second.path(),
+        &Options {
+            threads: 3,
+            ..options()
+        },
+    )
+    .unwrap();
+    let first = files(first.path());
+    assert_eq!(first.keys().count(), 7, "{:?}", first.keys());
+    assert_eq!(first, files(second.path()));
+}
+
+#[test]
+fn members_are_the_tree_without_export_ignored_paths() {
+    let repo = project();
+    let out = build(&repo);
+    let members: Vec<String> = read_tarball(&out.path().join(format!("{STEM}.tar.gz")))
+        .into_keys()
+        .collect();
+    let tree = git(repo.path(), &["ls-tree", "-r", "--name-only", "-z", TAG]);
+    let mut expected: Vec<String> = tree
+        .split('\0')
+        .filter(|path| !path.is_empty() && !IGNORED.contains(path))
+        .map(|path| format!("{STEM}/{path}"))
+        .collect();
+    expected.sort();
+    assert_eq!(members, expected);
+    assert!(members.iter().any(|member| member.ends_with(UNICODE)));
+    assert!(
+        !members.iter().any(|member| member.ends_with(".env")),
+        "untracked files never get in"
+    );
+}
+
+#[test]
+fn content_equals_git_archive() {
+    let repo = project();
+    let out = build(&repo);
+    let ours = read_tarball(&out.path().join(format!("{STEM}.tar.gz")));
+    let prefix = format!("--prefix={STEM}/");
+    let theirs = Command::new("git")
+        .args(["-C", path(repo.path()), "archive", &prefix, TAG])
+        .output()
+        .unwrap();
+    let theirs = read_tar(&theirs.stdout[..]);
+    let theirs: BTreeMap<_, _> = theirs
+        .into_iter()
+        .filter(|(_, entry)| entry.kind != tar::EntryType::Directory)
+        .collect();
+    let strip = |entries: &BTreeMap<String, Entry>| -> Vec<(String, Vec<u8>, Option<String>)> {
+        entries
+            .iter()
+            .map(|(path, entry)| (path.clone(), entry.content.clone(), entry.link.clone()))
+            .collect()
+    };
+    assert_eq!(strip(&ours), strip(&theirs));
+}
+
+#[test]
+fn headers_are_normalised() {
+    let repo = project();
+    let out = build(&repo);
+    let tarball = out.path().join(format!("{STEM}.tar.gz"));
+    let bytes = fs::read(&tarball).unwrap();
+    assert_eq!(
+        &bytes[3..8],
+        &[0, 0, 0, 0, 0],
+        "gzip header: no file name flag, no mtime"
+    );
+    for (path, entry) in read_tarball(&tarball) {
+        assert_eq!(entry.mtime, COMMIT_TIME, "{path}");
+        assert_eq!((entry.uid, entry.gid), (0, 0), "{path}");
+        assert_eq!(
+            (entry.user.as_str(), entry.group.as_str()),
+            ("", ""),
+            "{path}"
+        );
+        let expected_mode = match path.as_str() {
+            _ if entry.kind == tar::EntryType::Symlink => 0o777,
+            p if p.ends_with("scripts/model-pull.sh") => 0o755,
+            _ => 0o644,
+        };
+        assert_eq!(entry.mode, expected_mode, "{path}");
+    }
+    let members = read_tarball(&tarball);
+    let link = &members[&format!("{STEM}/src/link")];
+    assert_eq!(
+        (link.kind, link.link.as_deref()),
+        (tar::EntryType::Symlink, Some("../README.md"))
+    );
+    // Long and non-ASCII paths are pax records, not GNU long names.
+    let mut raw = Vec::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_end(&mut raw)
+        .unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(raw.contains(&format!("path={STEM}/{LONG_DIR}/file.txt\n")));
+    assert!(raw.contains(&format!("path={STEM}/{UNICODE}\n")));
+    assert!(!raw.contains("././@LongLink"));
+}
+
+#[test]
+fn files_come_from_the_commit_not_the_work_tree() {
+    let repo = project();
+    write(repo.path(), "README.md", "edited, not committed\n");
+    write(repo.path(), ".gitattributes", "");
+    let out = build(&repo);
+    let members = read_tarball(&out.path().join(format!("{STEM}.tar.gz")));
+    assert_eq!(
+        members[&format!("{STEM}/README.md")].content,
+        b"# codemate-hub\n"
+    );
+    assert!(
+        !members.contains_key(&format!("{STEM}/a.secret")),
+        "export-ignore is read at the commit"
+    );
+}
+
+#[test]
+fn groups_hold_their_files_and_empty_groups_are_left_out() {
+    let repo = project();
+    let out = build(&repo);
+    let names = |group: &str| -> Vec<String> {
+        let tarball = out.path().join(format!("{STEM}-{group}.tar.gz"));
+        read_tarball(&tarball)
+            .into_keys()
+            .map(|path| path.trim_start_matches(&format!("{STEM}/")).to_string())
+            .collect()
+    };
+    assert_eq!(
+        names("config"),
+        [
+            ".env.example",
+            "docker-compose.gpu.yml",
+            "docker-compose.yml",
+            "pyproject.toml"
+        ]
+    );
+    assert_eq!(names("flows"), ["docs/langflow/examples/chat.json"]);
+    let docs = names("docs");
+    assert!(docs.contains(&"README.md".to_string()) && docs.contains(&"CHANGELOG.md".to_string()));
+    assert!(
+        docs.contains(&UNICODE.to_string())
+            && docs.contains(&"docs/langflow/examples/chat.json".to_string())
+    );
+    assert!(!docs.contains(&"pyproject.toml".to_string()));
+
+    let out = tempfile::tempdir().unwrap();
+    let mut opts = options();
+    opts.groups.push(Group {
+        name: "helm".into(),
+        globs: vec!["charts/".into()],
+    });
+    let manifest = archive::build(repo.path(), TAG, out.path(), &opts).unwrap();
+    assert_eq!(manifest.left_out.len(), 1);
+    assert_eq!(manifest.left_out[0].artifact, format!("{STEM}-helm.tar.gz"));
+    assert!(!out.path().join(format!("{STEM}-helm.tar.gz")).exists());
+}
+
+#[test]
+fn sha256sum_accepts_the_sums_and_the_manifest_lists_everything() {
+    let repo = project();
+    let out = build(&repo);
+    let check = Command::new("sha256sum")
+        .args(["--check", "--strict", "SHA256SUMS"])
+        .current_dir(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let sums = fs::read_to_string(out.path().join("SHA256SUMS")).unwrap();
+    let names: Vec<&str> = sums
+        .lines()
+        .map(|line| line.split_once("  ").unwrap().1)
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert_eq!(names.len(), 6, "5 artifacts and manifest.json");
+
+    let manifest: archive::Manifest =
+        serde_json::from_slice(&fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest.rev, TAG);
+    assert_eq!(
+        manifest.commit,
+        git(repo.path(), &["rev-parse", &format!("{TAG}^{{commit}}")]).trim()
+    );
+    assert_eq!(manifest.commit_time, COMMIT_TIME);
+    let main = &manifest.artifacts[0];
+    assert_eq!(main.name, format!("{STEM}.tar.gz"));
+    assert_eq!(
+        main.size,
+        fs::metadata(out.path().join(&main.name)).unwrap().len()
+    );
+    let listed: Vec<&str> = main
+        .members
+        .iter()
+        .map(|member| member.path.as_str())
+        .collect();
+    let read: Vec<String> = read_tarball(&out.path().join(&main.name))
+        .into_keys()
+        .collect();
+    let mut listed_sorted = listed.clone();
+    listed_sorted.sort();
+    assert_eq!(listed_sorted, read);
+}
+
+#[test]
+fn models_artifact_lists_defaults_with_their_sources() {
+    let repo = project();
+    let out = tempfile::tempdir().unwrap();
+    let mut opts = options();
+    opts.ollama = vec![archive::OllamaModel {
+        reference: "mistral:latest".into(),
+        digest: "sha256:feed".into(),
+    }];
+    archive::build(repo.path(), TAG, out.path(), &opts).unwrap();
+    let models: serde_json::Value =
+        serde_json::from_slice(&fs::read(out.path().join(format!("{STEM}-models.json"))).unwrap())
+            .unwrap();
+    assert_eq!(models["list_source"], "scripts/model-pull.sh");
+    assert_eq!(models["models"][0]["reference"], "qwen2.5-coder:7b-q4_0");
+    assert_eq!(
+        models["models"][0]["digests"][0]["digest"],
+        format!("sha256:{DIGEST}")
+    );
+    assert_eq!(
+        models["models"][0]["digests"][0]["source"],
+        "docs/MODEL_VERSIONS.md"
+    );
+    assert_eq!(
+        models["models"][1]["digests"][0]["source"],
+        "ollama /api/tags"
+    );
+    // Verify feeds the recorded Ollama digests back, so it passes without Ollama.
+    assert_eq!(archive::verify(repo.path(), out.path()).unwrap(), []);
+}
+
+#[test]
+fn verify_passes_then_names_each_mismatch() {
+    let repo = project();
+    let out = build(&repo);
+    assert_eq!(archive::verify(repo.path(), out.path()).unwrap(), []);
+
+    let docs = format!("{STEM}-docs.tar.gz");
+    let mut bytes = fs::read(out.path().join(&docs)).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    fs::write(out.path().join(&docs), bytes).unwrap();
+    fs::remove_file(out.path().join(format!("{STEM}-flows.tar.gz"))).unwrap();
+    fs::write(out.path().join("notes.txt"), "extra").unwrap();
+    let mismatches = archive::verify(repo.path(), out.path()).unwrap();
+    assert_eq!(mismatches.len(), 3, "{mismatches:?}");
+    assert!(matches!(&mismatches[0], Mismatch::Changed { name, .. } if *name == docs));
+    assert_eq!(
+        mismatches[1],
+        Mismatch::Missing {
+            name: format!("{STEM}-flows.tar.gz")
+        }
+    );
+    assert_eq!(
+        mismatches[2],
+        Mismatch::Extra {
+            name: "notes.txt".into()
+        }
+    );
+}
+
+#[test]
+fn verify_reports_a_moved_tag() {
+    let repo = project();
+    let out = build(&repo);
+    write(repo.path(), "new.txt", "new\n");
+    git(repo.path(), &["add", "new.txt"]);
+    commit(repo.path(), "another");
+    git(repo.path(), &["tag", "--force", TAG]);
+    let mismatches = archive::verify(repo.path(), out.path()).unwrap();
+    assert!(
+        matches!(mismatches.as_slice(), [Mismatch::RevMoved { .. }]),
+        "{mismatches:?}"
+    );
+}
+
+#[test]
+fn force_replaces_and_removes_stale_artifacts() {
+    let repo = project();
+    let out = build(&repo);
+    let err = archive::build(repo.path(), TAG, out.path(), &options()).unwrap_err();
+    assert!(
+        matches!(err, ArchiveError::ArtifactsPresent { .. }) && err.is_refusal(),
+        "{err}"
+    );
+
+    git(repo.path(), &["rm", "--quiet", "-r", "docs/langflow"]);
+    commit(repo.path(), "no flows");
+    let opts = Options {
+        force: true,
+        ..options()
+    };
+    archive::build(repo.path(), "HEAD", out.path(), &opts).unwrap();
+    assert!(
+        !out.path().join(format!("{STEM}-flows.tar.gz")).exists(),
+        "stale flows tarball removed"
+    );
+    assert_eq!(archive::verify(repo.path(), out.path()).unwrap(), []);
+    let leftovers: Vec<_> = files(out.path())
+        .into_keys()
+        .filter(|name| name.starts_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn submodules_and_lfs_pointers_are_reported() {
+    let repo = project();
+    let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n";
+    write(repo.path(), "model.bin", pointer);
+    git(repo.path(), &["add", "model.bin"]);
+    let commit_id = git(repo.path(), &["rev-parse", "HEAD"]);
+    let gitlink = format!("160000,{},vendor-sub", commit_id.trim());
+    git(
+        repo.path(),
+        &["update-index", "--add", "--cacheinfo", &gitlink],
+    );
+    commit(repo.path(), "submodule and lfs");
+    let out = tempfile::tempdir().unwrap();
+    let manifest = archive::build(repo.path(), "HEAD", out.path(), &options()).unwrap();
+    let kinds: Vec<(&str, ExceptionKind)> = manifest
+        .exceptions
+        .iter()
+        .map(|e| (e.path.as_str(), e.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("model.bin", ExceptionKind::LfsPointer),
+            ("vendor-sub", ExceptionKind::Submodule)
+        ]
+    );
+    let members = read_tarball(&out.path().join(format!("{STEM}.tar.gz")));
+    assert!(!members.keys().any(|path| path.contains("vendor-sub")));
+    assert_eq!(
+        members[&format!("{STEM}/model.bin")].content,
+        pointer.as_bytes()
+    );
+}
+
+#[test]
+fn refusals() {
+    let repo = project();
+    let not_a_repo = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let err = archive::build(not_a_repo.path(), TAG, out.path(), &options()).unwrap_err();
+    assert!(matches!(err, ArchiveError::NotARepo { .. }), "{err}");
+    let err = archive::build(repo.path(), "v9.9.9", out.path(), &options()).unwrap_err();
+    assert!(matches!(err, ArchiveError::UnknownRev { .. }), "{err}");
+    let file = out.path().join("a-file");
+    fs::write(&file, "").unwrap();
+    let err = archive::build(repo.path(), TAG, &file.join("sub"), &options()).unwrap_err();
+    assert!(
+        matches!(err, ArchiveError::OutDirUnwritable { .. }) && err.is_refusal(),
+        "{err}"
+    );
+    let err = archive::verify(repo.path(), out.path()).unwrap_err();
+    assert!(matches!(err, ArchiveError::NoManifest { .. }), "{err}");
+    assert_eq!(
+        fs::read_dir(out.path()).unwrap().count(),
+        1,
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_path_that_is_not_utf8_is_refused() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = project();
+    let blob = git(repo.path(), &["hash-object", "-w", "README.md"]);
+    let name = std::ffi::OsStr::from_bytes(b"bad-\xff.txt");
+    // `--index-info` takes the path as raw bytes.
+    let mut line = format!("100644 {}\t", blob.trim()).into_bytes();
+    line.extend_from_slice(name.as_bytes());
+    line.push(b'\n');
+    let mut child = Command::new("git")
+        .args(["-C", path(repo.path()), "update-index", "--index-info"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), &line).unwrap();
+    drop(child.stdin.take());
+    assert!(child.wait().unwrap().success());
+    commit(repo.path(), "bad name");
+    let out = tempfile::tempdir().unwrap();
+    let err = archive::build(repo.path(), "HEAD", out.path(), &options()).unwrap_err();
+    assert!(
+        matches!(&err, ArchiveError::UnrepresentablePath { path, .. } if path.starts_with("bad-")),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "refused before writing"
+    );
+}
+
+// ---- fixtures -------------------------------------------------------------------------------
+
+fn options() -> Options {
+    Options::new("codemate-hub", TAG)
+}
+
+fn build(repo: &tempfile::TempDir) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    archive::build(repo.path(), TAG, out.path(), &options()).unwrap();
+    out
+}
+
+/// A small codemate-hub-like project, committed at a fixed time and tagged v1.0.0.
+fn project() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    git(dir, &["init", "--quiet", "--initial-branch=main"]);
+    let big: String = (0..20_000)
+        .map(|i| format!("line {i} of a file larger than one compression block\n"))
+        .collect();
+    let files: &[(&str, &str)] = &[
+        ("pyproject.toml", "[project]\nname = \"codemate-hub\"\nversion = \"1.0.0\"\n"),
+        ("README.md", "# codemate-hub\n"),
+        ("CHANGELOG.md", "## Version 1.0.0\n"),
+        ("docker-compose.yml", "services: {}\n"),
+        ("docker-compose.gpu.yml", "services: {}\n"),
+        (".env.example", "OLLAMA_HOST=\n"),
+        (".gitignore", ".env\n"),
+        (".gitattributes", "*.secret export-ignore\ntests/ export-ignore\nbench export-ignore\nvendor/** export-ignore\n"),
+        ("a.secret", "ignored\n"),
+        ("tests/test_app.py", "ignored\n"),
+        ("bench/run.sh", "ignored\n"),
+        ("vendor/lib/x.txt", "ignored\n"),
+        ("docs/guide.md", "guide\n"),
+        ("docs/langflow/examples/chat.json", "{}\n"),
+        ("scripts/model-pull.sh", "#!/bin/sh\nDEFAULT_MODELS=(\"qwen2.5-coder:7b-q4_0\" \"mistral:latest\")\n"),
+        ("src/app.py", "print('hi')\n"),
+        ("src/big.txt", &big),
+        (UNICODE, "unicode\n"),
+    ];
+    for (path, content) in files {
+        write(dir, path, content);
+    }
+    write(
+        dir,
+        "docs/MODEL_VERSIONS.md",
+        &format!("- qwen2.5-coder:7b-q4_0 (SHA256: {DIGEST})\n"),
+    );
+    write(dir, &format!("{LONG_DIR}/file.txt"), "deep\n");
+    std::os::unix::fs::symlink("../README.md", dir.join("src/link")).unwrap();
+    let executable = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+    fs::set_permissions(dir.join("scripts/model-pull.sh"), executable).unwrap();
+    write(dir, ".env", "OLLAMA_TOKEN=real-secret\n");
+    git(dir, &["add", "--all"]);
+    commit(dir, "release");
+    git(dir, &["tag", "--annotate", "--message", "v1.0.0", TAG]);
+    repo
+}
+
+fn commit(dir: &Path, message: &str) {
+    git(dir, &["commit", "--quiet", "--message", message]);
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let date = format!("@{COMMIT_TIME} +0000");
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=Release Bot",
+            "-c",
+            "user.email=bot@example.com",
+            "-c",
+            "core.quotepath=false",
+        ])
+        .args(args)
+        .env("GIT_AUTHOR_DATE", &date)
+        .env("GIT_COMMITTER_DATE", &date)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn write(dir: &Path, path: &str, content: &str) {
+    let path = dir.join(path);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+}
+
+fn path(dir: &Path) -> &str {
+    dir.to_str().unwrap()
+}
+
+/// Every file directly in `dir`, by name.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                fs::read(entry.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+struct Entry {
+    kind: tar::EntryType,
+    mode: u32,
+    mtime: u64,
+    uid: u64,
+    gid: u64,
+    user: String,
+    group: String,
+    link: Option<String>,
+    content: Vec<u8>,
+}
+
+fn read_tarball(path: &PathBuf) -> BTreeMap<String, Entry> {
+    read_tar(flate2::read::GzDecoder::new(fs::File::open(path).unwrap()))
+}
+
+/// The entries of a tar stream read with the `tar` crate, an implementation independent of ours.
+fn read_tar(reader: impl Read) -> BTreeMap<String, Entry> {
+    let mut archive = tar::Archive::new(reader);
+    let mut entries = BTreeMap::new();
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let header = entry.header().clone();
+        if header.entry_type() == tar::EntryType::XGlobalHeader {
+            continue;
+        }
+        let path = entry.path().unwrap().to_string_lossy().into_owned();
+        let link = entry
+            .link_name()
+            .unwrap()
+            .map(|link| link.to_string_lossy().into_owned());
+        let mut content = Vec::new();
+        entry.read_to_end(&mut content).unwrap();
+        let name = |field: Option<&str>| field.unwrap_or("").to_string();
+        entries.insert(
+            path,
+            Entry {
+                kind: header.entry_type(),
+                mode: header.mode().unwrap(),
+                mtime: header.mtime().unwrap(),
+                uid: header.uid().unwrap(),
+                gid: header.gid().unwrap(),
+                user: name(header.username().unwrap()),
+                group: name(header.groupname().unwrap()),
+                link,
+                content,
+            },
+        );
+    }
+    entries
+}

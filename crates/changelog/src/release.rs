@@ -1,0 +1,140 @@
+//! Inserting a release section.
+
+use semver::Version;
+
+use crate::{check_date, extract, Changelog, ChangelogError, Notes};
+
+/// The outcome of [`release`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// The whole new changelog (the input unchanged when the section already existed).
+    pub text: String,
+    /// The release section's body: exactly what [`extract`] returns for the new text.
+    pub body: String,
+    pub source: NotesSource,
+}
+
+/// Where the release section's entries came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotesSource {
+    /// The `## Unreleased` section, now emptied.
+    Unreleased,
+    /// The `notes` argument (drafted from commits, or a `--notes` file).
+    Given,
+    /// The version's section already existed with these notes: nothing was changed.
+    Existing,
+}
+
+/// The body written for an allowed empty release, so a release body is never blank.
+pub const NO_NOTABLE_CHANGES: &str = "_No notable changes._";
+
+/// Adds `## Version {version} - {date}` (the seed's heading) with its notes.
+///
+/// Placement: right below the `## Unreleased` section when there is one, else above the
+/// first section, else after the preamble (an empty file gets a `# Changelog` title). Every
+/// byte outside the new section and the emptied Unreleased body is kept, line endings (LF or
+/// CRLF) included; at most a line break is added where the new section meets its neighbours.
+///
+/// Notes: `notes` when given, else the Unreleased entries. The Unreleased section is emptied
+/// either way (its heading stays): what it listed ships in this release. Empty notes are
+/// refused with [`ChangelogError::NothingToRelease`] unless `allow_empty`, which writes
+/// [`NO_NOTABLE_CHANGES`] as the body.
+///
+/// Re-runs: when the version already has a section, the call succeeds without a change
+/// ([`NotesSource::Existing`]) if the notes are the same entries (or none were given and the
+/// Unreleased section is empty), and fails with [`ChangelogError::VersionExists`] otherwise.
+/// The date is not compared: resuming a release the next day must not fail.
+pub fn release(
+    text: &str,
+    version: &Version,
+    date: &str,
+    notes: Option<&Notes>,
+    allow_empty: bool,
+) -> Result<Release, ChangelogError> {
+    check_date(date)?;
+
+    let changelog = Changelog::parse(text);
+    let unreleased = changelog.unreleased();
+    let (notes, source) = match notes {
+        Some(notes) => (notes.clone(), NotesSource::Given),
+        None => {
+            let body = unreleased.map_or("", |section| section.body);
+            (Notes::from_section_body(body), NotesSource::Unreleased)
+        }
+    };
+
+    if let Some(existing) = changelog.release(version) {
+        let unchanged = notes == Notes::from_section_body(existing.body)
+            || (source == NotesSource::Unreleased && notes.is_empty());
+        if !unchanged {
+            return Err(ChangelogError::VersionExists {
+                version: version.clone(),
+                heading: existing.heading.to_owned(),
+            });
+        }
+        return Ok(Release {
+            text: text.to_owned(),
+            body: existing.body.trim().to_owned(),
+            source: NotesSource::Existing,
+        });
+    }
+    if notes.is_empty() && !allow_empty {
+        return Err(ChangelogError::NothingToRelease {
+            version: version.clone(),
+        });
+    }
+
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let body = if notes.is_empty() {
+        format!("{NO_NOTABLE_CHANGES}{newline}")
+    } else {
+        notes.render_with_newline(newline)
+    };
+    let section = format!("## Version {version} - {date}{newline}{newline}{body}");
+
+    let (before, after) = match (unreleased, changelog.sections.first()) {
+        (Some(unreleased), _) if unreleased.body.trim().is_empty() => {
+            text.split_at(unreleased.range.end)
+        }
+        // Emptied: the body goes, the heading stays.
+        (Some(unreleased), _) => (
+            &text[..unreleased.body_range.start],
+            &text[unreleased.range.end..],
+        ),
+        (None, Some(newest)) => text.split_at(newest.range.start),
+        (None, None) => text.split_at(changelog.footer.start),
+    };
+    let mut new_text = String::with_capacity(text.len() + section.len() + 16);
+    if before.trim().is_empty() && changelog.sections.is_empty() {
+        new_text.push_str(&format!("# Changelog{newline}"));
+    } else {
+        new_text.push_str(before);
+    }
+    end_with_blank_line(&mut new_text, newline);
+    new_text.push_str(&section);
+    if !after.is_empty() {
+        new_text.push_str(newline);
+        new_text.push_str(after);
+    }
+
+    let body = extract(&new_text, version).expect("the new section is a release section");
+    Ok(Release {
+        text: new_text,
+        body,
+        source,
+    })
+}
+
+/// Ends `text` with a line break and then a blank line, adding only what is missing.
+fn end_with_blank_line(text: &mut String, newline: &str) {
+    if text.is_empty() {
+        return;
+    }
+    if !text.ends_with('\n') {
+        text.push_str(newline);
+    }
+    let last_line_start = text[..text.len() - 1].rfind('\n').map_or(0, |i| i + 1);
+    if !text[last_line_start..].trim().is_empty() {
+        text.push_str(newline);
+    }
+}

@@ -1,0 +1,209 @@
+//! octocrab, used as a bare authenticated HTTP client: we build every URL ourselves and read
+//! status and headers directly.
+//!
+//! Why not octocrab's typed release API: its upload does not percent-encode names or labels,
+//! its errors drop the `retry-after`/rate-limit headers we need, and its base-URI layer prepends
+//! the API path (`/api/v3`) to any request path that lacks it — uploads (`/api/uploads`) on
+//! GitHub Enterprise included. So octocrab's base URI is only the API *origin*, and every request
+//! carries an absolute URL. octocrab's `retry` feature stays off: it re-sends POSTs blindly.
+
+use std::{error::Error as _, time::Duration};
+
+use http::{header, Method};
+use octocrab::{OctoBody, Octocrab};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde::de::DeserializeOwned;
+
+use crate::{
+    error::{Error, Result},
+    request::Token,
+    retry::{Backoff, Failure, RateHeaders, StatusFailure},
+};
+
+/// Everything but RFC 3986's unreserved characters; notably `+`, which GitHub reads as a space
+/// in a query (`1.0.0+build.tar.gz` must be sent as `1.0.0%2Bbuild.tar.gz`).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+pub fn encode(text: &str) -> String {
+    utf8_percent_encode(text, QUERY_VALUE).to_string()
+}
+
+pub(crate) struct Client {
+    octocrab: Octocrab,
+    /// `{api_url}/repos/{owner}/{repo}`
+    pub(crate) repo_url: String,
+    /// `{uploads_url}/repos/{owner}/{repo}`
+    pub(crate) uploads_repo_url: String,
+    page_size: u32,
+}
+
+pub(crate) enum Body {
+    Empty,
+    Json(serde_json::Value),
+    Bytes(Vec<u8>),
+}
+
+impl Client {
+    pub(crate) fn new(
+        api_url: &str,
+        uploads_url: &str,
+        repo_path: &str,
+        token: &Token,
+        page_size: u32,
+    ) -> Result<Client> {
+        let (api_origin, uploads_origin) = (origin(api_url)?, origin(uploads_url)?);
+        let octocrab = Octocrab::builder()
+            .set_connect_timeout(Some(Duration::from_secs(30)))
+            // Generous: GitHub answers an upload only once it has stored the whole body.
+            .set_read_timeout(Some(Duration::from_secs(300)))
+            .set_write_timeout(Some(Duration::from_secs(300)))
+            .personal_token(token.expose().to_string())
+            .base_uri(api_origin)
+            .and_then(|builder| builder.upload_uri(uploads_origin))
+            .and_then(|builder| builder.build())
+            .map_err(|err| Error::Client(describe(&err)))?;
+        let (owner, repo) = repo_path.split_once('/').unwrap_or((repo_path, ""));
+        let repo_suffix = format!("repos/{}/{}", encode(owner), encode(repo));
+        Ok(Client {
+            octocrab,
+            repo_url: format!("{api_url}/{repo_suffix}"),
+            uploads_repo_url: format!("{uploads_url}/{repo_suffix}"),
+            page_size,
+        })
+    }
+
+    /// One attempt; a non-2xx answer is a [`Failure::Status`]. Returns the body of a 2xx.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        body: Body,
+    ) -> Result<String, Failure> {
+        let builder = http::Request::builder().method(method).uri(url);
+        let request = match body {
+            Body::Empty => self
+                .octocrab
+                .build_request(builder, None::<&()>)
+                .map_err(|err| describe(&err)),
+            Body::Json(json) => self
+                .octocrab
+                .build_request(builder, Some(&json))
+                .map_err(|err| describe(&err)),
+            Body::Bytes(bytes) => builder
+                .header(header::CONTENT_TYPE, "application/octet-stream")
+                .header(header::CONTENT_LENGTH, bytes.len())
+                .header("X-GitHub-Api-Version", "2022-11-28")
+                .body(OctoBody::from(bytes))
+                .map_err(|err| err.to_string()),
+        }
+        .map_err(Failure::Transport)?;
+        let response = self
+            .octocrab
+            .execute(request)
+            .await
+            .map_err(|err| Failure::Transport(describe(&err)))?;
+        let status = response.status().as_u16();
+        let header_text = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|value| value.to_str().ok())
+                .map(str::to_string)
+        };
+        let (retry_after, remaining, reset) = (
+            header_text("retry-after"),
+            header_text("x-ratelimit-remaining"),
+            header_text("x-ratelimit-reset"),
+        );
+        let body = self
+            .octocrab
+            .body_to_string(response)
+            .await
+            .map_err(|err| Failure::Transport(describe(&err)))?;
+        if (200..300).contains(&status) {
+            return Ok(body);
+        }
+        let headers = RateHeaders {
+            retry_after: retry_after.as_deref(),
+            remaining: remaining.as_deref(),
+            reset: reset.as_deref(),
+        };
+        Err(Failure::Status(StatusFailure::new(status, &body, headers)))
+    }
+
+    /// A GET, retried while GitHub fails transiently, decoded as `T`.
+    pub(crate) async fn get<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        what: &str,
+        backoff: &mut Backoff,
+    ) -> Result<T> {
+        let body = loop {
+            match self.send(Method::GET, url, Body::Empty).await {
+                Ok(body) => break body,
+                Err(failure) if failure.is_retryable() => backoff.wait(what, &failure).await?,
+                Err(failure) => return Err(failure.into_error(what)),
+            }
+        };
+        backoff.succeeded();
+        decode(&body, what)
+    }
+
+    /// Every page of a list endpoint. Pages are walked by number until a short one: that needs
+    /// no `Link` parsing and works the same on GitHub Enterprise.
+    pub(crate) async fn get_all<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        what: &str,
+        backoff: &mut Backoff,
+    ) -> Result<Vec<T>> {
+        let mut items = Vec::new();
+        for page in 1.. {
+            let page_url = format!("{url}?per_page={}&page={page}", self.page_size);
+            let batch: Vec<T> = self.get(&page_url, what, backoff).await?;
+            let full = batch.len() >= self.page_size as usize;
+            items.extend(batch);
+            if !full {
+                break;
+            }
+        }
+        Ok(items)
+    }
+}
+
+pub(crate) fn decode<T: DeserializeOwned>(body: &str, what: &str) -> Result<T> {
+    serde_json::from_str(body).map_err(|err| Error::Unexpected {
+        what: what.to_string(),
+        detail: err.to_string(),
+    })
+}
+
+/// `https://host:port/api/v3` → `https://host:port`.
+fn origin(url: &str) -> Result<String> {
+    let uri: http::Uri = url
+        .parse()
+        .map_err(|err| Error::Client(format!("{url}: {err}")))?;
+    match (uri.scheme_str(), uri.authority()) {
+        (Some(scheme), Some(authority)) => Ok(format!("{scheme}://{authority}")),
+        _ => Err(Error::Client(format!("{url} is not an absolute URL"))),
+    }
+}
+
+/// An octocrab error with its causes, e.g. `Service Error: client error (SendRequest): connection
+/// closed before message completed`. Never contains headers, so never the token.
+fn describe(err: &octocrab::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,112 @@
+//! Everything that can stop a command, with the exit code and the fix to print.
+//!
+//! Messages name URLs, tags and asset names, never the token: the token lives only in
+//! octocrab's auth header, and no variant can hold it.
+
+use std::path::PathBuf;
+
+/// Refused before changing anything: fix the cause and re-run.
+pub const EXIT_REFUSED: i32 = 2;
+/// Failed part-way (or GitHub kept failing): re-running resumes.
+pub const EXIT_FAILED: i32 = 3;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no GitHub token: GITHUB_TOKEN and GH_TOKEN are unset or empty")]
+    MissingToken,
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    #[error("reading asset {}: {source}", path.display())]
+    ReadAsset {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{what}: GitHub rejected the token (401)")]
+    TokenRejected { what: String },
+    #[error("repository {repo} not found at {api_url}, or the token cannot see it")]
+    RepoNotFound { repo: String, api_url: String },
+    #[error("release {tag} is already published and its asset {name} differs from the local file")]
+    PublishedAssetDiffers { tag: String, name: String },
+    #[error("release {tag} is published and immutable but lacks the asset {name}")]
+    PublishedMissingAsset { tag: String, name: String },
+    #[error("{what}: GitHub answered {status}: {message}")]
+    Api {
+        what: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{what}: gave up after {attempts} attempts in {seconds}s; last failure: {last}")]
+    GaveUp {
+        what: String,
+        attempts: u32,
+        seconds: u64,
+        last: String,
+    },
+    #[error("{what}: unexpected answer from GitHub: {detail}")]
+    Unexpected { what: String, detail: String },
+    #[error("GitHub still shows `{action}` as needed right after it succeeded")]
+    NoProgress { action: String },
+    #[error("GitHub renamed the uploaded asset {name} to {renamed}")]
+    Renamed { name: String, renamed: String },
+    #[error("the asset {name} changed on disk while being uploaded")]
+    AssetChanged { name: String },
+    #[error("setting up the HTTP client: {0}")]
+    Client(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::MissingToken
+            | Error::InvalidRequest(_)
+            | Error::ReadAsset { .. }
+            | Error::TokenRejected { .. }
+            | Error::RepoNotFound { .. }
+            | Error::PublishedAssetDiffers { .. }
+            | Error::PublishedMissingAsset { .. }
+            | Error::Client(_) => EXIT_REFUSED,
+            Error::Renamed { .. }
+            | Error::Api { .. }
+            | Error::GaveUp { .. }
+            | Error::Unexpected { .. }
+            | Error::NoProgress { .. }
+            | Error::AssetChanged { .. } => EXIT_FAILED,
+        }
+    }
+
+    /// What the person (or CI) should do about it, one line.
+    pub fn fix(&self) -> String {
+        match self {
+            Error::MissingToken => {
+                "export GITHUB_TOKEN (or GH_TOKEN) with a token that can write releases".into()
+            }
+            Error::InvalidRequest(_) => "fix the JSON request (see docs/github.md)".into(),
+            Error::ReadAsset { .. } => "build the assets first (`cargo xtask archive`)".into(),
+            Error::TokenRejected { .. } => {
+                "the token is invalid or expired: create a new one and export it as GITHUB_TOKEN"
+                    .into()
+            }
+            Error::RepoNotFound { .. } => {
+                "check owner/repo and GITHUB_API_URL, and that the token has access to the repository"
+                    .into()
+            }
+            Error::PublishedAssetDiffers { .. } | Error::PublishedMissingAsset { .. } => {
+                "a published release is not changed: release a new version instead".into()
+            }
+            Error::Renamed { .. } => {
+                "rename the file to letters, digits, `.`, `-` and `_`, then delete the renamed asset"
+                    .into()
+            }
+            Error::Client(_) => "check api_url and uploads_url in the request".into(),
+            Error::Api { .. }
+            | Error::GaveUp { .. }
+            | Error::Unexpected { .. }
+            | Error::NoProgress { .. }
+            | Error::AssetChanged { .. } => {
+                "re-run the same command: it looks at what exists and resumes".into()
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! What GitHub has now: the repository, and the release for a tag with its assets.
+//!
+//! The release is looked up in the full, paginated release list, because
+//! `GET /releases/tags/{tag}` does not see drafts — and a draft is exactly what a failed run
+//! leaves behind.
+
+use octocrab::models::{
+    repos::{Asset, Release},
+    Repository,
+};
+use serde::Serialize;
+
+use crate::{
+    client::Client,
+    error::{Error, Result},
+    retry::Backoff,
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemoteRelease {
+    pub id: u64,
+    pub tag: String,
+    pub name: Option<String>,
+    pub body: Option<String>,
+    pub draft: bool,
+    pub prerelease: bool,
+    pub target_commitish: String,
+    pub immutable: bool,
+    pub html_url: String,
+    pub assets: Vec<RemoteAsset>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemoteAsset {
+    pub id: u64,
+    pub name: String,
+    pub size: u64,
+    /// `sha256:<hex>`; older GitHub Enterprise servers do not report one.
+    pub digest: Option<String>,
+}
+
+impl RemoteRelease {
+    pub fn asset(&self, name: &str) -> Option<&RemoteAsset> {
+        self.assets.iter().find(|asset| asset.name == name)
+    }
+}
+
+/// The release state for a tag, as the JSON output shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ReleaseState {
+    None,
+    Draft(RemoteRelease),
+    Published(RemoteRelease),
+}
+
+impl ReleaseState {
+    pub fn of(release: Option<&RemoteRelease>) -> ReleaseState {
+        match release {
+            None => ReleaseState::None,
+            Some(release) if release.draft => ReleaseState::Draft(release.clone()),
+            Some(release) => ReleaseState::Published(release.clone()),
+        }
+    }
+}
+
+/// What `check` reports about the repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepositoryAccess {
+    pub full_name: String,
+    /// From the repository's `permissions`; `None` when GitHub does not say (some app tokens).
+    pub can_push: Option<bool>,
+}
+
+/// The token works and can see the repository.
+pub(crate) async fn check_repository(
+    client: &Client,
+    backoff: &mut Backoff,
+) -> Result<RepositoryAccess> {
+    let repository: Repository = match client
+        .get(&client.repo_url, "reading the repository", backoff)
+        .await
+    {
+        Err(Error::Api { status: 404, .. }) => {
+            let (api_url, repo) = client.repo_url.split_once("/repos/").unwrap_or_default();
+            return Err(Error::RepoNotFound {
+                repo: repo.to_string(),
+                api_url: api_url.to_string(),
+            });
+        }
+        other => other?,
+    };
+    Ok(RepositoryAccess {
+        full_name: repository.full_name.unwrap_or(repository.name),
+        // Not a refusal: for installation tokens (Actions' GITHUB_TOKEN) this describes the app's
+        // access, which may not match the token's `contents: write`.
+        can_push: repository.permissions.map(|permissions| permissions.push),
+    })
+}
+
+/// The release for `tag`, drafts included. When a tag has several (GitHub allows several
+/// drafts), the published one wins, then the oldest draft: always the same one.
+pub(crate) async fn find_release(
+    client: &Client,
+    tag: &str,
+    backoff: &mut Backoff,
+) -> Result<Option<RemoteRelease>> {
+    let releases: Vec<Release> = client
+        .get_all(
+            &format!("{}/releases", client.repo_url),
+            "listing releases",
+            backoff,
+        )
+        .await?;
+    let chosen = releases
+        .into_iter()
+        .filter(|release| release.tag_name == tag)
+        .min_by_key(|release| (release.draft, release.id.0));
+    let Some(release) = chosen else {
+        return Ok(None);
+    };
+    let assets: Vec<Asset> = client
+        .get_all(
+            &format!("{}/releases/{}/assets", client.repo_url, release.id.0),
+            "listing release assets",
+            backoff,
+        )
+        .await?;
+    Ok(Some(RemoteRelease {
+        id: release.id.0,
+        tag: release.tag_name,
+        name: release.name,
+        body: release.body,
+        draft: release.draft,
+        prerelease: release.prerelease,
+        target_commitish: release.target_commitish,
+        immutable: release.immutable.unwrap_or(false),
+        html_url: release.html_url.to_string(),
+        assets: assets.into_iter().map(RemoteAsset::from).collect(),
+    }))
+}
+
+impl From<Asset> for RemoteAsset {
+    fn from(asset: Asset) -> RemoteAsset {
+        RemoteAsset {
+            id: asset.id.0,
+            name: asset.name,
+            size: asset.size.max(0) as u64,
+            digest: asset.digest,
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! Table tests for the rules. Every secret is assembled at run time from a prefix and
+//! pseudo-random characters, so this file itself holds no secret-shaped literal.
+
+use super::*;
+
+/// Deterministic pseudo-random characters from `alphabet` (an LCG: no dependency, same every run).
+fn random_chars(seed: u64, len: usize, alphabet: &str) -> String {
+    let alphabet = alphabet.as_bytes();
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (0..len)
+        .map(|_| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            alphabet[(state >> 33) as usize % alphabet.len()] as char
+        })
+        .collect()
+}
+
+const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const UPPER_DIGITS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+const BASE64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const HEX: &str = "0123456789abcdef";
+
+fn alnum(seed: u64, len: usize) -> String {
+    random_chars(seed, len, ALNUM)
+}
+
+/// (rule id, the file's text with the secret on line 2, the secret).
+fn positive_cases() -> Vec<(&'static str, String, String)> {
+    let case = |rule, line: &dyn Fn(&str) -> String, secret: String| {
+        (
+            rule,
+            format!("# config\n{}\n# end\n", line(&secret)),
+            secret,
+        )
+    };
+    let pem_body = random_chars(1, 64, BASE64);
+    vec![
+        (
+            "private-key",
+            format!("x = 1\n-----BEGIN RSA PRIVATE KEY-----\n{pem_body}\n-----END RSA PRIVATE KEY-----\n"),
+            pem_body.clone(),
+        ),
+        case("aws-access-key-id", &|s| format!("aws_access_key_id = {s}"), format!("AKIA{}", random_chars(2, 16, UPPER_DIGITS))),
+        case("aws-secret-access-key", &|s| format!("AWS_SECRET_ACCESS_KEY={s}"), random_chars(3, 40, BASE64)),
+        case("gcp-api-key", &|s| format!("key: {s}"), format!("AIza{}", alnum(4, 35))),
+        case("gcp-service-account-key", &|s| format!("  \"private_key_id\": \"{s}\","), random_chars(5, 40, HEX)),
+        case(
+            "azure-storage-key",
+            &|s| format!("DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={s};"),
+            format!("{}==", random_chars(6, 86, BASE64)),
+        ),
+        case("github-token", &|s| format!("GITHUB_TOKEN={s}"), format!("ghp_{}", alnum(7, 36))),
+        case("github-token", &|s| format!("token: {s}"), format!("github_pat_{}_{}", alnum(8, 22), alnum(9, 59))),
+        case("gitlab-token", &|s| format!("GITLAB={s}"), format!("glpat-{}", alnum(10, 20))),
+        case("slack-token", &|s| format!("slack = \"{s}\""), format!("xoxb-{}-{}", random_chars(11, 12, "0123456789"), alnum(12, 24))),
+        case(
+            "slack-webhook",
+            &|s| format!("url: {s}"),
+            format!("https://hooks.slack.com/services/T{}/B{}/{}", random_chars(13, 8, UPPER_DIGITS), random_chars(14, 8, UPPER_DIGITS), alnum(15, 24)),
+        ),
+        case("anthropic-api-key", &|s| format!("ANTHROPIC_API_KEY={s}"), format!("sk-ant-api03-{}", alnum(16, 90))),
+        case("openai-api-key", &|s| format!("client = OpenAI(api_key=\"{s}\")"), format!("sk-proj-{}", alnum(17, 48))),
+        case("openai-api-key", &|s| format!("openai.api_key = '{s}'"), format!("sk-{}", alnum(18, 48))),
+        case("stripe-key", &|s| format!("stripe.api_key = \"{s}\""), format!("sk_live_{}", alnum(19, 24))),
+        case("url-password", &|s| format!("DATABASE_URL=postgres://app:{s}@db:5432/app"), alnum(20, 14)),
+        case("generic-secret", &|s| format!("db_password = \"{s}\""), alnum(21, 20)),
+        case("generic-secret", &|s| format!("  \"client_secret\": \"{s}\","), alnum(22, 32)),
+        case("generic-secret", &|s| format!("SECRET_KEY={s}"), alnum(23, 24)),
+    ]
+}
+
+#[test]
+fn each_rule_finds_its_secret_on_the_right_line_and_redacts_it() {
+    for (rule, text, secret) in positive_cases() {
+        let findings = scan("conf/app.env", &text, &Allowlist::default());
+        assert_eq!(findings.len(), 1, "{rule}: {text}: {findings:?}");
+        let finding = &findings[0];
+        assert_eq!(
+            (finding.rule, finding.path.as_str(), finding.line),
+            (rule, "conf/app.env", 2),
+            "{finding}"
+        );
+        assert!(
+            finding.redacted.ends_with('…') && finding.redacted.chars().count() <= 5,
+            "{finding}"
+        );
+        assert!(secret.starts_with(finding.redacted.trim_end_matches('…')));
+        assert_never_shows(&secret, finding);
+    }
+}
+
+fn assert_never_shows(secret: &str, finding: &Finding) {
+    // Any 8 consecutive characters of the secret would already be too much.
+    let shown = [format!("{finding}"), format!("{finding:?}")];
+    for window in secret.as_bytes().windows(8) {
+        let window = std::str::from_utf8(window).unwrap();
+        for text in &shown {
+            assert!(!text.contains(window), "{text} shows part of the secret");
+        }
+    }
+}
+
+#[test]
+fn the_rule_set_covers_every_kind_the_checklist_names() {
+    let covered: Vec<&str> = positive_cases().iter().map(|(rule, ..)| *rule).collect();
+    for rule in RULES {
+        assert!(
+            covered.contains(&rule.id),
+            "{} has no positive test",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn placeholders_and_ordinary_code_are_not_findings() {
+    let texts = [
+        "aws_access_key_id = AKIAIOSFODNN7EXAMPLE".to_string(),
+        "-----BEGIN OPENSSH PRIVATE KEY----- is the header to look for".to_string(),
+        "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx".to_string(),
+        "url: postgres://user:${DB_PASSWORD}@db/app".to_string(),
+        "url: postgres://user:changeme@db/app".to_string(),
+        "url: postgres://postgres:postgres@db/app".to_string(),
+        "url: http://user:password@localhost:8080".to_string(),
+        "url: https://admin:example123@host".to_string(),
+        "url: https://user:xxx@host".to_string(),
+        "token = get_token()".to_string(),
+        "password: ${DB_PASSWORD}".to_string(),
+        "password = os.environ[\"DB_PASSWORD\"]".to_string(),
+        "token = settings.GITHUB_TOKEN_VALUE".to_string(),
+        "password_hash_algorithm = \"pbkdf2_sha256_iterations\"".to_string(),
+        "max_tokens: 4096".to_string(),
+        "TOKEN_URL = \"https://auth.internal/oauth2/token\"".to_string(),
+        "pip install scikit-learn  # sk-learn-compatible-estimator-names".to_string(),
+        "SECRET_KEY=your-secret-key-here-12345".to_string(),
+        "OPENAI_API_KEY=sk-your-openai-api-key-goes-here".to_string(),
+        "ANTHROPIC_API_KEY=sk-ant-...".to_string(),
+    ];
+    for text in texts {
+        let findings = scan("a.txt", &text, &Allowlist::default());
+        assert!(findings.is_empty(), "{text}: {findings:?}");
+    }
+}
+
+#[test]
+fn an_anthropic_key_is_reported_once() {
+    let key = format!("sk-ant-api03-{}", alnum(30, 90));
+    let findings = scan("a.env", &format!("KEY={key}\n"), &Allowlist::default());
+    let rules: Vec<_> = findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, ["anthropic-api-key"]);
+}
+
+#[test]
+fn inline_comment_allows_a_line() {
+    let token = format!("ghp_{}", alnum(31, 36));
+    let text = format!("a = \"{token}\"  # secrets:allow\nb = \"{token}\"\n");
+    let findings = scan("x.py", &text, &Allowlist::default());
+    assert_eq!(findings.iter().map(|f| f.line).collect::<Vec<_>>(), [2]);
+}
+
+#[test]
+fn allowlist_entries_suppress_findings() {
+    let token = format!("ghp_{}", alnum(32, 36));
+    let text = format!("a = \"{token}\"\n");
+    let finding = scan("tests/fixtures/t.py", &text, &Allowlist::default()).remove(0);
+    let by_fingerprint = Allowlist::parse(&finding.fingerprint).unwrap();
+    for allow in [
+        by_fingerprint,
+        Allowlist::parse("tests/fixtures/").unwrap(),
+        Allowlist::parse("tests/fixtures/t.py:1").unwrap(),
+        Allowlist::parse("github-token tests/**").unwrap(),
+    ] {
+        assert!(
+            scan("tests/fixtures/t.py", &text, &allow).is_empty(),
+            "{allow:?}"
+        );
+    }
+    let other_rule = Allowlist::parse("slack-token tests/**").unwrap();
+    assert_eq!(scan("tests/fixtures/t.py", &text, &other_rule).len(), 1);
+}
+
+#[test]
+fn redaction_keeps_at_most_four_characters_and_less_of_short_secrets() {
+    assert_eq!(redact("ghp_abcdefghijklmnop"), "ghp_…");
+    assert_eq!(redact("s3cr3tP4ss"), "s3c…");
+    assert_eq!(redact("ab"), "…");
+}
+
+#[test]
+fn scan_files_skips_binary_and_large_files_and_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = format!("glpat-{}", alnum(40, 24));
+    std::fs::write(dir.path().join("a.txt"), format!("one\nGITLAB={token}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("b.bin"),
+        [b"GITLAB=".as_slice(), token.as_bytes(), &[0, 1, 2]].concat(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("c.txt"),
+        format!("{token}\n").repeat(MAX_FILE_SIZE as usize / 20 + 1),
+    )
+    .unwrap();
+    let files: Vec<PathBuf> = ["a.txt", "b.bin", "c.txt", "gone.txt"]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    let result = scan_files(dir.path(), &files, &Allowlist::default()).unwrap();
+    assert_eq!(result.findings.len(), 1);
+    assert_eq!(
+        (result.findings[0].path.as_str(), result.findings[0].line),
+        ("a.txt", 2)
+    );
+    assert_eq!(result.scanned, 1);
+    assert_eq!(result.skipped_binary, [PathBuf::from("b.bin")]);
+    assert_eq!(result.skipped_large, [PathBuf::from("c.txt")]);
+    assert_eq!(result.skipped_missing, [PathBuf::from("gone.txt")]);
+}
+
+#[test]
+fn load_allowlist_reads_the_root_file_or_defaults_to_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(load_allowlist(dir.path()).unwrap().is_empty());
+    std::fs::write(dir.path().join(ALLOWLIST_FILE), "docs/\n").unwrap();
+    assert_eq!(load_allowlist(dir.path()).unwrap().len(), 1);
+    std::fs::write(dir.path().join(ALLOWLIST_FILE), "bogus-rule docs/\n").unwrap();
+    assert!(matches!(
+        load_allowlist(dir.path()),
+        Err(Error::Allowlist(_))
+    ));
+}
+
+use std::path::PathBuf;

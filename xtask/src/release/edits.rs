@@ -1,0 +1,304 @@
+//! The file edits of a release: computed in memory from HEAD, checked, shown as diffs, then
+//! written all-or-nothing (temp file + rename in the same folder; restored on failure).
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use changelog::Notes;
+use semver::Version;
+
+use super::preflight::Problem;
+use super::Release;
+
+pub const PYPROJECT: &str = "pyproject.toml";
+pub const UV_LOCK: &str = "uv.lock";
+pub const CHANGELOG: &str = "CHANGELOG.md";
+/// Where a project keeps the checklist with its Version History table, first found wins.
+const HISTORY_FILES: [&str; 3] = [
+    "docs/RELEASE_CHECKLIST.md",
+    "RELEASE_CHECKLIST.md",
+    "docs/release-checklist.md",
+];
+
+/// One file's new contents; `before` is its contents at HEAD (`None`: a new file).
+#[derive(Debug, Clone)]
+pub struct Edit {
+    /// Relative to the project root, `/`-separated.
+    pub path: String,
+    pub before: Option<String>,
+    pub after: String,
+}
+
+impl Edit {
+    pub fn diff(&self) -> String {
+        super::diff::unified(&self.path, self.before.as_deref(), &self.after)
+    }
+}
+
+/// What the edits of the version files found, for the plan and the release record.
+pub struct Bump {
+    pub edits: Vec<Edit>,
+    /// The CHANGELOG section's body: the GitHub release body.
+    pub body: String,
+    /// The version in pyproject.toml before the bump.
+    pub previous: Version,
+    /// Where the notes came from, for a person.
+    pub notes_source: String,
+}
+
+/// Computes the pyproject.toml, uv.lock, CHANGELOG.md and Version History edits from HEAD.
+/// Every problem is returned, not just the first.
+pub fn bump(
+    r: &Release,
+    notes_file: Option<&Path>,
+    allow_empty: bool,
+) -> Result<Bump, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut edits = Vec::new();
+    let at_head = |path: &str| r.repo.show_file("HEAD", path).ok().flatten();
+
+    // pyproject.toml and uv.lock
+    let mut previous = None;
+    match at_head(PYPROJECT).map(|text| (project::version::Pyproject::parse(&text), text)) {
+        None => problems.push(Problem::new(
+            "files",
+            "pyproject.toml is not committed at HEAD",
+            "commit it first",
+        )),
+        Some((Err(err), _)) => {
+            problems.push(Problem::new("files", err.to_string(), "fix pyproject.toml"))
+        }
+        Some((Ok(pyproject), text)) => {
+            match (pyproject.version(), pyproject.with_version(&r.version)) {
+                (Ok(version), Ok(after)) => {
+                    previous = Some(version);
+                    push_edit(&mut edits, PYPROJECT, text, after);
+                    if let Some(lock) = at_head(UV_LOCK) {
+                        match project::version::uv_lock_with_version(
+                            &lock,
+                            pyproject.name(),
+                            &r.version,
+                        ) {
+                            Ok(after) => push_edit(&mut edits, UV_LOCK, lock, after),
+                            Err(err) => problems.push(Problem::new(
+                                "files",
+                                err.to_string(),
+                                "run `uv lock` and commit uv.lock",
+                            )),
+                        }
+                    }
+                }
+                (Err(err), _) | (_, Err(err)) => problems.push(Problem::new(
+                    "files",
+                    err.to_string(),
+                    "set a static semver [project].version",
+                )),
+            }
+        }
+    }
+
+    // CHANGELOG.md
+    let changelog_text = at_head(CHANGELOG).unwrap_or_default();
+    let (notes, mut notes_source) = match notes_for(r, notes_file, &changelog_text) {
+        Ok(found) => found,
+        Err(problem) => {
+            problems.push(problem);
+            (None, String::new())
+        }
+    };
+    let mut body = String::new();
+    match changelog::release(
+        &changelog_text,
+        &r.version,
+        &r.date,
+        notes.as_ref(),
+        allow_empty,
+    ) {
+        Ok(release) => {
+            if release.source == changelog::NotesSource::Existing {
+                notes_source = "the existing CHANGELOG.md section".into();
+            }
+            body = release.body.clone();
+            push_edit_opt(&mut edits, CHANGELOG, at_head(CHANGELOG), release.text);
+        }
+        Err(err @ changelog::ChangelogError::NothingToRelease { .. }) => {
+            problems.push(Problem::new(
+                "changelog",
+                err.to_string(),
+                "add entries under `## Unreleased`, pass --notes FILE, or --allow-empty",
+            ))
+        }
+        Err(err) => problems.push(Problem::new(
+            "changelog",
+            err.to_string(),
+            "choose another version, or make the existing section match the notes",
+        )),
+    }
+
+    // The Version History table.
+    let latest = r
+        .repo
+        .latest_release_tag()
+        .ok()
+        .flatten()
+        .map(|(version, _)| version);
+    let kind = changelog::history::release_kind(latest.as_ref(), &r.version);
+    let description = body
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("- "))
+        .unwrap_or("Release");
+    let description: String = description.chars().take(72).collect();
+    for path in HISTORY_FILES {
+        let Some(text) = at_head(path) else { continue };
+        match changelog::history::insert_row(&text, &r.version, &r.date, kind, &description) {
+            Ok(Some(after)) => {
+                push_edit(&mut edits, path, text, after);
+                break;
+            }
+            Ok(None) => {}
+            Err(err) => problems.push(Problem::new(
+                "files",
+                format!("{path}: {err}"),
+                "pass --date YYYY-MM-DD",
+            )),
+        }
+    }
+
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Bump {
+        edits,
+        body,
+        previous: previous.expect("no problem means a version"),
+        notes_source,
+    })
+}
+
+/// `--notes FILE`; else `None` (the Unreleased section) when it has entries; else notes
+/// drafted from the commits since the latest release tag.
+fn notes_for(
+    r: &Release,
+    notes_file: Option<&Path>,
+    changelog_text: &str,
+) -> Result<(Option<Notes>, String), Problem> {
+    if let Some(path) = notes_file {
+        let text = fs::read_to_string(path).map_err(|err| {
+            Problem::new(
+                "changelog",
+                format!("cannot read --notes {}: {err}", path.display()),
+                "pass a readable file",
+            )
+        })?;
+        return Ok((
+            Some(Notes::from_section_body(&text)),
+            format!("--notes {}", path.display()),
+        ));
+    }
+    if changelog::unreleased_notes(changelog_text).is_some_and(|notes| !notes.is_empty()) {
+        return Ok((None, "the Unreleased section".into()));
+    }
+    let since = r
+        .repo
+        .latest_release_tag()
+        .ok()
+        .flatten()
+        .map(|(_, tag)| tag);
+    let messages = r
+        .repo
+        .commit_messages_since(since.as_deref())
+        .map_err(|err| {
+            Problem::new(
+                "changelog",
+                format!("reading the commits to draft notes from: {err}"),
+                "check the repository",
+            )
+        })?;
+    let since = since.map_or_else(|| "the first commit".to_string(), |tag| tag.to_string());
+    Ok((
+        Some(Notes::from_commits(&messages)),
+        format!("{} commit(s) since {since} (drafted)", messages.len()),
+    ))
+}
+
+fn push_edit(edits: &mut Vec<Edit>, path: &str, before: String, after: String) {
+    push_edit_opt(edits, path, Some(before), after);
+}
+
+fn push_edit_opt(edits: &mut Vec<Edit>, path: &str, before: Option<String>, after: String) {
+    if before.as_deref() != Some(after.as_str()) {
+        edits.push(Edit {
+            path: path.to_string(),
+            before,
+            after,
+        });
+    }
+}
+
+/// Writes every edit whose file does not have its new contents yet; on a failure, puts back
+/// what was written (all or nothing).
+pub fn write_all(project: &Path, edits: &[&Edit]) -> anyhow::Result<()> {
+    let mut written: Vec<&Edit> = Vec::new();
+    for &edit in edits {
+        if let Err(err) = write_atomic(&project.join(&edit.path), &edit.after) {
+            let restored = restore(project, &written);
+            let err = err.context(format!("writing {}", edit.path));
+            return Err(match restored {
+                Ok(()) => err.context("the files written before it were restored"),
+                Err(restore_err) => err.context(format!(
+                    "restoring the files written before it also failed: {restore_err:#}"
+                )),
+            });
+        }
+        written.push(edit);
+    }
+    Ok(())
+}
+
+/// Puts the HEAD contents back (removes files that are new in the release).
+pub fn restore(project: &Path, edits: &[&Edit]) -> anyhow::Result<()> {
+    for edit in edits {
+        let path = project.join(&edit.path);
+        match &edit.before {
+            Some(before) => write_atomic(&path, before)?,
+            None if path.exists() => {
+                fs::remove_file(&path).with_context(|| format!("removing {}", path.display()))?
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// Temp file in the same folder, flushed, permissions of the file it replaces, then renamed.
+pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let dir = path.parent().context("a file path has a parent")?;
+    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .context("a file path has a name")?
+        .to_string_lossy();
+    let tmp = dir.join(format!(".{name}.release-tmp"));
+    let result = (|| -> anyhow::Result<()> {
+        let mut file =
+            fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        file.write_all(contents.as_bytes())?;
+        file.sync_all()?;
+        if let Ok(meta) = fs::metadata(path) {
+            fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        fs::rename(&tmp, path)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    })();
+    if result.is_err() && tmp.is_file() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// True when the file in the work tree already has the edit's new contents.
+pub fn in_place(project: &Path, edit: &Edit) -> bool {
+    fs::read_to_string(project.join(&edit.path)).is_ok_and(|text| text == edit.after)
+}

@@ -1,0 +1,157 @@
+//! The pre-release gate: `pre-release --version X.Y.Z` must have passed for HEAD's commit,
+//! run here as a child process of this same binary, or read from `--gate-report PATH`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use runner::{Report, Status};
+use xshell::{cmd, Shell};
+
+use super::preflight::Problem;
+use super::Release;
+
+/// What the release record says about the gate.
+pub enum Evidence {
+    /// A passing report for HEAD and this version.
+    Passed { report: Box<Report>, path: PathBuf },
+    /// `--skip-gate`: released without the gate, and the record says so.
+    Skipped,
+    /// Resuming after the release commit: the gate passed before it, as its record shows.
+    Recorded { commit: String },
+}
+
+impl Evidence {
+    pub fn summary(&self) -> String {
+        match self {
+            Evidence::Passed { report, path } => {
+                let s = &report.summary;
+                format!(
+                    "passed for {} ({} pass, {} manual, {} skipped; {})",
+                    short(report.commit.as_deref().unwrap_or("?")),
+                    s.pass,
+                    s.manual,
+                    s.skipped,
+                    path.display()
+                )
+            }
+            Evidence::Skipped => "skipped (--skip-gate), recorded in the release record".into(),
+            Evidence::Recorded { commit } => {
+                format!(
+                    "decided before the release commit {} (see the release record in it)",
+                    short(commit)
+                )
+            }
+        }
+    }
+}
+
+pub fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+/// Runs the gate (or reads `report_path`) and checks it passed for `head` and this version.
+pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evidence, Problem> {
+    let path = match report_path {
+        Some(path) => path.to_path_buf(),
+        None => run_gate(r).map_err(|err| {
+            Problem::new(
+                "gate",
+                format!("running the pre-release gate: {err:#}"),
+                "run `cargo xtask pre-release` to see why",
+            )
+        })?,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|err| {
+        Problem::new(
+            "gate",
+            format!("cannot read the gate report {}: {err}", path.display()),
+            "pass the --report file of `cargo xtask pre-release --version X.Y.Z --format json`",
+        )
+    })?;
+    let report = Report::from_json(&text).map_err(|err| {
+        Problem::new(
+            "gate",
+            format!("{} is not a pre-release report: {err}", path.display()),
+            "pass the --report file of `cargo xtask pre-release --format json`",
+        )
+    })?;
+    let rerun = format!(
+        "run `cargo xtask pre-release --version {} --format json --report PATH` on HEAD",
+        r.version
+    );
+    if report.commit.as_deref() != Some(head) {
+        return Err(Problem::new(
+            "gate",
+            format!(
+                "the gate report {} is for commit {}, HEAD is {}",
+                path.display(),
+                report.commit.as_deref().map_or("none", short),
+                short(head)
+            ),
+            rerun,
+        ));
+    }
+    if report.target_version.as_deref() != Some(&r.version.to_string()) {
+        return Err(Problem::new(
+            "gate",
+            format!(
+                "the gate report {} is for version {}, not {}",
+                path.display(),
+                report.target_version.as_deref().unwrap_or("none"),
+                r.version
+            ),
+            rerun,
+        ));
+    }
+    if report.exit_code() != 0 {
+        let failed: Vec<String> = report
+            .checks
+            .iter()
+            .filter(|check| matches!(check.status, Status::Fail | Status::Blocked))
+            .map(|check| format!("{} {}", check.id, check.status))
+            .collect();
+        return Err(Problem::new(
+            "gate",
+            format!("the pre-release gate did not pass: {}", failed.join(", ")),
+            format!(
+                "fix what failed (report: {}), or pass --skip-gate to release anyway",
+                path.display()
+            ),
+        ));
+    }
+    Ok(Evidence::Passed {
+        report: Box::new(report),
+        path,
+    })
+}
+
+/// `<this exe> --project P pre-release --version X.Y.Z --format json --report <out>/release/vX.Y.Z.gate.json`;
+/// its output goes to `<out>/release/vX.Y.Z.gate.log`.
+fn run_gate(r: &Release) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(&r.out).with_context(|| format!("creating {}", r.out.display()))?;
+    let report = r.out_file("gate.json");
+    let log = r.out_file("gate.log");
+    let _ = std::fs::remove_file(&report);
+    let exe = std::env::current_exe().context("locating this executable")?;
+    let sh = Shell::new()?;
+    let (project, version) = (&r.project, r.version.to_string());
+    let out = cmd!(
+        sh,
+        "{exe} --project {project} pre-release --version {version} --format json --report {report}"
+    )
+    .quiet()
+    .ignore_status()
+    .output()
+    .context("starting the pre-release gate")?;
+    let mut text = out.stdout;
+    text.extend_from_slice(&out.stderr);
+    std::fs::write(&log, text).with_context(|| format!("writing {}", log.display()))?;
+    if !report.is_file() {
+        anyhow::bail!(
+            "it wrote no report (exit {}); its output is in {}",
+            out.status,
+            log.display()
+        );
+    }
+    Ok(report)
+}

@@ -1,0 +1,113 @@
+//! Checklist step 7, "Build and Test Release", with `--verify-deploy`: the scripts run on the
+//! tag in a separate git worktree (the user's checkout is never switched), before the GitHub
+//! release is published, so a release that does not deploy is not published.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use xshell::{cmd, Shell};
+
+use super::report::{Action, Kind, Step};
+use super::Release;
+
+pub fn step(r: &Release, health_timeout: u64, s: &mut Step) -> anyhow::Result<()> {
+    let worktree = r.out_file("worktree");
+    let log = r.out_file("verify-deploy.log");
+    let timeout = health_timeout.to_string();
+    let scripts: [(&str, Vec<&str>); 5] = [
+        ("teardown.sh", vec!["--force"]),
+        ("build.sh", vec![]),
+        ("deploy.sh", vec![]),
+        ("check-health.sh", vec![timeout.as_str()]),
+        ("test-integration.sh", vec!["full"]),
+    ];
+    s.summary(format!(
+        "on {} in {} (log: {})",
+        r.tag,
+        worktree.display(),
+        log.display()
+    ));
+    s.act(
+        Action::new(
+            Kind::Git,
+            format!("git worktree add --detach {} {}", worktree.display(), r.tag),
+        ),
+        || Ok(()),
+    )?;
+    for (script, args) in &scripts {
+        s.act(
+            Action::new(
+                Kind::Run,
+                format!("./scripts/{script} {}", args.join(" "))
+                    .trim_end()
+                    .to_string(),
+            ),
+            || Ok(()),
+        )?;
+    }
+    s.act(
+        Action::new(
+            Kind::Git,
+            format!("git worktree remove --force {}", worktree.display()),
+        ),
+        || run_all(r, &worktree, &log, &scripts),
+    )?;
+    Ok(())
+}
+
+fn run_all(
+    r: &Release,
+    worktree: &Path,
+    log: &Path,
+    scripts: &[(&str, Vec<&str>)],
+) -> anyhow::Result<()> {
+    if worktree.exists() {
+        // Left by a run that was stopped: start over.
+        let _ = r.repo.worktree_remove(worktree);
+        let _ = std::fs::remove_dir_all(worktree);
+        let _ = r.repo.git(&["worktree", "prune"]);
+    }
+    std::fs::create_dir_all(&r.out)?;
+    r.repo
+        .worktree_add(worktree, &r.tag)
+        .context("creating the verify worktree")?;
+    let result = run_scripts(r, worktree, log, scripts);
+    let removed = r.repo.worktree_remove(worktree);
+    result?;
+    removed.context("removing the verify worktree")?;
+    Ok(())
+}
+
+fn run_scripts(
+    r: &Release,
+    worktree: &Path,
+    log: &Path,
+    scripts: &[(&str, Vec<&str>)],
+) -> anyhow::Result<()> {
+    let mut log_file =
+        std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    let project = worktree.join(r.repo.prefix()?);
+    let sh = Shell::new()?;
+    sh.change_dir(&project);
+    for (script, args) in scripts {
+        let path = format!("./scripts/{script}");
+        writeln!(log_file, "$ {path} {}", args.join(" "))?;
+        let out = cmd!(sh, "{path} {args...}")
+            .quiet()
+            .ignore_status()
+            .output()
+            .with_context(|| format!("running {path}"))?;
+        log_file.write_all(&out.stdout)?;
+        log_file.write_all(&out.stderr)?;
+        if !out.status.success() {
+            anyhow::bail!(
+                "verify-deploy: {path} failed ({}) on {}; the GitHub release was not published; log: {}",
+                out.status,
+                r.tag,
+                log.display()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! `cargo xtask archive` end to end: the binary on temp git repositories, its output and exit codes.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const STEM: &str = "codemate-hub-v0.5.0";
+
+#[test]
+fn archives_the_latest_release_tag_under_the_committed_name() {
+    let repo = project();
+    // The working tree's name and an untracked .env must not matter: files come from the tag.
+    write(repo.path(), "pyproject.toml", "[project]\nname = \"renamed\"\nversion = \"9.9.9\"\n");
+    write(repo.path(), ".env", "SECRET=1\n");
+    let target = tempfile::tempdir().unwrap();
+    let out = xtask(repo.path(), target.path(), &["archive"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let dir = target.path().join("archive").join(STEM);
+    assert!(dir.join(format!("{STEM}.tar.gz")).is_file(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{STEM}.tar.gz")));
+    let sums = Command::new("sha256sum").args(["--check", "SHA256SUMS"]).current_dir(&dir).status().unwrap();
+    assert!(sums.success());
+
+    let out = xtask(repo.path(), target.path(), &["archive", "--verify", path(&dir)]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}
+
+#[test]
+fn verify_exits_1_naming_each_mismatch() {
+    let repo = project();
+    let target = tempfile::tempdir().unwrap();
+    let dir = target.path().join("artifacts");
+    assert_eq!(code(&xtask(repo.path(), target.path(), &["archive", "--out", path(&dir)])), 0);
+    fs::remove_file(dir.join(format!("{STEM}-config.tar.gz"))).unwrap();
+    fs::write(dir.join("stray.txt"), "x").unwrap();
+    let out = xtask(repo.path(), target.path(), &["archive", "--verify", path(&dir)]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&format!("{STEM}-config.tar.gz: missing")), "{stdout}");
+    assert!(stdout.contains("stray.txt"), "{stdout}");
+}
+
+#[test]
+fn refusals_exit_2_with_a_cause_and_a_fix() {
+    let repo = project();
+    let target = tempfile::tempdir().unwrap();
+    let dir = target.path().join("artifacts");
+    assert_eq!(code(&xtask(repo.path(), target.path(), &["archive", "--out", path(&dir)])), 0);
+
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["archive", "--out", path(&dir)], "already holds artifacts"),
+        (vec!["archive", "--rev", "v7.7.7", "--out", path(&dir)], "names no commit"),
+        (vec!["archive", "--out", "/proc/no/such/dir"], "not writable"),
+        (vec!["archive", "--verify", path(target.path())], "no readable manifest.json"),
+        (vec!["archive", "--group", "bad name=*.md", "--out", path(&dir)], "bad --group"),
+        (vec!["archive", "--ollama-url", "http://127.0.0.1:9", "--out", path(&dir)], "asking Ollama"),
+    ];
+    for (args, cause) in cases {
+        let out = xtask(repo.path(), target.path(), &args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(code(&out), 2, "{args:?}: {}", text(&out));
+        assert!(stderr.contains(cause) && stderr.contains("hint: "), "{args:?}: {stderr}");
+    }
+
+    let inside = repo.path().join("dist");
+    let out = xtask(repo.path(), target.path(), &["archive", "--out", path(&inside)]);
+    assert_eq!(code(&out), 2, "an output dir that would dirty the tree: {}", text(&out));
+    assert!(!inside.exists());
+
+    let plain = tempfile::tempdir().unwrap();
+    write(plain.path(), "pyproject.toml", "[project]\nname = \"x\"\nversion = \"1.0.0\"\n");
+    let out = xtask(plain.path(), target.path(), &["archive", "--rev", "HEAD"]);
+    assert_eq!(code(&out), 2, "not a git repository: {}", text(&out));
+}
+
+#[test]
+fn force_replaces_and_groups_are_configurable() {
+    let repo = project();
+    let target = tempfile::tempdir().unwrap();
+    let dir = target.path().join("artifacts");
+    assert_eq!(code(&xtask(repo.path(), target.path(), &["archive", "--out", path(&dir)])), 0);
+    let args = ["archive", "--out", path(&dir), "--force", "--group", "scripts=scripts/*.sh"];
+    let out = xtask(repo.path(), target.path(), &args);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(dir.join(format!("{STEM}-scripts.tar.gz")).is_file());
+    assert!(!dir.join(format!("{STEM}-config.tar.gz")).exists(), "replaced groups are removed");
+    let out = xtask(repo.path(), target.path(), &["archive", "--verify", path(&dir)]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+}
+
+#[test]
+fn model_digests_from_ollama_when_asked() {
+    let repo = project();
+    let target = tempfile::tempdir().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut socket, _) = listener.accept().unwrap();
+        let mut request = [0u8; 1024];
+        let _ = socket.read(&mut request).unwrap();
+        let body = r#"{"models":[{"name":"mistral:latest","digest":"f974a74358d6"}]}"#;
+        write!(socket, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    });
+    let dir = target.path().join("artifacts");
+    let out = xtask(repo.path(), target.path(), &["archive", "--out", path(&dir), "--ollama-url", &url]);
+    server.join().unwrap();
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let models = fs::read_to_string(dir.join(format!("{STEM}-models.json"))).unwrap();
+    assert!(models.contains("sha256:f974a74358d6") && models.contains("ollama /api/tags"), "{models}");
+}
+
+// ---- fixtures -------------------------------------------------------------------------------
+
+fn xtask(project: &Path, target: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("--project")
+        .arg(project)
+        .args(args)
+        .env("XTASK_OUT", target)
+        .env_remove("OLLAMA_HOST")
+        .output()
+        .unwrap()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// A tiny codemate-hub with two release tags; the latest is v0.5.0.
+fn project() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    let dir = repo.path();
+    git(dir, &["init", "--quiet"]);
+    write(dir, "pyproject.toml", "[project]\nname = \"codemate-hub\"\nversion = \"0.4.0\"\n");
+    write(dir, "README.md", "# codemate-hub\n");
+    write(dir, ".gitignore", ".env\n");
+    write(dir, "docker-compose.yml", "services: {}\n");
+    write(dir, "scripts/model-pull.sh", "DEFAULT_MODELS=(\"qwen2.5-coder:7b-q4_0\" \"mistral:latest\")\n");
+    git(dir, &["add", "--all"]);
+    git(dir, &["commit", "--quiet", "--message", "0.4.0"]);
+    git(dir, &["tag", "v0.4.0"]);
+    write(dir, "pyproject.toml", "[project]\nname = \"codemate-hub\"\nversion = \"0.5.0\"\n");
+    git(dir, &["commit", "--quiet", "--all", "--message", "0.5.0"]);
+    git(dir, &["tag", "v0.5.0"]);
+    repo
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Release Bot", "-c", "user.email=bot@example.com"])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+fn write(dir: &Path, file: &str, content: &str) {
+    let file: PathBuf = dir.join(file);
+    fs::create_dir_all(file.parent().unwrap()).unwrap();
+    fs::write(file, content).unwrap();
+}
+
+fn path(dir: &Path) -> &str {
+    dir.to_str().unwrap()
+}

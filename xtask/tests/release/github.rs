@@ -1,0 +1,286 @@
+//! The GitHub steps against the local fake GitHub API, through the real `xtask-github` binary
+//! (build it first: `cargo build -p github --bin xtask-github`).
+
+use std::path::PathBuf;
+
+use fake_github::{FakeGithub, Fault};
+
+use crate::support::{Fixture, Run};
+
+const TOKEN: &str = "ghs_release_test_token_5f1d";
+const OWNER: &str = "tzervas";
+const REPO: &str = "codemate-hub";
+const RUN: [&str; 5] = [
+    "0.5.0",
+    "--skip-gate",
+    "--asset",
+    "docs/langflow/examples/*.json",
+    "--execute",
+];
+
+fn github_bin() -> PathBuf {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
+        .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p github --bin xtask-github` first",
+        bin.display()
+    );
+    bin
+}
+
+fn release(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Run {
+    let run = f.run(
+        f.command()
+            .args(args)
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
+            .env("GITHUB_API_URL", gh.api_url())
+            .env("GITHUB_UPLOADS_URL", gh.uploads_url())
+            .env("XTASK_GITHUB_BIN", github_bin())
+            .env("XTASK_GITHUB_RETRY_MS", "1")
+            .env("XTASK_GITHUB_DEADLINE_S", "20"),
+    );
+    assert!(
+        !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+        "the token leaked: {run:?}"
+    );
+    run
+}
+
+/// What GitHub ends with: each release's tag, name, body, flags and assets (name, size, digest).
+fn github_state(gh: &FakeGithub) -> Vec<String> {
+    gh.releases()
+        .iter()
+        .map(|r| {
+            let mut assets: Vec<String> = r
+                .assets
+                .iter()
+                .map(|a| format!("{} {} {}", a.name, a.size, a.digest))
+                .collect();
+            assets.sort();
+            format!(
+                "{} {:?} draft={} pre={} target={} body={:?} assets={assets:?}",
+                r.tag_name, r.name, r.draft, r.prerelease, r.target_commitish, r.body
+            )
+        })
+        .collect()
+}
+
+fn clean_release() -> (Vec<String>, crate::support::Snapshot) {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let run = release(&f, &gh, &RUN);
+    assert_eq!(run.code, 0, "{run:?}");
+    (github_state(&gh), f.snapshot())
+}
+
+#[test]
+fn publishes_one_release_with_every_asset() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let plan = release(&f, &gh, &RUN[..4]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    assert!(gh.releases().is_empty(), "a plan creates nothing");
+    assert!(
+        plan.stdout.contains("create draft release v0.5.0"),
+        "{plan:?}"
+    );
+
+    let run = release(&f, &gh, &RUN);
+    assert_eq!(run.code, 0, "{run:?}");
+    let releases = gh.releases();
+    assert_eq!(releases.len(), 1);
+    let r = &releases[0];
+    assert_eq!(
+        (r.tag_name.as_str(), r.name.as_deref()),
+        ("v0.5.0", Some("Version 0.5.0"))
+    );
+    assert!(!r.draft && !r.prerelease);
+    assert_eq!(r.target_commitish, f.repo.head());
+    let changelog = f.repo.read("CHANGELOG.md");
+    let start = changelog.find("## Version 0.5.0").unwrap();
+    let end = changelog.find("## Version 0.4.0").unwrap();
+    let section = changelog[start..end].split_once('\n').unwrap().1.trim();
+    assert_eq!(
+        r.body.as_deref(),
+        Some(section),
+        "the body is exactly the CHANGELOG section"
+    );
+    let mut names: Vec<&str> = r.assets.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    for expected in [
+        "SHA256SUMS",
+        "manifest.json",
+        "code-review-flow.json",
+        "docstring-writer-flow.json",
+    ] {
+        assert!(names.contains(&expected), "{expected} in {names:?}");
+    }
+    assert!(names.iter().any(|n| n.ends_with(".tar.gz")), "{names:?}");
+    // Published last: after every upload.
+    let requests: Vec<String> = gh.requests().iter().map(|r| r.line()).collect();
+    let last_upload = requests
+        .iter()
+        .rposition(|l| l.starts_with("POST") && l.contains("/assets"))
+        .unwrap();
+    let publish = requests
+        .iter()
+        .rposition(|l| l.starts_with("PATCH"))
+        .unwrap();
+    assert!(last_upload < publish, "{requests:#?}");
+
+    // A re-run changes nothing on GitHub.
+    let before = gh.requests().len();
+    let again = release(&f, &gh, &RUN);
+    assert_eq!(again.code, 0, "{again:?}");
+    let writes = gh.requests()[before..]
+        .iter()
+        .filter(|r| r.method != "GET")
+        .count();
+    assert_eq!(writes, 0, "{again:?}");
+    assert!(again.stdout.contains("is published with all"), "{again:?}");
+}
+
+#[test]
+fn refused_before_anything_when_the_token_is_rejected() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, "another-token");
+    let before = f.snapshot();
+    let run = release(&f, &gh, &RUN);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("error: xtask-github check"), "{run:?}");
+    assert_eq!(f.snapshot(), before);
+    assert!(gh.releases().is_empty());
+}
+
+#[test]
+fn refused_when_a_published_release_exists() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    gh.add_release(fake_github::Release::new("v0.5.0", false));
+    let before = f.snapshot();
+    let run = release(&f, &gh, &RUN);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("already has a published release for v0.5.0"),
+        "{run:?}"
+    );
+    assert_eq!(f.snapshot(), before);
+}
+
+/// A failure at each GitHub request of the execute phase (after the preflight and plan have
+/// made theirs), then a re-run: GitHub and git end as after a clean run.
+#[test]
+fn fault_at_every_github_request_then_resume() {
+    let (clean_github, clean_git) = clean_release();
+    // The requests of a clean run: the preflight's check, then the execute phase's plan and
+    // publish (create the draft, each upload, publish).
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    assert_eq!(release(&Fixture::new(), &gh, &RUN).code, 0);
+    let total = gh.requests().len();
+    assert!(
+        total > 8,
+        "{:#?}",
+        gh.requests().iter().map(|r| r.line()).collect::<Vec<_>>()
+    );
+
+    // One fault per request, the kinds taking turns: a refusal (401), an ambiguous failure
+    // (the effect happened, then a 500), a dropped connection.
+    let faults = [Fault::status(401), Fault::AfterEffect(500), Fault::Drop];
+    let mut failed_part_way = 0;
+    for index in 0..total {
+        let fault = faults[index % faults.len()].clone();
+        let f = Fixture::new();
+        let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+        gh.fail_request(index, fault.clone());
+        let first = release(&f, &gh, &RUN);
+        // 2: refused in the preflight; 3: failed part-way; 0: the retries coped.
+        assert!(
+            matches!(first.code, 0 | 2 | 3),
+            "request {index} {fault:?}: {first:?}"
+        );
+        assert!(
+            gh.requests()[index].fault.is_some(),
+            "the fault was injected"
+        );
+        failed_part_way += usize::from(first.code == 3);
+        let second = release(&f, &gh, &RUN);
+        assert_eq!(
+            second.code, 0,
+            "resume after request {index} {fault:?}: {second:?}"
+        );
+        assert_eq!(github_state(&gh), clean_github, "request {index} {fault:?}");
+        assert_eq!(f.snapshot(), clean_git, "request {index} {fault:?}");
+    }
+    assert!(failed_part_way > 0, "some fault stopped a run part-way");
+}
+
+#[test]
+fn killed_before_github_then_resumed() {
+    let (clean_github, clean_git) = clean_release();
+    for step in ["push", "archive"] {
+        let f = Fixture::new();
+        let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+        let mut command = f.command();
+        command
+            .args(RUN)
+            .env("XTASK_RELEASE_ABORT_AFTER", step)
+            .env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
+            .env("GITHUB_API_URL", gh.api_url())
+            .env("GITHUB_UPLOADS_URL", gh.uploads_url())
+            .env("XTASK_GITHUB_BIN", github_bin());
+        assert_ne!(f.run(&mut command).code, 0);
+        let resumed = release(&f, &gh, &RUN);
+        assert_eq!(resumed.code, 0, "{resumed:?}");
+        assert_eq!(github_state(&gh), clean_github, "killed after {step}");
+        assert_eq!(f.snapshot(), clean_git, "killed after {step}");
+    }
+}
+
+#[test]
+fn a_pre_release_is_marked_and_not_latest() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let run = release(&f, &gh, &["0.5.0-rc.1", "--skip-gate", "--execute"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let releases = gh.releases();
+    assert_eq!(releases.len(), 1);
+    assert!(releases[0].prerelease && !releases[0].draft);
+    assert_eq!(releases[0].make_latest.as_deref(), Some("false"));
+    assert_eq!(f.repo.git(&["tag", "-l", "v0.5.0-rc.1"]), "v0.5.0-rc.1");
+}
+
+#[test]
+fn json_result_of_an_executed_release() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let run = release(
+        &f,
+        &gh,
+        &["0.5.0", "--skip-gate", "--execute", "--format", "json"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(doc["mode"], "execute");
+    let statuses: Vec<(&str, &str)> = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("files", "ran"),
+            ("commit", "ran"),
+            ("tag", "ran"),
+            ("push", "ran"),
+            ("archive", "ran"),
+            ("verify-deploy", "skipped"),
+            ("github", "ran")
+        ]
+    );
+}

@@ -1,0 +1,372 @@
+//! Every preflight failure: exit 2, the cause and its fix, nothing changed; all failures of a
+//! run are reported together.
+
+use std::process::Command;
+
+use crate::support::{Fixture, GIT_ONLY};
+
+fn gate_report(f: &Fixture, commit: &str, version: &str, status: &str) -> String {
+    let path = f.repo.root().join("gate.json");
+    let report = serde_json::json!({
+        "tool": "xtask pre-release 0.1.0",
+        "project": "codemate-hub",
+        "commit": commit,
+        "target_version": version,
+        "started_at": "2026-01-02T03:00:00Z",
+        "duration_ms": 1000,
+        "summary": {"pass": 1, "fail": 0, "blocked": 0, "skipped": 0, "manual": 1},
+        "checks": [
+            {"id": "unit-tests", "section": "code-quality", "title": "unit tests", "status": status,
+             "duration_ms": 900, "command": "pytest", "log": null, "reason": null},
+            {"id": "access-controls", "section": "security", "title": "access controls reviewed", "status": "manual",
+             "duration_ms": 0, "command": null, "log": null, "reason": "a person decides"}
+        ],
+        "sign_offs": []
+    });
+    std::fs::write(&path, report.to_string()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// Sets the fixture up, runs `release <args>`, expects exit 2 naming `cause`, nothing changed.
+fn refused(setup: impl FnOnce(&Fixture) -> Vec<String>, cause: &str) {
+    let f = Fixture::new();
+    let args = setup(&f);
+    let before = f.snapshot();
+    let run = f.release(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(run.code, 2, "expected a refusal naming {cause:?}: {run:?}");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let at = lines
+        .iter()
+        .position(|line| line.starts_with("error: ") && line.contains(cause))
+        .unwrap_or_else(|| panic!("no `error: ...{cause}...` line: {run:?}"));
+    assert!(
+        lines
+            .get(at + 1)
+            .is_some_and(|line| line.starts_with("hint: ")),
+        "a fix follows the cause: {run:?}"
+    );
+    assert_eq!(f.snapshot(), before, "nothing changed: {run:?}");
+}
+
+fn with(version: &str, extra: &[&str]) -> Vec<String> {
+    let mut args = vec![version.to_string()];
+    args.extend(GIT_ONLY.iter().chain(extra).map(|s| s.to_string()));
+    args.push("--execute".into());
+    args
+}
+
+#[test]
+fn invalid_version() {
+    refused(|_| with("0.5", &[]), "\"0.5\" is not a semver version");
+}
+
+#[test]
+fn untracked_file() {
+    refused(
+        |f| {
+            f.repo.write("scratch.txt", "x\n");
+            with("0.5.0", &[])
+        },
+        "the work tree is not clean: ?? scratch.txt",
+    );
+}
+
+#[test]
+fn modified_file() {
+    refused(
+        |f| {
+            f.repo.write("README.md", "changed\n");
+            with("0.5.0", &[])
+        },
+        "the work tree is not clean: M README.md",
+    );
+}
+
+#[test]
+fn merge_in_progress() {
+    refused(
+        |f| {
+            let r = &f.repo;
+            r.git(&["checkout", "--quiet", "-b", "side"]);
+            r.write("README.md", "side\n");
+            r.commit_all("side");
+            r.git(&["checkout", "--quiet", "main"]);
+            r.write("README.md", "main\n");
+            r.commit_all("main");
+            r.push();
+            let merged = Command::new("git")
+                .current_dir(r.path())
+                .args(["merge", "--quiet", "side"])
+                .output()
+                .unwrap();
+            assert!(!merged.status.success());
+            with("0.5.0", &[])
+        },
+        "a merge is in progress",
+    );
+}
+
+#[test]
+fn detached_head() {
+    refused(
+        |f| {
+            f.repo.git(&["checkout", "--quiet", "--detach"]);
+            with("0.5.0", &[])
+        },
+        "HEAD is detached",
+    );
+}
+
+#[test]
+fn wrong_branch() {
+    refused(
+        |f| {
+            f.repo.git(&["checkout", "--quiet", "-b", "feature"]);
+            with("0.5.0", &[])
+        },
+        "on branch feature, releases are cut from main",
+    );
+}
+
+#[test]
+fn behind_origin() {
+    refused(
+        |f| {
+            let other = f.repo.clone_origin("other");
+            std::fs::write(other.join("NEW.md"), "new\n").unwrap();
+            testkit::git::git_in(&other, &["add", "NEW.md"]);
+            testkit::git::git_in(&other, &["commit", "--quiet", "-m", "fix: from elsewhere"]);
+            testkit::git::git_in(&other, &["push", "--quiet", "origin", "main"]);
+            with("0.5.0", &[])
+        },
+        "main is 1 commit(s) behind origin/main",
+    );
+}
+
+#[test]
+fn tag_exists_locally() {
+    refused(
+        |f| {
+            f.repo.git(&["tag", "v0.5.0"]);
+            with("0.5.0", &[])
+        },
+        "tag v0.5.0 already exists at",
+    );
+}
+
+#[test]
+fn tag_exists_on_origin() {
+    refused(
+        |f| {
+            f.repo.git(&["tag", "-a", "v0.5.0", "-m", "someone else's"]);
+            f.repo.git(&["push", "--quiet", "origin", "v0.5.0"]);
+            f.repo.git(&["tag", "-d", "v0.5.0"]);
+            with("0.5.0", &[])
+        },
+        "tag v0.5.0 already exists on origin",
+    );
+}
+
+#[test]
+fn version_not_above_the_latest_tag() {
+    refused(
+        |_| with("0.3.9", &[]),
+        "0.3.9 is not greater than the latest release v0.4.0",
+    );
+}
+
+#[test]
+fn version_below_pyproject() {
+    refused(
+        |f| {
+            let text = f.repo.read("pyproject.toml").replacen(
+                "version = \"0.4.0\"",
+                "version = \"0.6.0\"",
+                1,
+            );
+            f.repo.write("pyproject.toml", &text);
+            f.repo.commit_all("chore: bump");
+            f.repo.push();
+            with("0.5.0", &[])
+        },
+        "0.5.0 is below the version in pyproject.toml (0.6.0)",
+    );
+}
+
+#[test]
+fn dynamic_version() {
+    refused(
+        |f| {
+            let text = f.repo.read("pyproject.toml").replacen(
+                "version = \"0.4.0\"",
+                "dynamic = [\"version\"]",
+                1,
+            );
+            f.repo.write("pyproject.toml", &text);
+            f.repo.commit_all("chore: dynamic");
+            f.repo.push();
+            with("0.5.0", &[])
+        },
+        "dynamic",
+    );
+}
+
+#[test]
+fn changelog_section_exists_with_other_notes() {
+    refused(
+        |f| {
+            let text = f.repo.read("CHANGELOG.md").replacen(
+                "## Version 0.4.0",
+                "## Version 0.5.0 - 2025-01-01\n\n### Fixed\n- something else\n\n## Version 0.4.0",
+                1,
+            );
+            f.repo.write("CHANGELOG.md", &text);
+            f.repo.commit_all("docs: premature section");
+            f.repo.push();
+            with("0.5.0", &[])
+        },
+        "already has a section for 0.5.0",
+    );
+}
+
+#[test]
+fn missing_notes_file() {
+    refused(
+        |_| with("0.5.0", &["--notes", "/nonexistent/notes.md"]),
+        "cannot read --notes /nonexistent/notes.md",
+    );
+}
+
+#[test]
+fn no_remote() {
+    refused(
+        |f| {
+            f.repo.git(&["remote", "remove", "origin"]);
+            with("0.5.0", &[])
+        },
+        "there is no remote \"origin\"",
+    );
+}
+
+#[test]
+fn gate_report_of_another_commit() {
+    refused(
+        |f| {
+            let report = gate_report(f, &f.repo.git(&["rev-parse", "HEAD^"]), "0.5.0", "pass");
+            vec![
+                "0.5.0".into(),
+                "--no-github".into(),
+                "--gate-report".into(),
+                report,
+            ]
+        },
+        "is for commit",
+    );
+}
+
+#[test]
+fn gate_report_of_another_version() {
+    refused(
+        |f| {
+            let report = gate_report(f, &f.repo.head(), "0.6.0", "pass");
+            vec![
+                "0.5.0".into(),
+                "--no-github".into(),
+                "--gate-report".into(),
+                report,
+            ]
+        },
+        "is for version 0.6.0, not 0.5.0",
+    );
+}
+
+#[test]
+fn failing_gate() {
+    refused(
+        |f| {
+            let report = gate_report(f, &f.repo.head(), "0.5.0", "fail");
+            vec![
+                "0.5.0".into(),
+                "--no-github".into(),
+                "--gate-report".into(),
+                report,
+            ]
+        },
+        "the pre-release gate did not pass: unit-tests fail",
+    );
+}
+
+#[test]
+fn no_github_token() {
+    refused(
+        |_| vec!["0.5.0".into(), "--skip-gate".into()],
+        "no GitHub token",
+    );
+}
+
+#[test]
+fn every_failure_is_reported_at_once() {
+    let f = Fixture::new();
+    f.repo.git(&["checkout", "--quiet", "-b", "feature"]);
+    f.repo.write("scratch.txt", "x\n");
+    let before = f.snapshot();
+    let run = f.release(&["0.3.0", "--skip-gate", "--execute"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    for cause in [
+        "on branch feature",
+        "not clean",
+        "not greater than the latest release",
+        "no GitHub token",
+    ] {
+        assert!(run.stderr.contains(cause), "{cause}: {run:?}");
+    }
+    assert_eq!(
+        run.stderr.matches("error: ").count(),
+        run.stderr.matches("hint: ").count()
+    );
+    assert_eq!(f.snapshot(), before);
+
+    let json = f.release(&["0.3.0", "--skip-gate", "--format", "json"]);
+    assert_eq!(json.code, 2);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["preflight"]["ok"], false);
+    assert_eq!(doc["exit_code"], 2);
+    let checks: Vec<&str> = doc["preflight"]["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["check"].as_str().unwrap())
+        .collect();
+    for check in ["branch", "version", "tree", "github"] {
+        assert!(checks.contains(&check), "{check} in {checks:?}");
+    }
+}
+
+#[test]
+fn a_passing_gate_report_is_recorded() {
+    let f = Fixture::new();
+    let report = gate_report(&f, &f.repo.head(), "0.5.0", "pass");
+    let run = f.release(&[
+        "0.5.0",
+        "--no-github",
+        "--gate-report",
+        &report,
+        "--execute",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let record = f.repo.read("trackers/releases/v0.5.0.md");
+    assert!(
+        record.contains("- [x] All tests passing — gate: 1 passed"),
+        "{record}"
+    );
+    assert!(
+        record.contains(
+            "- [ ] Security checks passed — gate: 0 passed; manual, for a person: access-controls"
+        ),
+        "{record}"
+    );
+    assert!(
+        record.contains("| unit-tests | code-quality | pass |  |"),
+        "{record}"
+    );
+}

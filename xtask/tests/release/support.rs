@@ -1,0 +1,183 @@
+//! The fixture: the example project committed in a temp repo (tag v0.4.0, then one more
+//! commit), pushed to a bare `origin`; and a way to run the xtask binary on it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use testkit::git::TempRepo;
+
+/// 2026-01-02T03:04:05Z: the fixed clock of every run, so two runs make the same commits.
+pub const EPOCH: &str = "1767323045";
+pub const DATE: &str = "2026-01-02";
+
+pub struct Fixture {
+    pub repo: TempRepo,
+    pub out: PathBuf,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Everything a release can change: every file of the work tree (bytes), the index, and the
+/// refs of the work repo and of origin. The remote-tracking refs are left out: the preflight's
+/// `git fetch` updates them, as any fetch does.
+#[derive(PartialEq, Eq)]
+pub struct Snapshot {
+    pub files: BTreeMap<String, Vec<u8>>,
+    pub status: String,
+    pub refs: (String, String),
+}
+
+impl std::fmt::Debug for Snapshot {
+    /// Paths and sizes, not bytes: a failed comparison stays readable.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (path, bytes) in &self.files {
+            writeln!(f, "{path} ({} bytes, {:016x})", bytes.len(), fnv(bytes))?;
+        }
+        write!(
+            f,
+            "status:\n{}\nrefs:\n{}\norigin:\n{}",
+            self.status, self.refs.0, self.refs.1
+        )
+    }
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf29ce484222325, |hash, &b| {
+        (hash ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/codemate-hub")
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let repo = TempRepo::new();
+        repo.copy_fixture(&example());
+        repo.write(".gitignore", "__pycache__/\n.venv/\n");
+        repo.commit_all("Initial import");
+        repo.tag("v0.4.0");
+        repo.write("src/extra.py", "\"\"\"An extra module.\"\"\"\n");
+        repo.commit_all("feat: an extra module");
+        repo.push();
+        let out = repo.root().join("out");
+        Fixture { repo, out }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// `xtask --project <fixture> release`, with [`Fixture::env`].
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command.arg("--project").arg(self.path()).arg("release");
+        self.env(&mut command);
+        command
+    }
+
+    /// A fixed clock and identity, the out dir in the temp dir, nothing from the caller's
+    /// GitHub or release settings.
+    pub fn env(&self, command: &mut Command) {
+        for var in [
+            "GITHUB_TOKEN",
+            "GH_TOKEN",
+            "GITHUB_REPOSITORY",
+            "GITHUB_API_URL",
+            "GITHUB_UPLOADS_URL",
+            "XTASK_RELEASE_BRANCH",
+            "XTASK_RELEASE_ASSETS",
+            "XTASK_RELEASE_ABORT_AFTER",
+            "XTASK_PROJECT",
+        ] {
+            command.env_remove(var);
+        }
+        command
+            .env("XTASK_OUT", &self.out)
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null");
+    }
+
+    /// `cargo xtask --project <fixture> release <args>`.
+    pub fn release(&self, args: &[&str]) -> Run {
+        self.run(self.command().args(args))
+    }
+
+    pub fn run(&self, command: &mut Command) -> Run {
+        let out = command.output().expect("running xtask");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        let mut files = BTreeMap::new();
+        collect(self.path(), self.path(), &mut files);
+        Snapshot {
+            files,
+            status: self
+                .repo
+                .git(&["status", "--porcelain", "--untracked-files=all"]),
+            refs: {
+                let (work, origin) = self.repo.refs();
+                let work = work
+                    .lines()
+                    .filter(|l| !l.starts_with("refs/remotes/"))
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                (work, origin)
+            },
+        }
+    }
+}
+
+fn collect(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        if entry.file_name() == ".git" {
+            continue;
+        }
+        if entry.file_type().unwrap().is_dir() {
+            collect(root, &path, files);
+        } else {
+            let name = path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            files.insert(name, std::fs::read(&path).unwrap());
+        }
+    }
+}
+
+/// The standard git-only release (no gate, no GitHub).
+pub const GIT_ONLY: [&str; 2] = ["--skip-gate", "--no-github"];
+
+pub fn args<'a>(version: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![version];
+    args.extend_from_slice(&GIT_ONLY);
+    args.extend_from_slice(extra);
+    args
+}
