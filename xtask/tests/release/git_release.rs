@@ -45,6 +45,7 @@ fn plan_as_json() {
             ("tag", "planned"),
             ("push", "planned"),
             ("archive", "skipped"),
+            ("verify-deploy", "skipped"),
             ("github", "skipped")
         ]
     );

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use testkit::git::TempRepo;
 
@@ -62,14 +63,23 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/codemate-hub")
+/// The example project as it was when the first fixture of this test run was made: every
+/// fixture starts from the same bytes even while someone edits `examples/`.
+fn example() -> &'static Path {
+    static COPY: OnceLock<tempfile::TempDir> = OnceLock::new();
+    COPY.get_or_init(|| {
+        let copy = tempfile::tempdir().unwrap();
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/codemate-hub");
+        testkit::git::copy_tree(&source, copy.path());
+        copy
+    })
+    .path()
 }
 
 impl Fixture {
     pub fn new() -> Fixture {
         let repo = TempRepo::new();
-        repo.copy_fixture(&example());
+        repo.copy_fixture(example());
         repo.write(".gitignore", "__pycache__/\n.venv/\n");
         repo.commit_all("Initial import");
         repo.tag("v0.4.0");
