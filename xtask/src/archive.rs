@@ -38,12 +38,12 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         return verify(ctx, dir);
     }
     let repo = git::Repo::new(&ctx.project);
-    if !repo.is_repo() {
+    let Ok(toplevel) = repo.toplevel() else {
         return Err(refused(ArchiveError::NotARepo {
             dir: ctx.project.clone(),
         })
         .into());
-    }
+    };
     let rev = match args.rev {
         Some(rev) => rev,
         None => match repo.latest_release_tag()? {
@@ -60,26 +60,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
             }
         },
     };
-    let Some(commit) = repo.resolve(&rev)? else {
-        return Err(refused(ArchiveError::UnknownRev {
-            rev,
-            dir: ctx.project.clone(),
-        })
-        .into());
-    };
-    let is_tag = repo
-        .git_opt(&[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("refs/tags/{rev}"),
-        ])?
-        .is_some();
-    let label = if is_tag {
-        rev.clone()
-    } else {
-        commit[..12].to_string()
-    };
+    let (commit, label) = commit_and_label(&repo, &rev)?;
 
     let mut opts = Options::new(project_name(&repo, &rev, &commit)?, label);
     opts.force = args.force;
@@ -95,7 +76,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         Some(out) => std::path::absolute(&out)?,
         None => ctx.out.join("archive").join(opts.stem()),
     };
-    refuse_unignored_out_dir(&repo, &out)?;
+    refuse_unignored_out_dir(&repo, &toplevel, &out)?;
 
     let manifest = archive::build(&ctx.project, &rev, &out, &opts).map_err(to_exit)?;
     report(&manifest, &rev, &out);
@@ -120,6 +101,21 @@ fn verify(ctx: &Ctx, dir: &Path) -> anyhow::Result<u8> {
         dir.display()
     );
     Ok(exit::FAILED)
+}
+
+/// The commit, and the label for file names: the tag itself, else the commit's first 12 digits.
+fn commit_and_label(repo: &git::Repo, rev: &str) -> anyhow::Result<(String, String)> {
+    if let Some(commit) = repo.resolve(&format!("refs/tags/{rev}"))? {
+        return Ok((commit, rev.to_string()));
+    }
+    match repo.resolve(rev)? {
+        Some(commit) => Ok((commit.clone(), commit[..12].to_string())),
+        None => Err(refused(ArchiveError::UnknownRev {
+            rev: rev.to_string(),
+            dir: repo.dir().to_path_buf(),
+        })
+        .into()),
+    }
 }
 
 /// `[project].name` from pyproject.toml as committed at the revision, not as in the working tree.
@@ -186,9 +182,8 @@ fn ollama_digests(flag: Option<&str>) -> anyhow::Result<Vec<archive::OllamaModel
 }
 
 /// Building artifacts must never dirty the tree: a dirty tree blocks a release.
-fn refuse_unignored_out_dir(repo: &git::Repo, out: &Path) -> anyhow::Result<()> {
-    let toplevel = repo.toplevel()?;
-    if !resolved(out).starts_with(&toplevel) {
+fn refuse_unignored_out_dir(repo: &git::Repo, toplevel: &Path, out: &Path) -> anyhow::Result<()> {
+    if !resolved(out).starts_with(toplevel) {
         return Ok(());
     }
     let path = out.to_string_lossy();

@@ -25,7 +25,7 @@ pub fn run(_ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let reports = args
         .reports
         .iter()
-        .map(|path| read(path))
+        .map(read)
         .collect::<anyhow::Result<Vec<_>>>()?;
     let merged = Report::merge(reports).map_err(|err| {
         Exit::refused(

@@ -11,19 +11,76 @@ const STEM: &str = "codemate-hub-v0.5.0";
 fn archives_the_latest_release_tag_under_the_committed_name() {
     let repo = project();
     // The working tree's name and an untracked .env must not matter: files come from the tag.
-    write(repo.path(), "pyproject.toml", "[project]\nname = \"renamed\"\nversion = \"9.9.9\"\n");
+    write(
+        repo.path(),
+        "pyproject.toml",
+        "[project]\nname = \"renamed\"\nversion = \"9.9.9\"\n",
+    );
     write(repo.path(), ".env", "SECRET=1\n");
     let target = tempfile::tempdir().unwrap();
     let out = xtask(repo.path(), target.path(), &["archive"]);
     assert_eq!(code(&out), 0, "{}", text(&out));
     let dir = target.path().join("archive").join(STEM);
-    assert!(dir.join(format!("{STEM}.tar.gz")).is_file(), "{}", text(&out));
+    assert!(
+        dir.join(format!("{STEM}.tar.gz")).is_file(),
+        "{}",
+        text(&out)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{STEM}.tar.gz")));
-    let sums = Command::new("sha256sum").args(["--check", "SHA256SUMS"]).current_dir(&dir).status().unwrap();
+    let sums = Command::new("sha256sum")
+        .args(["--check", "SHA256SUMS"])
+        .current_dir(&dir)
+        .status()
+        .unwrap();
     assert!(sums.success());
 
-    let out = xtask(repo.path(), target.path(), &["archive", "--verify", path(&dir)]);
+    let out = xtask(
+        repo.path(),
+        target.path(),
+        &["archive", "--verify", path(&dir)],
+    );
     assert_eq!(code(&out), 0, "{}", text(&out));
+}
+
+#[test]
+fn same_bytes_whatever_the_umask_locale_and_time_zone() {
+    let repo = project();
+    let target = tempfile::tempdir().unwrap();
+    let build = |dir: &str, env: &str| {
+        let out = target.path().join(dir);
+        let script = format!("{env} exec \"$0\" --project \"$1\" archive --out \"$2\"",);
+        let run = Command::new("sh")
+            .args([
+                "-c",
+                &script,
+                env!("CARGO_BIN_EXE_xtask"),
+                path(repo.path()),
+                path(&out),
+            ])
+            .env_remove("OLLAMA_HOST")
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{env}: {}", text(&run));
+        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(&out)
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                (
+                    entry.file_name().to_string_lossy().into_owned(),
+                    fs::read(entry.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let first = build("a", "umask 077; LC_ALL=C TZ=UTC");
+    let second = build(
+        "b",
+        "umask 000; LANG=tr_TR.UTF-8 LC_ALL=tr_TR.UTF-8 TZ=Pacific/Kiritimati",
+    );
+    assert_eq!(first.len(), 6);
+    assert!(first == second, "the artifacts differ");
 }
 
 #[test]
@@ -31,13 +88,27 @@ fn verify_exits_1_naming_each_mismatch() {
     let repo = project();
     let target = tempfile::tempdir().unwrap();
     let dir = target.path().join("artifacts");
-    assert_eq!(code(&xtask(repo.path(), target.path(), &["archive", "--out", path(&dir)])), 0);
+    assert_eq!(
+        code(&xtask(
+            repo.path(),
+            target.path(),
+            &["archive", "--out", path(&dir)]
+        )),
+        0
+    );
     fs::remove_file(dir.join(format!("{STEM}-config.tar.gz"))).unwrap();
     fs::write(dir.join("stray.txt"), "x").unwrap();
-    let out = xtask(repo.path(), target.path(), &["archive", "--verify", path(&dir)]);
+    let out = xtask(
+        repo.path(),
+        target.path(),
+        &["archive", "--verify", path(&dir)],
+    );
     assert_eq!(code(&out), 1, "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains(&format!("{STEM}-config.tar.gz: missing")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("{STEM}-config.tar.gz: missing")),
+        "{stdout}"
+    );
     assert!(stdout.contains("stray.txt"), "{stdout}");
 }
 
@@ -46,30 +117,77 @@ fn refusals_exit_2_with_a_cause_and_a_fix() {
     let repo = project();
     let target = tempfile::tempdir().unwrap();
     let dir = target.path().join("artifacts");
-    assert_eq!(code(&xtask(repo.path(), target.path(), &["archive", "--out", path(&dir)])), 0);
+    assert_eq!(
+        code(&xtask(
+            repo.path(),
+            target.path(),
+            &["archive", "--out", path(&dir)]
+        )),
+        0
+    );
 
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["archive", "--out", path(&dir)], "already holds artifacts"),
-        (vec!["archive", "--rev", "v7.7.7", "--out", path(&dir)], "names no commit"),
-        (vec!["archive", "--out", "/proc/no/such/dir"], "not writable"),
-        (vec!["archive", "--verify", path(target.path())], "no readable manifest.json"),
-        (vec!["archive", "--group", "bad name=*.md", "--out", path(&dir)], "bad --group"),
-        (vec!["archive", "--ollama-url", "http://127.0.0.1:9", "--out", path(&dir)], "asking Ollama"),
+        (
+            vec!["archive", "--out", path(&dir)],
+            "already holds artifacts",
+        ),
+        (
+            vec!["archive", "--rev", "v7.7.7", "--out", path(&dir)],
+            "names no commit",
+        ),
+        (
+            vec!["archive", "--out", "/proc/no/such/dir"],
+            "not writable",
+        ),
+        (
+            vec!["archive", "--verify", path(target.path())],
+            "no readable manifest.json",
+        ),
+        (
+            vec!["archive", "--group", "bad name=*.md", "--out", path(&dir)],
+            "bad --group",
+        ),
+        (
+            vec![
+                "archive",
+                "--ollama-url",
+                "http://127.0.0.1:9",
+                "--out",
+                path(&dir),
+            ],
+            "asking Ollama",
+        ),
     ];
     for (args, cause) in cases {
         let out = xtask(repo.path(), target.path(), &args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(code(&out), 2, "{args:?}: {}", text(&out));
-        assert!(stderr.contains(cause) && stderr.contains("hint: "), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(cause) && stderr.contains("hint: "),
+            "{args:?}: {stderr}"
+        );
     }
 
     let inside = repo.path().join("dist");
-    let out = xtask(repo.path(), target.path(), &["archive", "--out", path(&inside)]);
-    assert_eq!(code(&out), 2, "an output dir that would dirty the tree: {}", text(&out));
+    let out = xtask(
+        repo.path(),
+        target.path(),
+        &["archive", "--out", path(&inside)],
+    );
+    assert_eq!(
+        code(&out),
+        2,
+        "an output dir that would dirty the tree: {}",
+        text(&out)
+    );
     assert!(!inside.exists());
 
     let plain = tempfile::tempdir().unwrap();
-    write(plain.path(), "pyproject.toml", "[project]\nname = \"x\"\nversion = \"1.0.0\"\n");
+    write(
+        plain.path(),
+        "pyproject.toml",
+        "[project]\nname = \"x\"\nversion = \"1.0.0\"\n",
+    );
     let out = xtask(plain.path(), target.path(), &["archive", "--rev", "HEAD"]);
     assert_eq!(code(&out), 2, "not a git repository: {}", text(&out));
 }
@@ -79,13 +197,34 @@ fn force_replaces_and_groups_are_configurable() {
     let repo = project();
     let target = tempfile::tempdir().unwrap();
     let dir = target.path().join("artifacts");
-    assert_eq!(code(&xtask(repo.path(), target.path(), &["archive", "--out", path(&dir)])), 0);
-    let args = ["archive", "--out", path(&dir), "--force", "--group", "scripts=scripts/*.sh"];
+    assert_eq!(
+        code(&xtask(
+            repo.path(),
+            target.path(),
+            &["archive", "--out", path(&dir)]
+        )),
+        0
+    );
+    let args = [
+        "archive",
+        "--out",
+        path(&dir),
+        "--force",
+        "--group",
+        "scripts=scripts/*.sh",
+    ];
     let out = xtask(repo.path(), target.path(), &args);
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert!(dir.join(format!("{STEM}-scripts.tar.gz")).is_file());
-    assert!(!dir.join(format!("{STEM}-config.tar.gz")).exists(), "replaced groups are removed");
-    let out = xtask(repo.path(), target.path(), &["archive", "--verify", path(&dir)]);
+    assert!(
+        !dir.join(format!("{STEM}-config.tar.gz")).exists(),
+        "replaced groups are removed"
+    );
+    let out = xtask(
+        repo.path(),
+        target.path(),
+        &["archive", "--verify", path(&dir)],
+    );
     assert_eq!(code(&out), 0, "{}", text(&out));
 }
 
@@ -100,14 +239,26 @@ fn model_digests_from_ollama_when_asked() {
         let mut request = [0u8; 1024];
         let _ = socket.read(&mut request).unwrap();
         let body = r#"{"models":[{"name":"mistral:latest","digest":"f974a74358d6"}]}"#;
-        write!(socket, "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        write!(
+            socket,
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
     });
     let dir = target.path().join("artifacts");
-    let out = xtask(repo.path(), target.path(), &["archive", "--out", path(&dir), "--ollama-url", &url]);
+    let out = xtask(
+        repo.path(),
+        target.path(),
+        &["archive", "--out", path(&dir), "--ollama-url", &url],
+    );
     server.join().unwrap();
     assert_eq!(code(&out), 0, "{}", text(&out));
     let models = fs::read_to_string(dir.join(format!("{STEM}-models.json"))).unwrap();
-    assert!(models.contains("sha256:f974a74358d6") && models.contains("ollama /api/tags"), "{models}");
+    assert!(
+        models.contains("sha256:f974a74358d6") && models.contains("ollama /api/tags"),
+        "{models}"
+    );
 }
 
 // ---- fixtures -------------------------------------------------------------------------------
@@ -128,7 +279,11 @@ fn code(out: &Output) -> i32 {
 }
 
 fn text(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// A tiny codemate-hub with two release tags; the latest is v0.5.0.
@@ -136,15 +291,27 @@ fn project() -> tempfile::TempDir {
     let repo = tempfile::tempdir().unwrap();
     let dir = repo.path();
     git(dir, &["init", "--quiet"]);
-    write(dir, "pyproject.toml", "[project]\nname = \"codemate-hub\"\nversion = \"0.4.0\"\n");
+    write(
+        dir,
+        "pyproject.toml",
+        "[project]\nname = \"codemate-hub\"\nversion = \"0.4.0\"\n",
+    );
     write(dir, "README.md", "# codemate-hub\n");
     write(dir, ".gitignore", ".env\n");
     write(dir, "docker-compose.yml", "services: {}\n");
-    write(dir, "scripts/model-pull.sh", "DEFAULT_MODELS=(\"qwen2.5-coder:7b-q4_0\" \"mistral:latest\")\n");
+    write(
+        dir,
+        "scripts/model-pull.sh",
+        "DEFAULT_MODELS=(\"qwen2.5-coder:7b-q4_0\" \"mistral:latest\")\n",
+    );
     git(dir, &["add", "--all"]);
     git(dir, &["commit", "--quiet", "--message", "0.4.0"]);
     git(dir, &["tag", "v0.4.0"]);
-    write(dir, "pyproject.toml", "[project]\nname = \"codemate-hub\"\nversion = \"0.5.0\"\n");
+    write(
+        dir,
+        "pyproject.toml",
+        "[project]\nname = \"codemate-hub\"\nversion = \"0.5.0\"\n",
+    );
     git(dir, &["commit", "--quiet", "--all", "--message", "0.5.0"]);
     git(dir, &["tag", "v0.5.0"]);
     repo
@@ -154,7 +321,12 @@ fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .arg("-C")
         .arg(dir)
-        .args(["-c", "user.name=Release Bot", "-c", "user.email=bot@example.com"])
+        .args([
+            "-c",
+            "user.name=Release Bot",
+            "-c",
+            "user.email=bot@example.com",
+        ])
         .args(args)
         .status()
         .unwrap();

@@ -11,6 +11,12 @@ use std::thread::JoinHandle;
 
 use crate::ArchiveError;
 
+struct Header {
+    oid: String,
+    kind: String,
+    size: u64,
+}
+
 pub struct BlobStream {
     child: Child,
     out: BufReader<ChildStdout>,
@@ -20,9 +26,10 @@ pub struct BlobStream {
 }
 
 impl BlobStream {
-    /// Starts `git cat-file --batch` and asks for `oids`, in order; read them back with
-    /// [`BlobStream::next`] in the same order.
-    pub fn start(dir: &Path, oids: Vec<String>) -> Result<BlobStream, ArchiveError> {
+    /// Starts `git cat-file --batch` and asks for `objects` (blob ids, then `<commit>:<path>`
+    /// names), in order; read them back with [`BlobStream::next`] and [`BlobStream::named`]
+    /// in the same order.
+    pub fn start(dir: &Path, objects: Vec<String>) -> Result<BlobStream, ArchiveError> {
         let mut child = Command::new("git")
             .arg("-C")
             .arg(dir)
@@ -46,8 +53,8 @@ impl BlobStream {
         // A thread writes the requests so that neither side's pipe buffer can deadlock the other.
         let feeder = std::thread::spawn(move || {
             let mut requests = io::BufWriter::new(&mut stdin);
-            for oid in oids {
-                writeln!(requests, "{oid}")?;
+            for object in objects {
+                writeln!(requests, "{object}")?;
             }
             requests.flush()
         });
@@ -64,16 +71,43 @@ impl BlobStream {
     /// [`BlobStream::read_all`].
     pub fn next(&mut self, oid: &str, path: &str) -> Result<u64, ArchiveError> {
         self.current = format!("{path} (blob {oid})");
-        let mut header = String::new();
+        match self.header()? {
+            Some(header) if header.oid == oid && header.kind == "blob" => Ok(header.size),
+            _ => Err(self.error("expected that blob, got another object")),
+        }
+    }
+
+    /// The content of `name` (`<commit>:<path>`, asked for after the blobs), or `None` when it
+    /// names no file.
+    pub fn named(&mut self, name: &str) -> Result<Option<Vec<u8>>, ArchiveError> {
+        self.current = name.to_string();
+        let Some(header) = self.header()? else {
+            return Ok(None);
+        };
+        let content = self.read_all(header.size)?;
+        Ok((header.kind == "blob").then_some(content))
+    }
+
+    /// `<oid> <type> <size>`, or `None` for `<name> missing`.
+    fn header(&mut self) -> Result<Option<Header>, ArchiveError> {
+        let mut line = String::new();
         self.out
-            .read_line(&mut header)
+            .read_line(&mut line)
             .map_err(|err| self.error(err))?;
-        let mut fields = header.trim_end().split(' ');
-        match (fields.next(), fields.next(), fields.next()) {
-            (Some(found), Some("blob"), Some(size)) if found == oid => size
-                .parse()
-                .map_err(|_| self.error(format!("bad header {header:?}"))),
-            _ => Err(self.error(format!("expected the blob, got {:?}", header.trim_end()))),
+        let line = line.trim_end();
+        if line.ends_with(" missing") {
+            return Ok(None);
+        }
+        match line.split(' ').collect::<Vec<_>>()[..] {
+            [oid, kind, size] => match size.parse() {
+                Ok(size) => Ok(Some(Header {
+                    oid: oid.to_string(),
+                    kind: kind.to_string(),
+                    size,
+                })),
+                Err(_) => Err(self.error(format!("bad header {line:?}"))),
+            },
+            _ => Err(self.error(format!("bad header {line:?}"))),
         }
     }
 

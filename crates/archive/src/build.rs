@@ -3,19 +3,17 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
 use crate::blobs::BlobStream;
-use crate::pgzip::{GzWriter, Pool};
+use crate::output::{json, small_file, Pending, TarGz};
+use crate::pgzip::Pool;
 use crate::repo::{Commit, Entry, EntryKind, Repo};
-use crate::ustar::{Kind, TarWriter};
 use crate::{
-    models, ArchiveError, Artifact, Exception, ExceptionKind, LeftOut, Manifest, Member, Options,
-    COMPRESSOR, MANIFEST, SHA256SUMS,
+    models, ArchiveError, Exception, ExceptionKind, Group, LeftOut, Manifest, Options, COMPRESSOR,
+    MANIFEST, SHA256SUMS,
 };
 
 /// Git LFS pointer files are smaller than this, by the LFS spec.
@@ -42,65 +40,22 @@ pub(crate) fn build_commit(
     out_dir: &Path,
     opts: &Options,
 ) -> Result<Manifest, ArchiveError> {
-    let (commit_time, commit_date, commit) = (commit.time, commit.date.clone(), commit.id.as_str());
-    let (entries, mut exceptions) = exported_entries(repo, commit)?;
+    let (entries, mut exceptions) = exported_entries(repo, &commit.id)?;
     let stem = opts.stem();
-    let main_name = format!("{stem}.tar.gz");
-    let group_name = |group: &crate::Group| format!("{stem}-{}.tar.gz", group.name);
     let models_name = format!("{stem}-models.json");
+    let Layout {
+        tarballs,
+        targets,
+        mut left_out,
+    } = Layout::new(&stem, &opts.groups, &entries);
 
-    // Which tarballs each entry goes to: 0 is the full tarball, then the groups that have files.
-    let mut tarballs = vec![main_name.clone()];
-    let mut left_out = Vec::new();
-    let mut targets: Vec<Vec<usize>> = vec![vec![0]; entries.len()];
-    for group in &opts.groups {
-        let index = tarballs.len();
-        let mut any = false;
-        for (entry, targets) in entries.iter().zip(&mut targets) {
-            if group.matches(&entry.path) {
-                targets.push(index);
-                any = true;
-            }
-        }
-        if any {
-            tarballs.push(group_name(group));
-        } else {
-            let reason = format!("no file matches {}", group.globs.join(" "));
-            left_out.push(LeftOut {
-                artifact: group_name(group),
-                reason,
-            });
-        }
-    }
-
-    let text = |path| {
-        repo.file(commit, path)
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-    };
-    let models = models::collect(
-        text(models::PULL_SCRIPT).as_deref(),
-        text(models::VERSIONS_DOC).as_deref(),
-        &opts.ollama,
-    );
-    if models.is_none() {
-        let reason = format!(
-            "neither {} nor {} names a model",
-            models::PULL_SCRIPT,
-            models::VERSIONS_DOC
-        );
-        left_out.push(LeftOut {
-            artifact: models_name.clone(),
-            reason,
-        });
-    }
-
-    let mut candidates: Vec<String> = vec![
-        main_name,
+    let mut candidates = vec![
+        tarballs[0].clone(),
         models_name.clone(),
         MANIFEST.into(),
         SHA256SUMS.into(),
     ];
-    candidates.extend(opts.groups.iter().map(group_name));
+    candidates.extend(opts.groups.iter().map(|group| group_tarball(&stem, group)));
     candidates.extend(previous_artifacts(out_dir));
     prepare_out_dir(out_dir, &candidates, opts.force)?;
 
@@ -108,85 +63,58 @@ pub(crate) fn build_commit(
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         threads => threads,
     };
-    let written = Pool::scoped(threads, |pool| {
+    let (written, [pull_script, versions_doc]) = Pool::scoped(threads, |pool| {
         let mut writers = tarballs
             .iter()
-            .map(|name| TarGz::create(out_dir, name, pool.clone(), commit_time, commit))
+            .map(|name| TarGz::create(out_dir, name, pool.clone(), commit.time, &commit.id))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut blobs = BlobStream::start(
-            repo.dir(),
-            entries.iter().map(|entry| entry.oid.clone()).collect(),
+        let model_sources = stream(
+            repo,
+            &commit.id,
+            &stem,
+            &entries,
+            &targets,
+            &mut writers,
+            &mut exceptions,
         )?;
-        for (entry, targets) in entries.iter().zip(&targets) {
-            let size = blobs.next(&entry.oid, &entry.path)?;
-            let path = format!("{stem}/{}", entry.path);
-            let executable = match entry.kind {
-                EntryKind::File { executable } => executable,
-                EntryKind::Symlink => {
-                    let target = String::from_utf8(blobs.read_all(size)?).map_err(|_| {
-                        ArchiveError::UnrepresentablePath {
-                            commit: commit.to_string(),
-                            path: entry.path.clone(),
-                            why: "the symlink target is not UTF-8".into(),
-                        }
-                    })?;
-                    for &index in targets {
-                        writers[index].symlink(&path, &target, &entry.oid)?;
-                    }
-                    continue;
-                }
-                EntryKind::Submodule => unreachable!("submodules are left out by exported_entries"),
-            };
-            for &index in targets {
-                writers[index].begin_file(&path, executable, size, &entry.oid)?;
-            }
-            if size < LFS_POINTER_MAX {
-                let content = blobs.read_all(size)?;
-                if content.starts_with(LFS_POINTER_START) {
-                    let detail =
-                        "a Git LFS pointer: the tarballs hold the pointer text, not the file"
-                            .into();
-                    exceptions.push(Exception {
-                        path: entry.path.clone(),
-                        kind: ExceptionKind::LfsPointer,
-                        detail,
-                    });
-                }
-                for &index in targets {
-                    writers[index].write(&content)?;
-                }
-            } else {
-                blobs.content(size, |chunk| {
-                    targets
-                        .iter()
-                        .try_for_each(|&index| writers[index].write(chunk))
-                })?;
-            }
-            for &index in targets {
-                writers[index].end_file(size)?;
-            }
-        }
-        blobs.finish()?;
-        writers
+        let written = writers
             .into_iter()
             .map(TarGz::finish)
-            .collect::<Result<Vec<_>, _>>()
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok::<_, ArchiveError>((written, model_sources))
     })?;
 
-    let (mut pending, mut artifacts): (Vec<_>, Vec<_>) = written.into_iter().unzip();
-    if let Some(models) = &models {
-        let (file, artifact) = small_file(out_dir, &models_name, &json(models))?;
-        pending.push(file);
-        artifacts.push(artifact);
+    let (mut pending, mut artifacts): (Vec<Pending>, Vec<_>) = written.into_iter().unzip();
+    match models::collect(
+        pull_script.as_deref(),
+        versions_doc.as_deref(),
+        &opts.ollama,
+    ) {
+        Some(models) => {
+            let (file, artifact) = small_file(out_dir, &models_name, &json(&models))?;
+            pending.push(file);
+            artifacts.push(artifact);
+        }
+        None => {
+            let reason = format!(
+                "neither {} nor {} names a model",
+                models::PULL_SCRIPT,
+                models::VERSIONS_DOC
+            );
+            left_out.push(LeftOut {
+                artifact: models_name,
+                reason,
+            });
+        }
     }
     exceptions.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest {
         name: opts.name.clone(),
         label: opts.label.clone(),
         rev: rev.to_string(),
-        commit: commit.to_string(),
-        commit_time,
-        commit_date,
+        commit: commit.id.clone(),
+        commit_time: commit.time,
+        commit_date: commit.date.clone(),
         compressor: COMPRESSOR.to_string(),
         groups: opts.groups.clone(),
         artifacts,
@@ -216,6 +144,123 @@ pub(crate) fn build_commit(
         remove_stale(out_dir, &candidates, &manifest)?;
     }
     Ok(manifest)
+}
+
+/// Which tarballs exist and which of them each entry goes to.
+struct Layout {
+    /// The full tarball first, then one per group that has files.
+    tarballs: Vec<String>,
+    /// For each entry, indexes into `tarballs`.
+    targets: Vec<Vec<usize>>,
+    left_out: Vec<LeftOut>,
+}
+
+impl Layout {
+    fn new(stem: &str, groups: &[Group], entries: &[Entry]) -> Layout {
+        let mut layout = Layout {
+            tarballs: vec![format!("{stem}.tar.gz")],
+            targets: vec![vec![0]; entries.len()],
+            left_out: Vec::new(),
+        };
+        for group in groups {
+            let index = layout.tarballs.len();
+            let mut any = false;
+            for (entry, targets) in entries.iter().zip(&mut layout.targets) {
+                if group.matches(&entry.path) {
+                    targets.push(index);
+                    any = true;
+                }
+            }
+            if any {
+                layout.tarballs.push(group_tarball(stem, group));
+            } else {
+                let reason = format!("no file matches {}", group.globs.join(" "));
+                layout.left_out.push(LeftOut {
+                    artifact: group_tarball(stem, group),
+                    reason,
+                });
+            }
+        }
+        layout
+    }
+}
+
+fn group_tarball(stem: &str, group: &Group) -> String {
+    format!("{stem}-{}.tar.gz", group.name)
+}
+
+/// Streams every entry's blob from one `git cat-file --batch` into the tarballs it belongs to,
+/// then reads the models' two source files from the same stream (no extra git process).
+fn stream(
+    repo: &Repo,
+    commit: &str,
+    stem: &str,
+    entries: &[Entry],
+    targets: &[Vec<usize>],
+    writers: &mut [TarGz],
+    exceptions: &mut Vec<Exception>,
+) -> Result<[Option<String>; 2], ArchiveError> {
+    let model_sources =
+        [models::PULL_SCRIPT, models::VERSIONS_DOC].map(|path| repo.object_name(commit, path));
+    let mut objects: Vec<String> = entries.iter().map(|entry| entry.oid.clone()).collect();
+    objects.extend(model_sources.iter().cloned());
+    let mut blobs = BlobStream::start(repo.dir(), objects)?;
+    for (entry, targets) in entries.iter().zip(targets) {
+        let size = blobs.next(&entry.oid, &entry.path)?;
+        let path = format!("{stem}/{}", entry.path);
+        let executable = match entry.kind {
+            EntryKind::File { executable } => executable,
+            EntryKind::Symlink => {
+                let target = String::from_utf8(blobs.read_all(size)?).map_err(|_| {
+                    ArchiveError::UnrepresentablePath {
+                        commit: commit.to_string(),
+                        path: entry.path.clone(),
+                        why: "the symlink target is not UTF-8".into(),
+                    }
+                })?;
+                for &index in targets {
+                    writers[index].symlink(&path, &target, &entry.oid)?;
+                }
+                continue;
+            }
+            EntryKind::Submodule => unreachable!("exported_entries leaves submodules out"),
+        };
+        for &index in targets {
+            writers[index].begin_file(&path, executable, size, &entry.oid)?;
+        }
+        if size < LFS_POINTER_MAX {
+            let content = blobs.read_all(size)?;
+            if content.starts_with(LFS_POINTER_START) {
+                let detail =
+                    "a Git LFS pointer: the tarballs hold the pointer text, not the file".into();
+                exceptions.push(Exception {
+                    path: entry.path.clone(),
+                    kind: ExceptionKind::LfsPointer,
+                    detail,
+                });
+            }
+            for &index in targets {
+                writers[index].write(&content)?;
+            }
+        } else {
+            blobs.content(size, |chunk| {
+                targets
+                    .iter()
+                    .try_for_each(|&index| writers[index].write(chunk))
+            })?;
+        }
+        for &index in targets {
+            writers[index].end_file(size)?;
+        }
+    }
+    let mut text = |name: &str| -> Result<Option<String>, ArchiveError> {
+        Ok(blobs
+            .named(name)?
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    };
+    let model_sources = [text(&model_sources[0])?, text(&model_sources[1])?];
+    blobs.finish()?;
+    Ok(model_sources)
 }
 
 /// The tree at `commit` as `git archive` would export it: without `export-ignore`d paths (or
@@ -348,231 +393,4 @@ fn remove_stale(
         }
     }
     Ok(())
-}
-
-fn json(value: &impl serde::Serialize) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(value).expect("manifest types serialize");
-    bytes.push(b'\n');
-    bytes
-}
-
-/// An artifact written under a temporary name in the output directory, renamed by `persist`,
-/// so a killed run never leaves a partial file under a final name.
-pub(crate) struct Pending {
-    tmp: NamedTempFile,
-    path: PathBuf,
-}
-
-impl Pending {
-    fn create(out_dir: &Path, name: &str) -> Result<Pending, ArchiveError> {
-        let path = out_dir.join(name);
-        let tmp = NamedTempFile::new_in(out_dir).map_err(|source| ArchiveError::Io {
-            doing: "creating a temporary file for",
-            path: path.clone(),
-            source,
-        })?;
-        Ok(Pending { tmp, path })
-    }
-
-    fn persist(self) -> Result<(), ArchiveError> {
-        let Pending { tmp, path } = self;
-        // Temporary files are created 0600; artifacts are for everyone to read.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let readable = fs::Permissions::from_mode(0o644);
-            if let Err(source) = tmp.as_file().set_permissions(readable) {
-                return Err(ArchiveError::Io {
-                    doing: "setting permissions of",
-                    path,
-                    source,
-                });
-            }
-        }
-        match tmp.persist(&path) {
-            Ok(_) => Ok(()),
-            Err(err) => Err(ArchiveError::Io {
-                doing: "renaming into place",
-                path,
-                source: err.error,
-            }),
-        }
-    }
-}
-
-fn small_file(
-    out_dir: &Path,
-    name: &str,
-    bytes: &[u8],
-) -> Result<(Pending, Artifact), ArchiveError> {
-    let mut pending = Pending::create(out_dir, name)?;
-    pending
-        .tmp
-        .write_all(bytes)
-        .map_err(|source| ArchiveError::Io {
-            doing: "writing",
-            path: pending.path.clone(),
-            source,
-        })?;
-    let artifact = Artifact {
-        name: name.to_string(),
-        size: bytes.len() as u64,
-        sha256: hex(&Sha256::digest(bytes)),
-        members: Vec::new(),
-    };
-    Ok((pending, artifact))
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// One tarball being written: tar → parallel gzip → SHA-256 → temporary file.
-struct TarGz {
-    name: String,
-    path: PathBuf,
-    tar: TarWriter<GzWriter<Hashing<BufWriter<NamedTempFile>>>>,
-    members: Vec<Member>,
-}
-
-impl TarGz {
-    fn create(
-        out_dir: &Path,
-        name: &str,
-        pool: Pool,
-        mtime: u64,
-        commit: &str,
-    ) -> Result<TarGz, ArchiveError> {
-        let Pending { tmp, path } = Pending::create(out_dir, name)?;
-        let file = Hashing {
-            inner: BufWriter::with_capacity(256 * 1024, tmp),
-            sha256: Sha256::new(),
-            len: 0,
-        };
-        let gz = GzWriter::new(file, pool).map_err(|source| ArchiveError::Io {
-            doing: "writing",
-            path: path.clone(),
-            source,
-        })?;
-        let mut tarball = TarGz {
-            name: name.to_string(),
-            path,
-            tar: TarWriter::new(gz, mtime),
-            members: Vec::new(),
-        };
-        tarball
-            .tar
-            .global_comment(commit)
-            .map_err(|err| tarball.io_error(err))?;
-        Ok(tarball)
-    }
-
-    fn begin_file(
-        &mut self,
-        path: &str,
-        executable: bool,
-        size: u64,
-        blob: &str,
-    ) -> Result<(), ArchiveError> {
-        let kind = Kind::File { executable };
-        self.tar
-            .entry(path, kind, size, "")
-            .map_err(|err| self.io_error(err))?;
-        self.members.push(Member {
-            path: path.into(),
-            mode: mode(kind),
-            size,
-            blob: blob.into(),
-            link: None,
-        });
-        Ok(())
-    }
-
-    fn write(&mut self, chunk: &[u8]) -> Result<(), ArchiveError> {
-        self.tar
-            .get_mut()
-            .write_all(chunk)
-            .map_err(|err| self.io_error(err))
-    }
-
-    fn end_file(&mut self, size: u64) -> Result<(), ArchiveError> {
-        self.tar.end_file(size).map_err(|err| self.io_error(err))
-    }
-
-    fn symlink(&mut self, path: &str, target: &str, blob: &str) -> Result<(), ArchiveError> {
-        self.tar
-            .entry(path, Kind::Symlink, 0, target)
-            .map_err(|err| self.io_error(err))?;
-        let link = Some(target.to_string());
-        self.members.push(Member {
-            path: path.into(),
-            mode: mode(Kind::Symlink),
-            size: 0,
-            blob: blob.into(),
-            link,
-        });
-        Ok(())
-    }
-
-    fn finish(self) -> Result<(Pending, Artifact), ArchiveError> {
-        let io_error = |source| ArchiveError::Io {
-            doing: "writing",
-            path: self.path.clone(),
-            source,
-        };
-        let hashing = self
-            .tar
-            .finish()
-            .and_then(GzWriter::finish)
-            .map_err(io_error)?;
-        let Hashing { inner, sha256, len } = hashing;
-        let tmp = inner
-            .into_inner()
-            .map_err(|err| io_error(err.into_error()))?;
-        let artifact = Artifact {
-            name: self.name,
-            size: len,
-            sha256: hex(&sha256.finalize()),
-            members: self.members,
-        };
-        Ok((
-            Pending {
-                tmp,
-                path: self.path,
-            },
-            artifact,
-        ))
-    }
-
-    fn io_error(&self, source: io::Error) -> ArchiveError {
-        ArchiveError::Io {
-            doing: "writing",
-            path: self.path.clone(),
-            source,
-        }
-    }
-}
-
-fn mode(kind: Kind) -> String {
-    format!("{:04o}", kind.mode())
-}
-
-/// Passes writes through, hashing and counting them.
-struct Hashing<W> {
-    inner: W,
-    sha256: Sha256,
-    len: u64,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let written = self.inner.write(buf)?;
-        self.sha256.update(&buf[..written]);
-        self.len += written as u64;
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
 }

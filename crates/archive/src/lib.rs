@@ -9,6 +9,7 @@ mod blobs;
 mod build;
 mod glob;
 pub mod models;
+mod output;
 mod pgzip;
 mod repo;
 mod ustar;

@@ -123,7 +123,11 @@ impl Repo {
     pub fn tree(&self, commit: &str) -> Result<Vec<Entry>, ArchiveError> {
         let dir = &self.dir;
         let tree = format!("{commit}:{}", self.prefix);
-        let out = self.bytes(cmd!(self.sh, "git -C {dir} ls-tree -r -z {tree}"))?;
+        // `--full-tree`: the tree is already the project's; do not filter it by the cwd again.
+        let out = self.bytes(cmd!(
+            self.sh,
+            "git -C {dir} ls-tree -r -z --full-tree {tree}"
+        ))?;
         out.split(|&b| b == 0)
             .filter(|record| !record.is_empty())
             .map(|record| self.parse_entry(record, commit))
@@ -169,8 +173,9 @@ impl Repo {
         })
     }
 
-    /// `export-ignore` and `export-subst` for each path, read from the `.gitattributes` at `commit`
-    /// (as `git archive` does). Directories are asked about with a trailing `/`, which is how
+    /// `export-ignore` and `export-subst` for each path (relative to the project directory, as
+    /// git takes paths relative to the cwd), read from the `.gitattributes` at `commit` as
+    /// `git archive` does. Directories are asked about with a trailing `/`, which is how
     /// `git archive` asks, so `dir/ export-ignore` matches.
     pub fn export_attrs(
         &self,
@@ -180,7 +185,6 @@ impl Repo {
         let dir = &self.dir;
         let mut stdin = Vec::new();
         for path in paths {
-            stdin.extend_from_slice(self.prefix.as_bytes());
             stdin.extend_from_slice(path.as_bytes());
             stdin.push(0);
         }
@@ -217,16 +221,9 @@ impl Repo {
         Ok(attrs)
     }
 
-    /// A file's bytes at `commit` (path relative to the project directory), `None` if absent.
-    pub fn file(&self, commit: &str, path: &str) -> Option<Vec<u8>> {
-        let dir = &self.dir;
-        let object = format!("{commit}:{}{path}", self.prefix);
-        cmd!(self.sh, "git -C {dir} cat-file blob {object}")
-            .quiet()
-            .ignore_stderr()
-            .output()
-            .ok()
-            .map(|out| out.stdout)
+    /// `<commit>:<path>`, with `path` relative to the project directory.
+    pub fn object_name(&self, commit: &str, path: &str) -> String {
+        format!("{commit}:{}{path}", self.prefix)
     }
 
     fn bytes(&self, cmd: Cmd<'_>) -> Result<Vec<u8>, ArchiveError> {

@@ -174,7 +174,7 @@ fn file_hashes(dir: &Path) -> Result<BTreeMap<String, String>, ArchiveError> {
                 &mut sha256,
             )
             .map_err(io_error(&path))?;
-            crate::build::hex(&sha256.finalize())
+            crate::output::hex(&sha256.finalize())
         } else {
             String::new()
         };

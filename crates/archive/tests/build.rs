@@ -366,11 +366,21 @@ fn force_replaces_and_removes_stale_artifacts() {
 }
 
 #[test]
-fn submodules_and_lfs_pointers_are_reported() {
+fn submodules_lfs_pointers_and_export_subst_are_reported() {
     let repo = project();
     let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a\nsize 12345\n";
     write(repo.path(), "model.bin", pointer);
-    git(repo.path(), &["add", "model.bin"]);
+    write(repo.path(), "VERSION", "$Format:%H$\n");
+    let attributes = fs::read_to_string(repo.path().join(".gitattributes")).unwrap();
+    write(
+        repo.path(),
+        ".gitattributes",
+        &format!("{attributes}VERSION export-subst\n"),
+    );
+    git(
+        repo.path(),
+        &["add", "model.bin", "VERSION", ".gitattributes"],
+    );
     let commit_id = git(repo.path(), &["rev-parse", "HEAD"]);
     let gitlink = format!("160000,{},vendor-sub", commit_id.trim());
     git(
@@ -388,6 +398,7 @@ fn submodules_and_lfs_pointers_are_reported() {
     assert_eq!(
         kinds,
         [
+            ("VERSION", ExceptionKind::ExportSubst),
             ("model.bin", ExceptionKind::LfsPointer),
             ("vendor-sub", ExceptionKind::Submodule)
         ]
@@ -398,6 +409,73 @@ fn submodules_and_lfs_pointers_are_reported() {
         members[&format!("{STEM}/model.bin")].content,
         pointer.as_bytes()
     );
+}
+
+#[test]
+fn a_failure_part_way_leaves_no_file_behind() {
+    let repo = project();
+    // A symlink whose target is not UTF-8 is found only while streaming, after the
+    // temporary files exist.
+    let mut hash = Command::new("git")
+        .args(["-C", path(repo.path()), "hash-object", "-w", "--stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(hash.stdin.as_mut().unwrap(), b"target-\xff").unwrap();
+    drop(hash.stdin.take());
+    let blob = String::from_utf8(hash.wait_with_output().unwrap().stdout).unwrap();
+    let link = format!("120000,{},zz-bad-link", blob.trim());
+    git(
+        repo.path(),
+        &["update-index", "--add", "--cacheinfo", &link],
+    );
+    commit(repo.path(), "bad link");
+    let out = tempfile::tempdir().unwrap();
+    let err = archive::build(repo.path(), "HEAD", out.path(), &options()).unwrap_err();
+    assert!(
+        matches!(&err, ArchiveError::UnrepresentablePath { path, .. } if path == "zz-bad-link"),
+        "{err}"
+    );
+    let left: Vec<String> = files(out.path()).into_keys().collect();
+    assert!(
+        left.is_empty(),
+        "no artifact and no temporary file: {left:?}"
+    );
+}
+
+#[test]
+fn a_project_in_a_subdirectory_archives_that_subdirectory() {
+    let repo = project();
+    write(
+        repo.path(),
+        "app/pyproject.toml",
+        "[project]\nname = \"app\"\n",
+    );
+    write(repo.path(), "app/docs/guide.md", "guide\n");
+    write(repo.path(), "app/secret.txt", "not exported\n");
+    let attributes = fs::read_to_string(repo.path().join(".gitattributes")).unwrap();
+    write(
+        repo.path(),
+        ".gitattributes",
+        &format!("{attributes}app/secret.txt export-ignore\n"),
+    );
+    git(repo.path(), &["add", "--all"]);
+    commit(repo.path(), "an app below the root");
+    let out = tempfile::tempdir().unwrap();
+    let manifest = archive::build(
+        &repo.path().join("app"),
+        "HEAD",
+        out.path(),
+        &Options::new("app", "x"),
+    )
+    .unwrap();
+    let members: Vec<&str> = manifest.artifacts[0]
+        .members
+        .iter()
+        .map(|m| m.path.as_str())
+        .collect();
+    assert_eq!(members, ["app-x/docs/guide.md", "app-x/pyproject.toml"]);
 }
 
 #[test]

@@ -211,8 +211,12 @@ impl Repo {
 
     /// `git status --porcelain` lines (untracked files included); empty when clean.
     pub fn status_lines(&self) -> Result<Vec<String>> {
-        let out = self.git(&["status", "--porcelain", "--untracked-files=normal"])?;
-        Ok(out.lines().map(str::to_string).collect())
+        // Untrimmed: the first line's leading space is part of its status code (` M file`).
+        let out = self.checked_output(&["status", "--porcelain", "--untracked-files=normal"])?;
+        Ok(String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect())
     }
 
     /// Paths (relative to the top of the work tree) that `git status` reports, untracked

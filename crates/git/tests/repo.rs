@@ -242,3 +242,14 @@ fn messages_since_and_globs() {
         vec!["docs/flows/b.txt"]
     );
 }
+
+#[test]
+fn status_lines_keep_their_codes() {
+    let (t, repo) = repo_with_commit();
+    assert!(repo.status_lines().unwrap().is_empty());
+    t.write("README.md", "changed\n");
+    assert_eq!(
+        repo.status_lines().unwrap(),
+        vec![" M README.md".to_string()]
+    );
+}

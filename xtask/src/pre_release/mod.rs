@@ -33,8 +33,6 @@ pub use python_env::PythonTools;
 pub struct Env {
     /// The project root (holds `pyproject.toml`).
     pub project: PathBuf,
-    /// Where this run's logs and reports go (ignored by git).
-    pub out: PathBuf,
     /// `--version X.Y.Z`: the release about to be cut, if any.
     pub target: Option<Version>,
     /// How the project's Python tools run.
@@ -114,7 +112,6 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let run_dir = ctx.out.join("pre-release").join(run_id());
     let env = Arc::new(Env {
         project: ctx.project.clone(),
-        out: ctx.out.clone(),
         target,
         python: PythonTools::choose(&ctx.project, &ctx.out, args.python),
         health_timeout: checklist

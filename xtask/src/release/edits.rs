@@ -16,7 +16,7 @@ pub const PYPROJECT: &str = "pyproject.toml";
 pub const UV_LOCK: &str = "uv.lock";
 pub const CHANGELOG: &str = "CHANGELOG.md";
 /// Where a project keeps the checklist with its Version History table, first found wins.
-const HISTORY_FILES: [&str; 3] = [
+pub const HISTORY_FILES: [&str; 3] = [
     "docs/RELEASE_CHECKLIST.md",
     "RELEASE_CHECKLIST.md",
     "docs/release-checklist.md",
@@ -123,18 +123,19 @@ pub fn bump(
             body = release.body.clone();
             push_edit_opt(&mut edits, CHANGELOG, at_head(CHANGELOG), release.text);
         }
-        Err(err @ changelog::ChangelogError::NothingToRelease { .. }) => {
-            problems.push(Problem::new(
-                "changelog",
-                err.to_string(),
-                "add entries under `## Unreleased`, pass --notes FILE, or --allow-empty",
-            ))
+        Err(err) => {
+            use changelog::ChangelogError::*;
+            let fix = match err {
+                NothingToRelease { .. } => {
+                    "add entries under `## Unreleased`, pass --notes FILE, or --allow-empty"
+                }
+                VersionExists { .. } => {
+                    "choose another version, or make the existing section match the notes"
+                }
+                InvalidDate { .. } => "pass --date YYYY-MM-DD",
+            };
+            problems.push(Problem::new("changelog", err.to_string(), fix));
         }
-        Err(err) => problems.push(Problem::new(
-            "changelog",
-            err.to_string(),
-            "choose another version, or make the existing section match the notes",
-        )),
     }
 
     // The Version History table.

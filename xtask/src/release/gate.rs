@@ -112,7 +112,19 @@ pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evid
             .collect();
         return Err(Problem::new(
             "gate",
-            format!("the pre-release gate did not pass: {}", failed.join(", ")),
+            format!(
+                "the pre-release gate did not pass: {}{}",
+                failed
+                    .iter()
+                    .take(6)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                match failed.len() {
+                    n if n > 6 => format!(" and {} more", n - 6),
+                    _ => String::new(),
+                }
+            ),
             format!(
                 "fix what failed (report: {}), or pass --skip-gate to release anyway",
                 path.display()

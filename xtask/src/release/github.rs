@@ -107,8 +107,9 @@ pub fn step(
     assets: &[(PathBuf, String)],
     s: &mut Step,
 ) -> anyhow::Result<()> {
-    let commit = r.release_commit()?;
-    let Some(commit) = commit.filter(|_| assets.iter().all(|(path, _)| path.is_file())) else {
+    // Only a tag that exists has its own assets built (see the archive step).
+    let tagged = r.repo.tag_target(&r.tag)?;
+    let Some(commit) = tagged.filter(|_| assets.iter().all(|(path, _)| path.is_file())) else {
         // Planning a release whose tag does not exist yet: the calls a fresh release makes.
         s.summary(format!(
             "{}/{}: release {} (draft, then publish)",

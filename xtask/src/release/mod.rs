@@ -171,7 +171,8 @@ impl Release {
     }
 
     /// The commit this command made for this version, if it exists: the tag's commit when the
-    /// tag exists, else HEAD when HEAD is "Release version X.Y.Z".
+    /// tag exists, else HEAD — when it is "Release version X.Y.Z" and changed only the files a
+    /// release edits.
     pub fn release_commit(&self) -> anyhow::Result<Option<String>> {
         let candidate = match self.repo.tag_target(&self.tag)? {
             Some(commit) => commit,
@@ -180,8 +181,21 @@ impl Release {
                 None => return Ok(None),
             },
         };
-        let subject = self.repo.subject(&candidate)?;
-        Ok((subject == self.message).then_some(candidate))
+        if self.repo.subject(&candidate)? != self.message {
+            return Ok(None);
+        }
+        let prefix = self.repo.prefix()?;
+        let record = record::path(self);
+        let ours = |path: &str| {
+            path.strip_prefix(prefix.as_str()).is_some_and(|path| {
+                [edits::PYPROJECT, edits::UV_LOCK, edits::CHANGELOG, &record]
+                    .into_iter()
+                    .chain(edits::HISTORY_FILES)
+                    .any(|file| file == path)
+            })
+        };
+        let changed = self.repo.changed_files(&candidate)?;
+        Ok(changed.iter().all(|path| ours(path)).then_some(candidate))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Everything checked before the first write. Every failed check is reported, each as one
 //! cause and its fix; any failure refuses the release (exit 2) with nothing changed.
 
+use semver::Version;
 use serde::Serialize;
 
 use super::edits::{self, Edit};
@@ -153,6 +154,15 @@ pub fn run(r: &Release, args: &Args) -> anyhow::Result<Result<Prepared, Vec<Prob
             None
         }
         (None, false) => match gate::check(r, args.gate_report.as_deref(), &head) {
+            Ok(Evidence::Passed { report, path }) => {
+                if args.gate_report.is_none() && !args.execute {
+                    c.notes.push(format!(
+                        "to reuse this gate run: --execute --gate-report {}",
+                        path.display()
+                    ));
+                }
+                Some(Evidence::Passed { report, path })
+            }
             Ok(evidence) => Some(evidence),
             Err(problem) => {
                 c.problems.push(problem);
@@ -292,11 +302,17 @@ fn check_tag(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
 
 /// Greater than the latest release tag, not below pyproject.toml's version; MAJOR flagged.
 fn check_versions(r: &Release, c: &mut Checks, release_commit: Option<&str>) -> anyhow::Result<()> {
-    let latest = r
-        .repo
-        .release_tags()?
+    // Local and remote release tags: a release someone else pushed counts too.
+    let mut tags = r.repo.release_tags()?;
+    let remote = r.repo.remote_tags(&r.remote).unwrap_or_default(); // errors: see check_tag
+    tags.extend(remote.into_iter().filter_map(|tag| {
+        let version = Version::parse(tag.name.strip_prefix('v')?).ok()?;
+        Some((version, tag.name))
+    }));
+    let latest = tags
         .into_iter()
-        .find(|(_, tag)| *tag != r.tag);
+        .filter(|(_, tag)| *tag != r.tag)
+        .max_by(|a, b| a.0.cmp(&b.0));
     if let Some((latest, tag)) = &latest {
         if r.version <= *latest {
             c.fail(

@@ -1,7 +1,7 @@
 //! The release as an ordered list of steps, run once to plan and once to execute:
 //! files → commit → tag → push → archive → verify-deploy → github (publish last).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
@@ -51,29 +51,35 @@ fn archive(r: &Release, globs: &[String], s: &mut Step) -> anyhow::Result<Vec<(P
     }
     let dir = r.assets_dir();
     let tagged = r.repo.tag_target(&r.tag)?;
-    let build = |commit: &str| -> anyhow::Result<Vec<(PathBuf, String)>> {
+    let build = |rev: &str, dir: &Path| -> anyhow::Result<Vec<(PathBuf, String)>> {
         let text = r
             .repo
-            .show_file(commit, super::edits::PYPROJECT)?
+            .show_file(rev, super::edits::PYPROJECT)?
             .unwrap_or_default();
         let name = project::version::Pyproject::parse(&text).map(|p| p.name().to_string())?;
         let mut options = archive::Options::new(name, r.tag.clone());
         options.force = true;
-        let manifest = archive::build(&r.project, &r.tag, &dir, &options)
-            .with_context(|| format!("building the release archive of {}", r.tag))?;
-        Ok(github::archive_assets(&dir, &manifest))
+        let manifest = archive::build(&r.project, rev, dir, &options)
+            .with_context(|| format!("building the release archive of {rev}"))?;
+        Ok(github::archive_assets(dir, &manifest))
     };
     let shown = format!("archive {} into {}", r.tag, dir.display());
     let built = match (&tagged, s.mode()) {
         // The tag exists: build now, even when planning (into the ignored out dir), so the
         // GitHub plan compares the real files.
-        (Some(commit), Mode::Plan) => Some(build(commit)?),
-        (_, _) => s.act(Action::new(Kind::Run, shown.clone()), || {
+        (Some(commit), Mode::Plan) => Some(build(commit, &dir)?),
+        // No tag yet: a build of HEAD, aside, tells the plan the asset names.
+        (None, Mode::Plan) => {
+            let names = build("HEAD", &r.out_file("plan"))?;
+            s.act(Action::new(Kind::Run, shown), || Ok(()))?;
+            Some(names)
+        }
+        (_, Mode::Execute) => s.act(Action::new(Kind::Run, shown), || {
             let commit = r
                 .repo
                 .tag_target(&r.tag)?
                 .context("the tag does not exist")?;
-            build(&commit)
+            build(&commit, &dir)
         })?,
     };
     let mut all = built.unwrap_or_default();
@@ -84,15 +90,18 @@ fn archive(r: &Release, globs: &[String], s: &mut Step) -> anyhow::Result<Vec<(P
         );
         all.push((path, name));
     }
-    if let (Some(commit), Mode::Plan) = (&tagged, s.mode()) {
-        s.done(format!(
+    match (&tagged, s.mode()) {
+        (Some(commit), Mode::Plan) => s.done(format!(
             "{} asset(s) of {} in {}",
             all.len(),
             short(commit),
             dir.display()
-        ));
-    } else {
-        s.summary(format!("{} into {}", r.tag, dir.display()));
+        )),
+        (None, Mode::Plan) => s.summary(format!(
+            "{} asset(s) (names from a build of HEAD; --execute builds the tag)",
+            all.len()
+        )),
+        (_, Mode::Execute) => s.summary(format!("{} asset(s) into {}", all.len(), dir.display())),
     }
     Ok(all)
 }

@@ -165,3 +165,53 @@ fn plan_after_a_partial_run_shows_only_what_is_missing() {
         "{plan:?}"
     );
 }
+
+/// A "Release version X.Y.Z" commit that touches other files is not this command's.
+#[test]
+fn a_hand_made_release_commit_is_not_resumed() {
+    let f = Fixture::new();
+    f.repo
+        .write("src/extra.py", "\"\"\"Changed by hand.\"\"\"\n");
+    f.repo.commit_all("Release version 0.5.0");
+    f.repo.push();
+    let run = f.release(&args("0.5.0", &["--format", "json"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["steps"][1]["name"], "commit");
+    assert_eq!(
+        doc["steps"][1]["status"], "planned",
+        "a new release commit is planned"
+    );
+}
+
+#[test]
+fn a_failure_as_json() {
+    let f = Fixture::new();
+    hook(f.repo.origin(), "pre-receive");
+    let run = f.release(&args("0.5.0", &["--execute", "--format", "json"]));
+    assert_eq!(run.code, 3, "{run:?}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(doc["exit_code"], 3);
+    assert_eq!(doc["mode"], "execute");
+    assert!(
+        doc["error"]["cause"]
+            .as_str()
+            .unwrap()
+            .contains("pushing the release"),
+        "{doc}"
+    );
+    assert!(
+        doc["error"]["fix"]
+            .as_str()
+            .unwrap()
+            .contains("re-run the same command"),
+        "{doc}"
+    );
+    let push = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "push")
+        .unwrap();
+    assert_eq!(push["status"], "failed");
+}

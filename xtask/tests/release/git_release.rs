@@ -308,3 +308,30 @@ fn a_terminal_is_asked_before_anything_changes() {
         "Release version 0.5.0"
     );
 }
+
+/// The project may sit in a folder of the repository (as the example does in this workspace).
+#[test]
+fn a_project_in_a_subfolder() {
+    let repo = testkit::git::TempRepo::new();
+    repo.write("README.md", "the repository\n");
+    repo.write("app/.keep", "");
+    repo.commit_all("Initial commit");
+    let f = Fixture::new();
+    testkit::git::copy_tree(f.path(), &repo.path().join("app"));
+    repo.commit_all("feat: the app");
+    repo.push();
+    let run = f.run(
+        f.command()
+            .args(["--project", repo.path().join("app").to_str().unwrap()])
+            .args(args("0.5.0", &["--execute"])),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        repo.git(&["diff-tree", "--no-commit-id", "--name-only", "-r", "HEAD"]),
+        "app/CHANGELOG.md\napp/docs/RELEASE_CHECKLIST.md\napp/pyproject.toml\napp/trackers/releases/v0.5.0.md\napp/uv.lock"
+    );
+    assert_eq!(
+        repo.git_origin(&["rev-parse", "v0.5.0^{commit}"]),
+        repo.head()
+    );
+}

@@ -82,10 +82,15 @@ fn publishes_one_release_with_every_asset() {
     let plan = release(&f, &gh, &RUN[..4]);
     assert_eq!(plan.code, 0, "{plan:?}");
     assert!(gh.releases().is_empty(), "a plan creates nothing");
-    assert!(
-        plan.stdout.contains("create draft release v0.5.0"),
-        "{plan:?}"
-    );
+    for call in [
+        "create draft release v0.5.0",
+        "upload codemate-hub-v0.5.0.tar.gz",
+        "upload SHA256SUMS",
+        "upload code-review-flow.json",
+        "publish (prerelease=false, make_latest=true)",
+    ] {
+        assert!(plan.stdout.contains(call), "{call}: {plan:?}");
+    }
 
     let run = release(&f, &gh, &RUN);
     assert_eq!(run.code, 0, "{run:?}");

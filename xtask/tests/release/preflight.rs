@@ -370,3 +370,45 @@ fn a_passing_gate_report_is_recorded() {
         "{record}"
     );
 }
+
+/// Without --gate-report or --skip-gate the gate runs as a child (`pre-release --version`);
+/// here nothing can deploy (no Docker engine), so it does not pass and the release is refused.
+#[test]
+fn the_gate_runs_as_a_child_process() {
+    let f = Fixture::new();
+    let before = f.snapshot();
+    let run = f.release(&["0.5.0", "--no-github", "--execute"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("error: the pre-release gate did not pass: "),
+        "{run:?}"
+    );
+    let report = std::fs::read_to_string(f.out.join("release/v0.5.0.gate.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["commit"].as_str(), Some(f.repo.head().as_str()));
+    assert_eq!(report["target_version"], "0.5.0");
+    assert_eq!(f.snapshot(), before);
+}
+
+#[test]
+fn a_higher_release_tag_only_on_origin_counts() {
+    refused(
+        |f| {
+            f.repo
+                .git(&["tag", "-a", "v0.6.0", "-m", "pushed by someone else"]);
+            f.repo.git(&["push", "--quiet", "origin", "v0.6.0"]);
+            f.repo.git(&["tag", "-d", "v0.6.0"]);
+            with("0.5.0", &[])
+        },
+        "0.5.0 is not greater than the latest release v0.6.0",
+    );
+}
+
+#[test]
+fn invalid_date() {
+    refused(
+        |_| with("0.5.0", &["--date", "2026-1-2"]),
+        "release date \"2026-1-2\" is not YYYY-MM-DD",
+    );
+}

@@ -142,8 +142,24 @@ impl Fixture {
     }
 
     pub fn snapshot(&self) -> Snapshot {
-        let mut files = BTreeMap::new();
-        collect(self.path(), self.path(), &mut files);
+        // Every file git does not ignore (the gate's tools leave ignored caches behind).
+        let listed = self.repo.git(&[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ]);
+        let files = listed
+            .split('\0')
+            .filter(|name| !name.is_empty())
+            .map(|name| {
+                (
+                    name.to_string(),
+                    std::fs::read(self.path().join(name)).unwrap_or_default(),
+                )
+            })
+            .collect();
         Snapshot {
             files,
             status: self
@@ -158,26 +174,6 @@ impl Fixture {
                     .join("\n");
                 (work, origin)
             },
-        }
-    }
-}
-
-fn collect(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let entry = entry.unwrap();
-        let path = entry.path();
-        if entry.file_name() == ".git" {
-            continue;
-        }
-        if entry.file_type().unwrap().is_dir() {
-            collect(root, &path, files);
-        } else {
-            let name = path
-                .strip_prefix(root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            files.insert(name, std::fs::read(&path).unwrap());
         }
     }
 }
