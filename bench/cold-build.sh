@@ -29,8 +29,6 @@ debug = 0
 opt-level = 3
 [profile.dev.package.sha2]
 opt-level = 3
-[profile.dev.package.crc32fast]
-opt-level = 3
 TOML
 echo 'fn main() {}' > "$work/baseline/src/main.rs"
 cp Cargo.lock "$work/baseline/Cargo.lock"

@@ -103,10 +103,11 @@ fn verify(ctx: &Ctx, dir: &Path) -> anyhow::Result<u8> {
     Ok(exit::FAILED)
 }
 
-/// The commit, and the label for file names: the tag itself, else the commit's first 12 digits.
+/// The commit, and the label for file names: the tag itself (a `/` in it becomes `-`), else the
+/// commit's first 12 digits.
 fn commit_and_label(repo: &git::Repo, rev: &str) -> anyhow::Result<(String, String)> {
     if let Some(commit) = repo.resolve(&format!("refs/tags/{rev}"))? {
-        return Ok((commit, rev.to_string()));
+        return Ok((commit, rev.replace('/', "-")));
     }
     match repo.resolve(rev)? {
         Some(commit) => Ok((commit.clone(), commit[..12].to_string())),
@@ -228,6 +229,7 @@ fn refused(err: ArchiveError) -> Exit {
         ArchiveError::OutDirUnwritable { .. } => "pass --out DIR with a directory you can write to",
         ArchiveError::ArtifactsPresent { .. } => "pass --force to replace them, or --out another directory",
         ArchiveError::UnrepresentablePath { .. } => "rename the path in the repository: tar headers store UTF-8 paths",
+        ArchiveError::BadName { .. } => "fix [project].name in pyproject.toml, or archive another tag",
         ArchiveError::NoManifest { .. } => "point --verify at a directory that `cargo xtask archive` wrote",
         ArchiveError::Ollama { .. } => "check the URL or start Ollama; without --ollama-url the digests come from the docs only",
         _ => "see the cause above",

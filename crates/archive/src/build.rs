@@ -40,6 +40,7 @@ pub(crate) fn build_commit(
     out_dir: &Path,
     opts: &Options,
 ) -> Result<Manifest, ArchiveError> {
+    check_names(opts)?;
     let (entries, mut exceptions) = exported_entries(repo, &commit.id)?;
     let stem = opts.stem();
     let models_name = format!("{stem}-models.json");
@@ -144,6 +145,21 @@ pub(crate) fn build_commit(
         remove_stale(out_dir, &candidates, &manifest)?;
     }
     Ok(manifest)
+}
+
+/// Name, label and group names become file names: no separators, no hidden or empty names.
+fn check_names(opts: &Options) -> Result<(), ArchiveError> {
+    let names = [("project name", &opts.name), ("label", &opts.label)];
+    let groups = opts.groups.iter().map(|group| ("group name", &group.name));
+    for (what, value) in names.into_iter().chain(groups) {
+        if value.is_empty() || value.starts_with('.') || value.contains(['/', '\\', '\0']) {
+            return Err(ArchiveError::BadName {
+                what,
+                value: value.clone(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Which tarballs exist and which of them each entry goes to.

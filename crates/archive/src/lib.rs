@@ -118,6 +118,21 @@ pub struct Manifest {
     pub left_out: Vec<LeftOut>,
 }
 
+impl Manifest {
+    /// Every file the build wrote, sorted: the artifacts, `manifest.json` and `SHA256SUMS` —
+    /// what a release uploads.
+    pub fn files(&self) -> Vec<String> {
+        let mut files: Vec<String> = self
+            .artifacts
+            .iter()
+            .map(|artifact| artifact.name.clone())
+            .collect();
+        files.extend([MANIFEST.to_string(), SHA256SUMS.to_string()]);
+        files.sort();
+        files
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Artifact {
     pub name: String,
@@ -186,6 +201,8 @@ pub enum ArchiveError {
         path: String,
         why: String,
     },
+    #[error("{what} {value:?} cannot be part of a file name")]
+    BadName { what: &'static str, value: String },
     #[error("{dir} has no readable manifest.json: {message}")]
     NoManifest { dir: PathBuf, message: String },
     #[error("running `{command}` in {dir}: {message}")]
@@ -218,6 +235,7 @@ impl ArchiveError {
                 | ArchiveError::OutDirUnwritable { .. }
                 | ArchiveError::ArtifactsPresent { .. }
                 | ArchiveError::UnrepresentablePath { .. }
+                | ArchiveError::BadName { .. }
                 | ArchiveError::NoManifest { .. }
                 | ArchiveError::Ollama { .. }
         )

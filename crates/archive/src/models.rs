@@ -114,10 +114,16 @@ fn full_reference(reference: &str) -> String {
     }
 }
 
-/// The `DEFAULT_MODELS=( ... )` bash array (one line or several), else `MODEL_DEFAULT=`.
+/// The `DEFAULT_MODELS=( ... )` bash array (one line or several), else `MODEL_DEFAULT=`
+/// (`export`/`readonly` allowed); commented-out lines do not count.
 pub fn default_models(script: &str) -> Vec<String> {
-    if let Some(start) = script.find("DEFAULT_MODELS=(") {
-        let body = &script[start + "DEFAULT_MODELS=(".len()..];
+    let code: String = script
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .flat_map(|line| [line, "\n"])
+        .collect();
+    if let Some(start) = code.find("DEFAULT_MODELS=(") {
+        let body = &code[start + "DEFAULT_MODELS=(".len()..];
         let body = &body[..body.find(')').unwrap_or(body.len())];
         return body
             .lines()
@@ -127,9 +133,15 @@ pub fn default_models(script: &str) -> Vec<String> {
             .map(str::to_string)
             .collect();
     }
-    script
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("MODEL_DEFAULT="))
+    code.lines()
+        .filter_map(|line| {
+            let line = line.trim_start();
+            let line = line
+                .strip_prefix("export ")
+                .or_else(|| line.strip_prefix("readonly "))
+                .unwrap_or(line);
+            line.strip_prefix("MODEL_DEFAULT=")
+        })
         .map(|value| {
             let value = unquote(value.split_whitespace().next().unwrap_or(""));
             // `${MODEL_DEFAULT:-qwen2.5-coder:7b}` keeps the default after `:-`.
@@ -280,6 +292,12 @@ mod tests {
         );
         assert_eq!(default_models("MODEL_DEFAULT=\"mistral\"\n"), ["mistral"]);
         assert!(default_models("echo nothing\n").is_empty());
+        let commented = "# DEFAULT_MODELS=(\"old:1\")\nexport MODEL_DEFAULT=\"new:2\"\n";
+        assert_eq!(default_models(commented), ["new:2"]);
+        assert_eq!(
+            default_models("  declare -a DEFAULT_MODELS=(a b)\n"),
+            ["a", "b"]
+        );
     }
 
     #[test]

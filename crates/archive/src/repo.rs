@@ -84,7 +84,7 @@ impl Repo {
         };
         let out = cmd!(
             self.sh,
-            "git -C {dir} show --no-patch --format=%H%n%ct%n%cI --end-of-options {spec}"
+            "git -C {dir} show --no-patch --no-show-signature --format=%H%n%ct%n%cI --end-of-options {spec}"
         )
         .quiet()
         .ignore_stderr()

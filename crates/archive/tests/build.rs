@@ -141,14 +141,30 @@ fn headers_are_normalised() {
         (tar::EntryType::Symlink, Some("../README.md"))
     );
     // Long and non-ASCII paths are pax records, not GNU long names.
-    let mut raw = Vec::new();
+    let mut tar = Vec::new();
     flate2::read::GzDecoder::new(&bytes[..])
-        .read_to_end(&mut raw)
+        .read_to_end(&mut tar)
         .unwrap();
-    let raw = String::from_utf8_lossy(&raw);
+    let raw = String::from_utf8_lossy(&tar);
     assert!(raw.contains(&format!("path={STEM}/{LONG_DIR}/file.txt\n")));
     assert!(raw.contains(&format!("path={STEM}/{UNICODE}\n")));
     assert!(!raw.contains("././@LongLink"));
+
+    // The pax global header carries the commit, as `git archive` writes it.
+    let mut reader = Command::new("git")
+        .arg("get-tar-commit-id")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // get-tar-commit-id reads only the first block and may exit before taking the rest.
+    let _ = std::io::Write::write_all(reader.stdin.as_mut().unwrap(), &tar);
+    drop(reader.stdin.take());
+    let id = String::from_utf8(reader.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(
+        id.trim(),
+        git(repo.path(), &["rev-parse", &format!("{TAG}^{{commit}}")]).trim()
+    );
 }
 
 #[test]
@@ -235,6 +251,10 @@ fn sha256sum_accepts_the_sums_and_the_manifest_lists_everything() {
 
     let manifest: archive::Manifest =
         serde_json::from_slice(&fs::read(out.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        manifest.files(),
+        files(out.path()).into_keys().collect::<Vec<_>>()
+    );
     assert_eq!(manifest.rev, TAG);
     assert_eq!(
         manifest.commit,
@@ -496,6 +516,17 @@ fn refusals() {
     );
     let err = archive::verify(repo.path(), out.path()).unwrap_err();
     assert!(matches!(err, ArchiveError::NoManifest { .. }), "{err}");
+    let err = archive::build(
+        repo.path(),
+        TAG,
+        out.path(),
+        &Options::new("codemate-hub", "release/1"),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, ArchiveError::BadName { .. }) && err.is_refusal(),
+        "{err}"
+    );
     assert_eq!(
         fs::read_dir(out.path()).unwrap().count(),
         1,

@@ -146,11 +146,7 @@ pub fn bump(
         .flatten()
         .map(|(version, _)| version);
     let kind = changelog::history::release_kind(latest.as_ref(), &r.version);
-    let description = body
-        .lines()
-        .find_map(|line| line.trim().strip_prefix("- "))
-        .unwrap_or("Release");
-    let description: String = description.chars().take(72).collect();
+    let description = history_description(&body);
     for path in HISTORY_FILES {
         let Some(text) = at_head(path) else { continue };
         match changelog::history::insert_row(&text, &r.version, &r.date, kind, &description) {
@@ -302,4 +298,33 @@ pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
 /// True when the file in the work tree already has the edit's new contents.
 pub fn in_place(project: &Path, edit: &Edit) -> bool {
     fs::read_to_string(project.join(&edit.path)).is_ok_and(|text| text == edit.after)
+}
+
+/// A Version History description: the release's first note (a wrapped bullet joined), cut at a
+/// word boundary, with how many more there are.
+fn history_description(body: &str) -> String {
+    const WIDTH: usize = 60;
+    let notes = changelog::Notes::from_section_body(body);
+    let items: Vec<&String> = changelog::Category::ALL.iter().flat_map(|c| notes.items(*c)).collect();
+    let Some(first) = items.first() else { return "Release".into() };
+    let mut text = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() > WIDTH {
+        let cut: String = text.chars().take(WIDTH).collect();
+        text = format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head));
+    }
+    match items.len() - 1 {
+        0 => text,
+        more => format!("{text} (+{more} more)"),
+    }
+}
+
+#[cfg(test)]
+mod history_tests {
+    #[test]
+    fn description_is_the_first_note_cut_at_a_word_with_a_count() {
+        let body = "### Added\n- `zephyr/demo_enclave.py` runs snippets with a scrubbed environment and a\n  wall-clock limit.\n- Second.\n### Fixed\n- Third.\n";
+        assert_eq!(super::history_description(body), "`zephyr/demo_enclave.py` runs snippets with a scrubbed… (+2 more)");
+        assert_eq!(super::history_description("### Fixed\n- Short fix.\n"), "Short fix.");
+        assert_eq!(super::history_description("_No notable changes._"), "Release");
+    }
 }
