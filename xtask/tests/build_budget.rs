@@ -6,15 +6,34 @@ use std::process::Command;
 #[test]
 fn the_xtask_binary_does_not_depend_on_the_github_stack() {
     let output = Command::new(env!("CARGO"))
-        .args(["tree", "--package", "xtask", "--edges", "normal,build", "--prefix", "none", "--offline"])
+        .args([
+            "tree",
+            "--package",
+            "xtask",
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--offline",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("running cargo tree");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let tree = String::from_utf8_lossy(&output.stdout);
-    assert!(tree.lines().any(|l| l.starts_with("xshell ")), "the tree is read: {tree}");
+    assert!(
+        tree.lines().any(|l| l.starts_with("xshell ")),
+        "the tree is read: {tree}"
+    );
     for heavy in ["octocrab", "tokio", "hyper", "rustls", "reqwest"] {
-        let found: Vec<&str> = tree.lines().filter(|l| l.starts_with(&format!("{heavy} "))).collect();
+        let found: Vec<&str> = tree
+            .lines()
+            .filter(|l| l.starts_with(&format!("{heavy} ")))
+            .collect();
         assert!(found.is_empty(), "xtask depends on {heavy}: {found:?}");
     }
 }

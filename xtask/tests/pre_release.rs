@@ -11,7 +11,10 @@ use testkit::http;
 /// A check's status and reason in a JSON report.
 fn status(report: &Value, id: &str) -> (String, String) {
     let checks = report["checks"].as_array().unwrap();
-    let check = checks.iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no check {id}"));
+    let check = checks
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}"));
     let text = |key: &str| check[key].as_str().unwrap_or("").to_string();
     (text("status"), text("reason"))
 }
@@ -31,14 +34,22 @@ fn bad_override_file_is_refused_with_file_line_and_fix() {
     project.write("release-checks.toml", "[checks.unit-tests]\ntimout = 5\n");
     let run = project.xtask(&["pre-release"]).run();
     assert_eq!(run.code, 2, "{run}");
-    assert!(run.stderr.contains("error: release-checks.toml:2: unknown key `timout`"), "{run}");
+    assert!(
+        run.stderr
+            .contains("error: release-checks.toml:2: unknown key `timout`"),
+        "{run}"
+    );
     assert!(run.stderr.contains("hint: "), "{run}");
 }
 
 #[test]
 fn unknown_sections_and_ids_are_usage_errors() {
     let project = Project::example();
-    for args in [&["pre-release", "--section", "qa"][..], &["pre-release", "--only", "nope"], &["pre-release", "--sign-off", "unit-tests"]] {
+    for args in [
+        &["pre-release", "--section", "qa"][..],
+        &["pre-release", "--only", "nope"],
+        &["pre-release", "--sign-off", "unit-tests"],
+    ] {
         let run = project.xtask(args).run();
         assert_eq!(run.code, 2, "{args:?}: {run}");
         assert!(run.stderr.starts_with("error: "), "{run}");
@@ -48,33 +59,69 @@ fn unknown_sections_and_ids_are_usage_errors() {
 #[test]
 fn dry_run_prints_commands_in_dependency_order_and_runs_nothing() {
     let project = Project::example();
-    let run = project.xtask(&["pre-release", "--dry-run", "--python", "path"]).run();
+    let run = project
+        .xtask(&["pre-release", "--dry-run", "--python", "path"])
+        .run();
     assert_eq!(run.code, 0, "{run}");
-    let position = |id: &str| run.stdout.lines().position(|l| l.starts_with(&format!("{id}: "))).unwrap_or_else(|| panic!("{id} missing: {run}"));
+    let position = |id: &str| {
+        run.stdout
+            .lines()
+            .position(|l| l.starts_with(&format!("{id}: ")))
+            .unwrap_or_else(|| panic!("{id} missing: {run}"))
+    };
     assert!(position("build") < position("deploy"));
     assert!(position("deploy") < position("services-healthy"));
     assert!(position("services-healthy") < position("pipeline"));
-    assert!(run.stdout.contains("pipeline: docker exec coding-assistant python src/pipeline.py"), "{run}");
+    assert!(
+        run.stdout
+            .contains("pipeline: docker exec coding-assistant python src/pipeline.py"),
+        "{run}"
+    );
     assert!(run.stdout.contains("access-controls: (manual: "), "{run}");
-    assert!(project.docker.calls().is_empty(), "a dry run calls nothing: {:?}", project.docker.calls());
-    assert!(!project.out.path().join("pre-release").exists(), "a dry run writes no report");
+    assert!(
+        project.docker.calls().is_empty(),
+        "a dry run calls nothing: {:?}",
+        project.docker.calls()
+    );
+    assert!(
+        !project.out.path().join("pre-release").exists(),
+        "a dry run writes no report"
+    );
 }
 
 #[test]
 fn docker_checks_are_blocked_with_the_reason_when_the_engine_is_down() {
     let project = Project::example();
-    let run = project.xtask(&["pre-release", "--section", "functional", "--format", "json"]).env("FAKE_DOCKER_ENGINE", "down").run();
+    let run = project
+        .xtask(&["pre-release", "--section", "functional", "--format", "json"])
+        .env("FAKE_DOCKER_ENGINE", "down")
+        .run();
     assert_eq!(run.code, 1, "{run}");
     let report = run.json();
     let (build, why) = status(&report, "build");
     assert_eq!(build, "blocked");
-    assert!(why.contains("Docker engine not reachable") && why.contains("Cannot connect"), "{why}");
-    assert_eq!(status(&report, "services-healthy"), ("blocked".into(), "dependency `deploy` is blocked".into()));
+    assert!(
+        why.contains("Docker engine not reachable") && why.contains("Cannot connect"),
+        "{why}"
+    );
+    assert_eq!(
+        status(&report, "services-healthy"),
+        ("blocked".into(), "dependency `deploy` is blocked".into())
+    );
     assert_eq!(status(&report, "langflow-functional").0, "manual");
     assert_eq!(status(&report, "unit-tests").0, "skipped");
     assert!(report["summary"]["blocked"].as_u64().unwrap() >= 5);
     for check in report["checks"].as_array().unwrap() {
-        for key in ["id", "section", "title", "status", "duration_ms", "command", "log", "reason"] {
+        for key in [
+            "id",
+            "section",
+            "title",
+            "status",
+            "duration_ms",
+            "command",
+            "log",
+            "reason",
+        ] {
             assert!(check.get(key).is_some(), "{key} missing in {check}");
         }
     }
@@ -83,7 +130,10 @@ fn docker_checks_are_blocked_with_the_reason_when_the_engine_is_down() {
 #[test]
 fn docker_checks_are_blocked_when_docker_is_not_installed() {
     let project = Project::example();
-    let run = project.xtask(&["pre-release", "--only", "build", "--format", "json"]).env("PATH", path_without("docker")).run();
+    let run = project
+        .xtask(&["pre-release", "--only", "build", "--format", "json"])
+        .env("PATH", path_without("docker"))
+        .run();
     assert_eq!(run.code, 1, "{run}");
     let (status, why) = status(&run.json(), "build");
     assert_eq!(status, "blocked");
@@ -93,41 +143,101 @@ fn docker_checks_are_blocked_when_docker_is_not_installed() {
 #[test]
 fn functional_and_model_checks_pass_against_running_services() {
     let project = Project::example();
-    project.publish_ports(http::serve_status(200), http::serve_status(200), http::serve_status(302));
+    project.publish_ports(
+        http::serve_status(200),
+        http::serve_status(200),
+        http::serve_status(302),
+    );
     project.write("chroma_db/chroma.sqlite3", "x");
     let run = project
-        .xtask(&["pre-release", "--section", "functional", "--section", "models", "--format", "json"])
-        .env("FAKE_OLLAMA_MODELS", "qwen2.5-coder:7b-q4_0 mistral:latest nomic-embed-text:latest")
+        .xtask(&[
+            "pre-release",
+            "--section",
+            "functional",
+            "--section",
+            "models",
+            "--format",
+            "json",
+        ])
+        .env(
+            "FAKE_OLLAMA_MODELS",
+            "qwen2.5-coder:7b-q4_0 mistral:latest nomic-embed-text:latest",
+        )
         .run();
     let report = run.json();
-    for id in ["build", "deploy", "health-script", "services-healthy", "pipeline", "enclave-demo", "orchestrator-examples", "model-pull", "models-listed", "embedding-model", "memory-setup", "chroma-db"] {
+    for id in [
+        "build",
+        "deploy",
+        "health-script",
+        "services-healthy",
+        "pipeline",
+        "enclave-demo",
+        "orchestrator-examples",
+        "model-pull",
+        "models-listed",
+        "embedding-model",
+        "memory-setup",
+        "chroma-db",
+    ] {
         assert_eq!(status(&report, id).0, "pass", "{id}: {run}");
     }
     assert_eq!(run.code, 0, "{run}");
     let calls = project.docker.calls();
-    for expected in ["docker compose build", "docker exec coding-assistant python src/pipeline.py", "docker exec ollama ollama list"] {
-        assert!(calls.iter().any(|c| c.starts_with(expected)), "{expected} not in {calls:?}");
+    for expected in [
+        "docker compose build",
+        "docker exec coding-assistant python src/pipeline.py",
+        "docker exec ollama ollama list",
+    ] {
+        assert!(
+            calls.iter().any(|c| c.starts_with(expected)),
+            "{expected} not in {calls:?}"
+        );
     }
 }
 
 #[test]
 fn unhealthy_services_fail_naming_each_one() {
     let project = Project::example();
-    project.publish_ports(http::serve_status(200), http::closed_port(), http::serve_status(503));
-    project.write("release-checks.toml", "[checks.services-healthy]\ntimeout = 3\n");
-    let run = project.xtask(&["pre-release", "--only", "services-healthy", "--format", "json"]).run();
+    project.publish_ports(
+        http::serve_status(200),
+        http::closed_port(),
+        http::serve_status(503),
+    );
+    project.write(
+        "release-checks.toml",
+        "[checks.services-healthy]\ntimeout = 3\n",
+    );
+    let run = project
+        .xtask(&[
+            "pre-release",
+            "--only",
+            "services-healthy",
+            "--format",
+            "json",
+        ])
+        .run();
     assert_eq!(run.code, 1, "{run}");
     let (health, why) = status(&run.json(), "services-healthy");
     assert_eq!(health, "fail");
-    assert!(why.contains("langflow") && why.contains("Connection refused"), "{why}");
-    assert!(why.contains("code-server") && why.contains("HTTP 503"), "{why}");
+    assert!(
+        why.contains("langflow") && why.contains("Connection refused"),
+        "{why}"
+    );
+    assert!(
+        why.contains("code-server") && why.contains("HTTP 503"),
+        "{why}"
+    );
     assert!(!why.contains("ollama ("), "ollama answered: {why}");
 }
 
 #[test]
 fn models_missing_from_ollama_fail_naming_them() {
     let project = Project::example();
-    project.publish_ports(http::serve_status(200), http::serve_status(200), http::serve_status(200));
+    project.publish_ports(
+        http::serve_status(200),
+        http::serve_status(200),
+        http::serve_status(200),
+    );
     let run = project
         .xtask(&["pre-release", "--only", "models-listed", "--format", "json"])
         .env("FAKE_OLLAMA_MODELS", "mistral:latest")
@@ -135,16 +245,37 @@ fn models_missing_from_ollama_fail_naming_them() {
     assert_eq!(run.code, 1, "{run}");
     let (models, why) = status(&run.json(), "models-listed");
     assert_eq!(models, "fail");
-    assert!(why.contains("qwen2.5-coder:7b-q4_0") && !why.contains("mistral"), "{why}");
+    assert!(
+        why.contains("qwen2.5-coder:7b-q4_0") && !why.contains("mistral"),
+        "{why}"
+    );
 }
 
 #[test]
 fn code_quality_gate_passes_clean_code_and_fails_unformatted_code_without_rewriting_it() {
     let project = Project::example();
-    let args = ["pre-release", "--section", "code-quality", "--skip", "integration-tests", "--python", "path", "--format", "json"];
+    let args = [
+        "pre-release",
+        "--section",
+        "code-quality",
+        "--skip",
+        "integration-tests",
+        "--python",
+        "path",
+        "--format",
+        "json",
+    ];
     let run = project.xtask(&args).run();
     let report = run.json();
-    for id in ["python-env", "unit-tests", "black", "ruff", "pip-check", "changelog", "version"] {
+    for id in [
+        "python-env",
+        "unit-tests",
+        "black",
+        "ruff",
+        "pip-check",
+        "changelog",
+        "version",
+    ] {
         assert_eq!(status(&report, id).0, "pass", "{id}: {run}");
     }
     assert_eq!(status(&report, "docs-updated").0, "manual");
@@ -159,10 +290,22 @@ fn code_quality_gate_passes_clean_code_and_fails_unformatted_code_without_rewrit
     let (black, why) = status(&report, "black");
     assert_eq!(black, "fail");
     assert!(why.starts_with("exit status 1"), "{why}");
-    let check = report["checks"].as_array().unwrap().iter().find(|c| c["id"] == "black").unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "black")
+        .unwrap();
     let log = std::fs::read_to_string(check["log"].as_str().unwrap()).unwrap();
-    assert!(log.contains("would reformat") && log.contains("+x = {\"a\": 1}"), "{log}");
-    assert_eq!(project.read("src/ugly.py"), ugly, "a gate never rewrites files");
+    assert!(
+        log.contains("would reformat") && log.contains("+x = {\"a\": 1}"),
+        "{log}"
+    );
+    assert_eq!(
+        project.read("src/ugly.py"),
+        ugly,
+        "a gate never rewrites files"
+    );
 }
 
 #[test]
@@ -172,13 +315,32 @@ fn version_must_be_semver_above_the_latest_tag_and_agree_with_uv_lock() {
     project.git(&["tag", "-a", "v0.5.0", "-m", "v0.5.0"]);
     let (status_, why) = status(&project.xtask(&only).run().json(), "version");
     assert_eq!(status_, "fail");
-    assert!(why.contains("0.4.0 is below the latest release tag v0.5.0"), "{why}");
+    assert!(
+        why.contains("0.4.0 is below the latest release tag v0.5.0"),
+        "{why}"
+    );
 
-    let run = project.xtask(&["pre-release", "--only", "version", "--version", "0.5.0", "--format", "json"]).run();
-    assert!(status(&run.json(), "version").1.contains("--version 0.5.0 is not greater than the latest release tag v0.5.0"));
+    let run = project
+        .xtask(&[
+            "pre-release",
+            "--only",
+            "version",
+            "--version",
+            "0.5.0",
+            "--format",
+            "json",
+        ])
+        .run();
+    assert!(status(&run.json(), "version")
+        .1
+        .contains("--version 0.5.0 is not greater than the latest release tag v0.5.0"));
 
     project.git(&["tag", "-d", "v0.5.0"]);
-    let lock = project.read("uv.lock").replacen("name = \"codemate-hub\"\nversion = \"0.4.0\"", "name = \"codemate-hub\"\nversion = \"0.3.9\"", 1);
+    let lock = project.read("uv.lock").replacen(
+        "name = \"codemate-hub\"\nversion = \"0.4.0\"",
+        "name = \"codemate-hub\"\nversion = \"0.3.9\"",
+        1,
+    );
     project.write("uv.lock", &lock);
     let (status_, why) = status(&project.xtask(&only).run().json(), "version");
     assert_eq!(status_, "fail");
@@ -192,12 +354,22 @@ fn version_must_be_semver_above_the_latest_tag_and_agree_with_uv_lock() {
 fn changelog_fails_when_there_is_nothing_to_release() {
     let project = Project::example();
     let only = ["pre-release", "--only", "changelog", "--format", "json"];
-    assert_eq!(status(&project.xtask(&only).run().json(), "changelog").0, "pass");
+    assert_eq!(
+        status(&project.xtask(&only).run().json(), "changelog").0,
+        "pass"
+    );
 
     let changelog = project.read("CHANGELOG.md");
     let start = changelog.find("## Unreleased").unwrap();
     let end = start + changelog[start..].find("\n## Version").unwrap();
-    project.write("CHANGELOG.md", &format!("{}## Unreleased\n{}", &changelog[..start], &changelog[end..]));
+    project.write(
+        "CHANGELOG.md",
+        &format!(
+            "{}## Unreleased\n{}",
+            &changelog[..start],
+            &changelog[end..]
+        ),
+    );
     project.commit("empty Unreleased");
     project.git(&["tag", "-a", "v0.4.0", "-m", "v0.4.0"]);
     let (status_, why) = status(&project.xtask(&only).run().json(), "changelog");
@@ -206,13 +378,27 @@ fn changelog_fails_when_there_is_nothing_to_release() {
 
     project.write("src/new.py", "\"\"\"New.\"\"\"\n");
     project.commit("feat: add a new module");
-    assert_eq!(status(&project.xtask(&only).run().json(), "changelog").0, "pass", "commits to draft notes from");
+    assert_eq!(
+        status(&project.xtask(&only).run().json(), "changelog").0,
+        "pass",
+        "commits to draft notes from"
+    );
 }
 
 #[test]
 fn sign_offs_are_recorded_and_manual_checks_stay_manual() {
     let project = Project::example();
-    let run = project.xtask(&["pre-release", "--only", "access-controls", "--sign-off", "access-controls", "--format", "json"]).run();
+    let run = project
+        .xtask(&[
+            "pre-release",
+            "--only",
+            "access-controls",
+            "--sign-off",
+            "access-controls",
+            "--format",
+            "json",
+        ])
+        .run();
     assert_eq!(run.code, 0, "{run}");
     let report = run.json();
     assert_eq!(status(&report, "access-controls").0, "manual");
@@ -227,15 +413,46 @@ fn separate_jobs_reports_merge_into_one_verdict() {
     let project = Project::example();
     let a = project.out.path().join("a.json");
     let b = project.out.path().join("b.json");
-    let docs = project.xtask(&["pre-release", "--section", "security", "--skip", "image-scan", "--report", a.to_str().unwrap()]).run();
+    let docs = project
+        .xtask(&[
+            "pre-release",
+            "--section",
+            "security",
+            "--skip",
+            "image-scan",
+            "--report",
+            a.to_str().unwrap(),
+        ])
+        .run();
     assert_eq!(docs.code, 0, "{docs}");
-    let functional = project.xtask(&["pre-release", "--only", "build", "--report", b.to_str().unwrap()]).env("FAKE_DOCKER_FAIL", "compose build").run();
+    let functional = project
+        .xtask(&[
+            "pre-release",
+            "--only",
+            "build",
+            "--report",
+            b.to_str().unwrap(),
+        ])
+        .env("FAKE_DOCKER_FAIL", "compose build")
+        .run();
     assert_eq!(functional.code, 1, "{functional}");
 
-    let run = project.xtask(&["merge-reports", a.to_str().unwrap(), b.to_str().unwrap(), "--format", "json"]).run();
+    let run = project
+        .xtask(&[
+            "merge-reports",
+            a.to_str().unwrap(),
+            b.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .run();
     assert_eq!(run.code, 1, "{run}");
     let merged = run.json();
-    assert_eq!(status(&merged, "secrets").0, "pass", "the job that ran it decides");
+    assert_eq!(
+        status(&merged, "secrets").0,
+        "pass",
+        "the job that ran it decides"
+    );
     assert_eq!(status(&merged, "build").0, "fail");
     assert_eq!(merged["summary"]["fail"], 1);
 
@@ -243,14 +460,32 @@ fn separate_jobs_reports_merge_into_one_verdict() {
     assert_eq!(only_a.code, 0, "{only_a}");
     let garbage = project.out.path().join("garbage.json");
     std::fs::write(&garbage, "{}").unwrap();
-    assert_eq!(project.xtask(&["merge-reports", garbage.to_str().unwrap()]).run().code, 2);
+    assert_eq!(
+        project
+            .xtask(&["merge-reports", garbage.to_str().unwrap()])
+            .run()
+            .code,
+        2
+    );
 }
 
 #[test]
 fn a_run_leaves_the_project_tree_clean() {
     let project = Project::example();
-    project.xtask(&["pre-release", "--section", "documentation", "--section", "security"]).run();
-    assert_eq!(project.git(&["status", "--porcelain", "--ignored"]), "", "logs and reports go outside the tree");
+    project
+        .xtask(&[
+            "pre-release",
+            "--section",
+            "documentation",
+            "--section",
+            "security",
+        ])
+        .run();
+    assert_eq!(
+        project.git(&["status", "--porcelain", "--ignored"]),
+        "",
+        "logs and reports go outside the tree"
+    );
 }
 
 #[test]

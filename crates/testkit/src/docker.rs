@@ -89,7 +89,9 @@ impl Default for FakeDocker {
 /// `dir` followed by the current PATH.
 pub fn prepend_path(dir: &Path) -> OsString {
     let mut paths = vec![dir.to_path_buf()];
-    paths.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+    paths.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
     std::env::join_paths(paths).unwrap()
 }
 

@@ -9,5 +9,8 @@ use std::path::PathBuf;
 
 /// The bundled example project (`examples/codemate-hub`).
 pub fn example_project() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/codemate-hub").canonicalize().unwrap()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/codemate-hub")
+        .canonicalize()
+        .unwrap()
 }

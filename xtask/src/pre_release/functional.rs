@@ -63,7 +63,9 @@ fn services_healthy(env: &Env, log: Log) -> Outcome {
             )
             .ok(),
             Err(why) => {
-                problems.push(format!("{name} (http://localhost:{port}{path}): {why} (gave up after {seconds}s)"));
+                problems.push(format!(
+                    "{name} (http://localhost:{port}{path}): {why} (gave up after {seconds}s)"
+                ));
                 None
             }
         };

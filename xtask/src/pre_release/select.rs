@@ -44,7 +44,11 @@ impl Selection {
             .map(|c| c.id.clone())
             .collect();
         // What a skipped check needs is not pulled in for it.
-        let wanted = chosen.iter().filter(|id| !skip.contains(id)).cloned().collect();
+        let wanted = chosen
+            .iter()
+            .filter(|id| !skip.contains(id))
+            .cloned()
+            .collect();
         let pulled_in = if narrowed {
             dependencies_of(checklist, &wanted)
         } else {

@@ -305,12 +305,20 @@ pub fn in_place(project: &Path, edit: &Edit) -> bool {
 fn history_description(body: &str) -> String {
     const WIDTH: usize = 60;
     let notes = changelog::Notes::from_section_body(body);
-    let items: Vec<&String> = changelog::Category::ALL.iter().flat_map(|c| notes.items(*c)).collect();
-    let Some(first) = items.first() else { return "Release".into() };
+    let items: Vec<&String> = changelog::Category::ALL
+        .iter()
+        .flat_map(|c| notes.items(*c))
+        .collect();
+    let Some(first) = items.first() else {
+        return "Release".into();
+    };
     let mut text = first.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.chars().count() > WIDTH {
         let cut: String = text.chars().take(WIDTH).collect();
-        text = format!("{}…", cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head));
+        text = format!(
+            "{}…",
+            cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head)
+        );
     }
     match items.len() - 1 {
         0 => text,
@@ -323,8 +331,17 @@ mod history_tests {
     #[test]
     fn description_is_the_first_note_cut_at_a_word_with_a_count() {
         let body = "### Added\n- `zephyr/demo_enclave.py` runs snippets with a scrubbed environment and a\n  wall-clock limit.\n- Second.\n### Fixed\n- Third.\n";
-        assert_eq!(super::history_description(body), "`zephyr/demo_enclave.py` runs snippets with a scrubbed… (+2 more)");
-        assert_eq!(super::history_description("### Fixed\n- Short fix.\n"), "Short fix.");
-        assert_eq!(super::history_description("_No notable changes._"), "Release");
+        assert_eq!(
+            super::history_description(body),
+            "`zephyr/demo_enclave.py` runs snippets with a scrubbed… (+2 more)"
+        );
+        assert_eq!(
+            super::history_description("### Fixed\n- Short fix.\n"),
+            "Short fix."
+        );
+        assert_eq!(
+            super::history_description("_No notable changes._"),
+            "Release"
+        );
     }
 }

@@ -21,7 +21,11 @@ impl Project {
         let repo = TempRepo::new();
         repo.copy_fixture(&testkit::example_project());
         repo.commit_all("Initial import");
-        Project { repo, docker: FakeDocker::new(), out: tempfile::tempdir().unwrap() }
+        Project {
+            repo,
+            docker: FakeDocker::new(),
+            out: tempfile::tempdir().unwrap(),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -72,8 +76,14 @@ pub struct Invocation {
 pub fn xtask(project: &Path, args: &[&str]) -> Invocation {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
     command.arg("--project").arg(project).args(args);
-    command.env("CI", "true").env_remove("GITHUB_ACTIONS").env_remove("XTASK_PROJECT").env_remove("XTASK_PYTHON");
-    command.env("GIT_CONFIG_NOSYSTEM", "1").env("GIT_CONFIG_GLOBAL", "/dev/null");
+    command
+        .env("CI", "true")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("XTASK_PROJECT")
+        .env_remove("XTASK_PYTHON");
+    command
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null");
     let out = tempfile::tempdir().unwrap().keep();
     command.env("XTASK_OUT", out);
     Invocation { command }
@@ -103,13 +113,17 @@ pub struct Run {
 
 impl Run {
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {self}"))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {self}"))
     }
 }
 
 impl fmt::Display for Run {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
-
