@@ -7,7 +7,6 @@
 
 mod blobs;
 mod build;
-mod glob;
 pub mod models;
 mod output;
 mod pgzip;
@@ -93,7 +92,7 @@ impl Group {
     pub fn matches(&self, path: &str) -> bool {
         self.globs
             .iter()
-            .any(|pattern| glob::matches(pattern, path))
+            .any(|pattern| pathglob::matches(pattern, path))
     }
 }
 

@@ -5,10 +5,6 @@
 //! digests from `docs/MODEL_VERSIONS.md` lines like `- qwen2.5-coder:7b-q4_0 (SHA256: <hex>)` and
 //! from Ollama's `GET /api/tags`.
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
-
 use serde::{Deserialize, Serialize};
 
 use crate::ArchiveError;
@@ -57,7 +53,7 @@ pub fn collect(
 ) -> Option<Models> {
     let documented = versions_doc.map(documented_digests).unwrap_or_default();
     let (list_source, references) = match pull_script
-        .map(default_models)
+        .and_then(project::models::parse_default_models)
         .filter(|list| !list.is_empty())
     {
         Some(list) => (PULL_SCRIPT.to_string(), list),
@@ -73,20 +69,20 @@ pub fn collect(
     let models = references
         .iter()
         .map(|reference| {
-            let reference = full_reference(reference);
+            let reference = project::models::full_reference(reference);
             let (name, tag) = reference
                 .split_once(':')
                 .expect("full references have a tag");
             let from_docs = documented
                 .iter()
-                .filter(|(documented, _)| full_reference(documented) == reference)
+                .filter(|(documented, _)| project::models::full_reference(documented) == reference)
                 .map(|(_, hex)| Digest {
                     digest: format!("sha256:{hex}"),
                     source: VERSIONS_DOC.to_string(),
                 });
             let from_ollama = ollama
                 .iter()
-                .filter(|model| full_reference(&model.reference) == reference)
+                .filter(|model| project::models::full_reference(&model.reference) == reference)
                 .map(|model| Digest {
                     digest: model.digest.clone(),
                     source: OLLAMA_SOURCE.to_string(),
@@ -103,66 +99,6 @@ pub fn collect(
         list_source,
         models,
     })
-}
-
-/// `mistral` means `mistral:latest` to Ollama.
-fn full_reference(reference: &str) -> String {
-    if reference.contains(':') {
-        reference.to_string()
-    } else {
-        format!("{reference}:latest")
-    }
-}
-
-/// The `DEFAULT_MODELS=( ... )` bash array (one line or several), else `MODEL_DEFAULT=`
-/// (`export`/`readonly` allowed); commented-out lines do not count.
-pub fn default_models(script: &str) -> Vec<String> {
-    let code: String = script
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#'))
-        .flat_map(|line| [line, "\n"])
-        .collect();
-    if let Some(start) = code.find("DEFAULT_MODELS=(") {
-        let body = &code[start + "DEFAULT_MODELS=(".len()..];
-        let body = &body[..body.find(')').unwrap_or(body.len())];
-        return body
-            .lines()
-            .flat_map(|line| line.split('#').next().unwrap_or("").split_whitespace())
-            .map(unquote)
-            .filter(|model| !model.is_empty())
-            .map(str::to_string)
-            .collect();
-    }
-    code.lines()
-        .filter_map(|line| {
-            let line = line.trim_start();
-            let line = line
-                .strip_prefix("export ")
-                .or_else(|| line.strip_prefix("readonly "))
-                .unwrap_or(line);
-            line.strip_prefix("MODEL_DEFAULT=")
-        })
-        .map(|value| {
-            let value = unquote(value.split_whitespace().next().unwrap_or(""));
-            // `${MODEL_DEFAULT:-qwen2.5-coder:7b}` keeps the default after `:-`.
-            match value
-                .strip_prefix("${")
-                .and_then(|inner| inner.strip_suffix('}'))
-            {
-                Some(inner) => inner
-                    .split_once(":-")
-                    .map_or("", |(_, default)| default)
-                    .to_string(),
-                None => value.to_string(),
-            }
-        })
-        .find(|model| !model.is_empty())
-        .into_iter()
-        .collect()
-}
-
-fn unquote(text: &str) -> &str {
-    text.trim_matches(|c| c == '"' || c == '\'')
 }
 
 /// `(reference, hex)` for each `- <reference> (SHA256: <64 hex>)` line, first mention first.
@@ -217,39 +153,16 @@ pub fn ollama_tags(url: &str) -> Result<Vec<OllamaModel>, ArchiveError> {
     };
     // `OLLAMA_HOST=0.0.0.0` is how a server listens; a client reaches it on loopback.
     let authority = authority.replace("0.0.0.0", "127.0.0.1");
-    let address = authority
-        .to_socket_addrs()
-        .map_err(|err| fail(err.to_string()))?
-        .next()
-        .ok_or_else(|| fail("no address".into()))?;
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))
-        .map_err(|err| fail(err.to_string()))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .map_err(|err| fail(err.to_string()))?;
-    // HTTP/1.0: the body ends when the connection closes, never chunked.
-    // One write: a server may answer as soon as it has read the request line.
-    let request =
-        format!("GET /api/tags HTTP/1.0\r\nHost: {authority}\r\nAccept: application/json\r\n\r\n");
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|err| fail(err.to_string()))?;
-    let mut response = Vec::new();
-    stream
-        .read_to_end(&mut response)
-        .map_err(|err| fail(err.to_string()))?;
-    parse_tags_response(&response).map_err(fail)
+    let response = localhttp::get(&authority, "/api/tags").map_err(fail)?;
+    if response.status != 200 {
+        return Err(fail(format!("answered HTTP {}", response.status)));
+    }
+    parse_tags(&response.body).map_err(fail)
 }
 
-fn parse_tags_response(response: &[u8]) -> Result<Vec<OllamaModel>, String> {
-    let text = String::from_utf8_lossy(response);
-    let (head, body) = text.split_once("\r\n\r\n").ok_or("not an HTTP response")?;
-    let status = head.lines().next().unwrap_or("");
-    if status.split_whitespace().nth(1) != Some("200") {
-        return Err(format!("answered {status:?}"));
-    }
+fn parse_tags(body: &[u8]) -> Result<Vec<OllamaModel>, String> {
     let json: serde_json::Value =
-        serde_json::from_str(body).map_err(|err| format!("reading the JSON: {err}"))?;
+        serde_json::from_slice(body).map_err(|err| format!("reading the JSON: {err}"))?;
     let models = json["models"]
         .as_array()
         .ok_or("no `models` list in the answer")?;
@@ -276,29 +189,6 @@ mod tests {
     use super::*;
 
     const HEX: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-
-    #[test]
-    fn default_models_array_and_single() {
-        let one_line = "set -e\nDEFAULT_MODELS=(\"qwen2.5-coder:7b-q4_0\" \"mistral:latest\")\n";
-        assert_eq!(
-            default_models(one_line),
-            ["qwen2.5-coder:7b-q4_0", "mistral:latest"]
-        );
-        let multi = "DEFAULT_MODELS=(\n  'a:1'  # primary\n  b\n)\necho \"${DEFAULT_MODELS[@]}\"\n";
-        assert_eq!(default_models(multi), ["a:1", "b"]);
-        assert_eq!(
-            default_models("MODEL_DEFAULT=${MODEL_DEFAULT:-qwen2.5-coder:7b}\n"),
-            ["qwen2.5-coder:7b"]
-        );
-        assert_eq!(default_models("MODEL_DEFAULT=\"mistral\"\n"), ["mistral"]);
-        assert!(default_models("echo nothing\n").is_empty());
-        let commented = "# DEFAULT_MODELS=(\"old:1\")\nexport MODEL_DEFAULT=\"new:2\"\n";
-        assert_eq!(default_models(commented), ["new:2"]);
-        assert_eq!(
-            default_models("  declare -a DEFAULT_MODELS=(a b)\n"),
-            ["a", "b"]
-        );
-    }
 
     #[test]
     fn documented_digests_skip_placeholders_and_keep_the_first() {
@@ -338,20 +228,20 @@ mod tests {
 
     #[test]
     fn tags_response() {
-        let response = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n\
-            {\"models\":[{\"name\":\"mistral:latest\",\"digest\":\"f974\",\"size\":1}]}";
+        let body = b"{\"models\":[{\"name\":\"mistral:latest\",\"digest\":\"f974\",\"size\":1}]}";
         assert_eq!(
-            parse_tags_response(response).unwrap(),
+            parse_tags(body).unwrap(),
             [OllamaModel {
                 reference: "mistral:latest".into(),
                 digest: "sha256:f974".into()
             }]
         );
-        assert!(parse_tags_response(b"HTTP/1.1 404 Not Found\r\n\r\n").is_err());
+        assert!(parse_tags(b"{}").is_err());
     }
 
     #[test]
     fn ollama_over_a_local_socket() {
+        use std::io::{Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let server = std::thread::spawn(move || {

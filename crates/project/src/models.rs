@@ -10,18 +10,15 @@ use crate::FactError;
 pub const MODEL_PULL: &str = "scripts/model-pull.sh";
 pub const MODEL_PRUNE: &str = "scripts/model-prune.sh";
 
-/// The default models of scripts/model-pull.sh: a `DEFAULT_MODELS=(...)` bash array, or the
-/// older `MODEL_DEFAULT="..."` scalar the checklist mentions.
+/// The default models of the project's scripts/model-pull.sh.
 pub fn default_models(project: &Path) -> Result<Vec<String>, FactError> {
     let text = crate::read(project, MODEL_PULL)?;
-    let models = bash_array(&text, "DEFAULT_MODELS")
-        .or_else(|| bash_scalar(&text, "MODEL_DEFAULT").map(|m| vec![m]))
-        .ok_or_else(|| {
-            FactError::invalid(
-                MODEL_PULL,
-                "no DEFAULT_MODELS=(...) array or MODEL_DEFAULT=".into(),
-            )
-        })?;
+    let models = parse_default_models(&text).ok_or_else(|| {
+        FactError::invalid(
+            MODEL_PULL,
+            "no DEFAULT_MODELS=(...) array or MODEL_DEFAULT=".into(),
+        )
+    })?;
     if models.is_empty() {
         return Err(FactError::invalid(
             MODEL_PULL,
@@ -29,6 +26,23 @@ pub fn default_models(project: &Path) -> Result<Vec<String>, FactError> {
         ));
     }
     Ok(models)
+}
+
+/// The default models a model-pull script declares: a `DEFAULT_MODELS=(...)` bash array, or the
+/// older `MODEL_DEFAULT="..."` scalar the checklist mentions. `None` when it declares neither.
+/// Takes text, so it serves a file at any git revision too.
+pub fn parse_default_models(script: &str) -> Option<Vec<String>> {
+    bash_array(script, "DEFAULT_MODELS")
+        .or_else(|| bash_scalar(script, "MODEL_DEFAULT").map(|m| vec![m]))
+}
+
+/// A model reference as Ollama understands it: `mistral` means `mistral:latest`.
+pub fn full_reference(model: &str) -> String {
+    if model.contains(':') {
+        model.to_string()
+    } else {
+        format!("{model}:latest")
+    }
 }
 
 /// The models scripts/model-prune.sh never prunes.
@@ -90,6 +104,24 @@ mod tests {
             ["qwen2.5-coder", "mistral"]
         );
         assert_eq!(bash_array("OTHER=(a)", "DEFAULT_MODELS"), None);
+    }
+
+    #[test]
+    fn default_models_come_from_the_array_else_the_scalar() {
+        let one_line = "set -e\nDEFAULT_MODELS=(\"qwen2.5-coder:7b-q4_0\" \"mistral:latest\")\n";
+        assert_eq!(
+            parse_default_models(one_line).unwrap(),
+            ["qwen2.5-coder:7b-q4_0", "mistral:latest"]
+        );
+        let commented = "# DEFAULT_MODELS=(\"old:1\")\nexport MODEL_DEFAULT=\"new:2\"\n";
+        assert_eq!(parse_default_models(commented).unwrap(), ["new:2"]);
+        assert_eq!(
+            parse_default_models("  declare -a DEFAULT_MODELS=(a b)\n").unwrap(),
+            ["a", "b"]
+        );
+        assert_eq!(parse_default_models("echo nothing\n"), None);
+        assert_eq!(full_reference("mistral"), "mistral:latest");
+        assert_eq!(full_reference("qwen2.5-coder:7b"), "qwen2.5-coder:7b");
     }
 
     #[test]

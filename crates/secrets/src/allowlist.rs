@@ -8,7 +8,7 @@
 //! - `sha256:HEX`: the secret whose SHA-256 starts with HEX (at least 8 hex digits; every
 //!   finding prints its fingerprint), wherever it appears.
 
-use crate::{glob, rules};
+use crate::rules;
 
 /// The file name, at the project root.
 pub const FILE_NAME: &str = ".secrets-allowlist";
@@ -107,7 +107,7 @@ fn matches_file_or_folder(pattern: &str, path: &str) -> bool {
     let folders = path.match_indices('/').map(|(end, _)| &path[..end]);
     std::iter::once(path)
         .chain(folders)
-        .any(|candidate| glob::matches(pattern, candidate))
+        .any(|candidate| pathglob::matches(pattern, candidate))
 }
 
 fn parse_entry(line: &str) -> Result<Entry, String> {

@@ -8,7 +8,6 @@
 
 mod allowlist;
 mod files;
-mod glob;
 mod rules;
 
 use std::fmt;

@@ -1,8 +1,6 @@
 //! The functional section: build, deploy and the `docker exec` items run as commands; the
 //! services' HTTP endpoints are polled natively on the host ports docker-compose.yml publishes.
 
-use std::io::{Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use project::compose::Compose;
@@ -80,7 +78,7 @@ fn services_healthy(env: &Env, log: Log) -> Outcome {
 /// Retries until the endpoint answers below 400 or the deadline passes; the last error otherwise.
 fn poll(port: u16, path: &str, deadline: Instant, log: Log) -> Result<u16, String> {
     loop {
-        let error = match http_status("localhost", port, path) {
+        let error = match http_status(port, path) {
             Ok(status) if status < 400 => return Ok(status),
             Ok(status) => format!("answered HTTP {status}"),
             Err(err) => err,
@@ -93,33 +91,7 @@ fn poll(port: u16, path: &str, deadline: Instant, log: Log) -> Result<u16, Strin
     }
 }
 
-/// The status code of a plain HTTP/1.1 GET.
-pub fn http_status(host: &str, port: u16, path: &str) -> Result<u16, String> {
-    let addr = (host, port)
-        .to_socket_addrs()
-        .map_err(|err| format!("cannot resolve {host}: {err}"))?
-        .next()
-        .ok_or_else(|| format!("cannot resolve {host}"))?;
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))
-        .map_err(|err| format!("connection failed: {err}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|err| format!("sending the request: {err}"))?;
-    let mut head = [0u8; 64];
-    let n = stream
-        .read(&mut head)
-        .map_err(|err| format!("reading the answer: {err}"))?;
-    let line = String::from_utf8_lossy(&head[..n]);
-    line.split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| {
-            format!(
-                "not an HTTP answer: {:?}",
-                line.lines().next().unwrap_or_default()
-            )
-        })
+/// The status code of a GET on this machine.
+fn http_status(port: u16, path: &str) -> Result<u16, String> {
+    localhttp::get(&format!("localhost:{port}"), path).map(|response| response.status)
 }

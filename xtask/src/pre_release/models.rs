@@ -138,14 +138,7 @@ fn chroma_db(env: &Env, log: Log) -> Outcome {
 
 /// Ollama names without a tag mean `:latest`.
 fn same_model(a: &str, b: &str) -> bool {
-    let full = |m: &str| {
-        if m.contains(':') {
-            m.to_string()
-        } else {
-            format!("{m}:latest")
-        }
-    };
-    full(a) == full(b)
+    project::models::full_reference(a) == project::models::full_reference(b)
 }
 
 #[cfg(test)]

@@ -139,13 +139,7 @@ pub fn bump(
     }
 
     // The Version History table.
-    let latest = r
-        .repo
-        .latest_release_tag()
-        .ok()
-        .flatten()
-        .map(|(version, _)| version);
-    let kind = changelog::history::release_kind(latest.as_ref(), &r.version);
+    let kind = r.kind();
     let description = history_description(&body);
     for path in HISTORY_FILES {
         let Some(text) = at_head(path) else { continue };

@@ -127,6 +127,17 @@ pub struct Release {
 }
 
 impl Release {
+    /// Major, Minor, Patch or Pre-release, measured from the latest release tag.
+    pub fn kind(&self) -> &'static str {
+        let latest = self
+            .repo
+            .latest_release_tag()
+            .ok()
+            .flatten()
+            .map(|(version, _)| version);
+        changelog::history::release_kind(latest.as_ref(), &self.version)
+    }
+
     fn new(ctx: &Ctx, args: &Args) -> anyhow::Result<Release> {
         let version = parse_version(&args.version)?;
         let now = match std::env::var("SOURCE_DATE_EPOCH") {

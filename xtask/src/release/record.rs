@@ -15,13 +15,7 @@ pub fn path(r: &Release) -> String {
 }
 
 pub fn render(r: &Release, gate: &Evidence, bump: &Bump, github: Option<&Target>) -> String {
-    let latest = r
-        .repo
-        .latest_release_tag()
-        .ok()
-        .flatten()
-        .map(|(version, _)| version);
-    let kind = changelog::history::release_kind(latest.as_ref(), &r.version);
+    let kind = r.kind();
     let manager = match (
         r.repo.config("user.name").ok().flatten(),
         r.repo.config("user.email").ok().flatten(),

@@ -1,6 +1,9 @@
-//! Path globs for artifact groups: `*` and `?` within one path segment, `**` across segments,
-//! and a trailing `/` for "everything below this directory". Patterns match from the root.
+//! Path globs: `*` and `?` within one path segment, `**` across segments (including none), and
+//! a trailing `/` for "everything below this folder". Patterns match whole `/`-separated paths
+//! from the root. Used by the archive groups and the secrets allowlist; hand-written because
+//! these tokens are all they need.
 
+/// True when `path` (with `/` separators) matches `pattern`.
 pub fn matches(pattern: &str, path: &str) -> bool {
     let pattern = match pattern.strip_suffix('/') {
         Some(dir) => format!("{dir}/**"),
@@ -65,6 +68,17 @@ mod tests {
             ("**/*.md", "a/b/c.md", true),
             ("file?.txt", "file1.txt", true),
             ("file?.txt", "file10.txt", false),
+            ("tests/fixtures/key.pem", "tests/fixtures/key.pem", true),
+            ("tests/*.py", "tests/test_a.py", true),
+            ("tests/*.py", "tests/unit/test_a.py", false),
+            ("tests/**", "tests/unit/test_a.py", true),
+            ("**/*.pem", "a/b/c.pem", true),
+            ("**/*.pem", "c.pem", true),
+            ("docs/**/*.md", "docs/a.md", true),
+            ("docs/**/*.md", "docs/x/y/a.md", true),
+            ("docs/?.md", "docs/a.md", true),
+            ("docs/?.md", "docs/ab.md", false),
+            ("src/a.py", "src/a.pyc", false),
         ];
         for (pattern, path, expected) in cases {
             assert_eq!(matches(pattern, path), expected, "{pattern} vs {path}");
