@@ -11,6 +11,7 @@ mod fs;
 mod merge_reports;
 mod pre_release;
 mod release;
+mod version;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

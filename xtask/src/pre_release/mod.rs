@@ -8,18 +8,18 @@ mod documentation;
 mod drift;
 mod functional;
 mod models;
+mod output;
 mod python_env;
 mod security;
 mod select;
 mod tools;
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use checklist::{Check, Checklist, Kind, Section};
+use checklist::{Check, Checklist, Kind};
 use runner::{Action, Job, Outcome, Report};
 use semver::Version;
 
@@ -104,10 +104,14 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let checklist = load_checklist(ctx)?;
     if args.list {
-        print!("{}", list(&checklist));
+        print!("{}", output::list(&checklist));
         return Ok(crate::exit::OK);
     }
-    let target = args.version.as_deref().map(parse_version).transpose()?;
+    let target = args
+        .version
+        .as_deref()
+        .map(crate::version::parse_release_version)
+        .transpose()?;
     let selection = select::Selection::new(&checklist, &args.section, &args.only, &args.skip)?;
     let run_dir = ctx.out.join("pre-release").join(run_id());
     let env = Arc::new(Env {
@@ -140,7 +144,10 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let options = runner::Options {
         jobs: args.jobs.unwrap_or_else(cores).max(1),
         log_dir: run_dir.join("logs"),
-        progress: progress(args.format),
+        progress: match args.format {
+            Format::Json => runner::Progress::Quiet,
+            Format::Human => runner::Progress::stderr(),
+        },
     };
     let results = runner::run(jobs, &options)?;
 
@@ -160,7 +167,10 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     }
     match args.format {
         Format::Json => println!("{json}"),
-        Format::Human => print!("{}", human_summary(&report, &run_dir, selection.narrowed())),
+        Format::Human => print!(
+            "{}",
+            output::human_summary(&report, &run_dir, selection.narrowed())
+        ),
     }
     crate::ci::annotate(&report);
     Ok(report.exit_code())
@@ -179,16 +189,6 @@ fn load_checklist(ctx: &Ctx) -> anyhow::Result<Checklist> {
             let fix = err.hint.clone();
             Exit::refused(err.to_string(), fix).into()
         })
-}
-
-fn parse_version(text: &str) -> anyhow::Result<Version> {
-    Version::parse(text.strip_prefix('v').unwrap_or(text)).map_err(|err| {
-        Exit::refused(
-            format!("--version {text} is not a semantic version: {err}"),
-            "give MAJOR.MINOR.PATCH, e.g. --version 0.5.0",
-        )
-        .into()
-    })
 }
 
 /// One runner job per check, in checklist order.
@@ -316,72 +316,6 @@ fn sign_offs(
             None => Err(select::unknown_id(id)),
         })
         .collect()
-}
-
-/// `--list`: the checklist as a table.
-fn list(checklist: &Checklist) -> String {
-    let mut out = String::new();
-    for section in Section::ALL {
-        out.push_str(&format!("{} ({})\n", section.heading(), section.name()));
-        for check in checklist.checks().iter().filter(|c| c.section == section) {
-            let deps = if check.deps.is_empty() {
-                String::new()
-            } else {
-                format!(" after {}", check.deps.join(", "))
-            };
-            let off = if check.enabled { "" } else { " [disabled]" };
-            let what = match check.kind {
-                Kind::Manual => format!("manual: {}", check.reason.as_deref().unwrap_or_default()),
-                _ => check.command.clone().unwrap_or_else(|| "(native)".into()),
-            };
-            out.push_str(&format!(
-                "  {:<24} {:<7} {}{deps}{off}\n      {}\n",
-                check.id,
-                check.kind.name(),
-                check.title,
-                what
-            ));
-        }
-    }
-    out
-}
-
-/// The table (without the checks a narrowed run left out), the counts and the verdict.
-fn human_summary(report: &Report, run_dir: &std::path::Path, narrowed: bool) -> String {
-    let s = &report.summary;
-    let shown: Vec<runner::CheckResult> = report
-        .checks
-        .iter()
-        .filter(|c| !(narrowed && c.status == runner::Status::Skipped))
-        .cloned()
-        .collect();
-    let verdict = if report.exit_code() == 0 {
-        "ready"
-    } else {
-        "not ready"
-    };
-    format!(
-        "\n{}\n{} passed, {} failed, {} blocked, {} skipped, {} manual: {verdict} ({})\nreport: {}\n",
-        runner::render_table(&shown),
-        s.pass,
-        s.fail,
-        s.blocked,
-        s.skipped,
-        s.manual,
-        runner::format_duration(report.duration_ms),
-        run_dir.join("report.json").display(),
-    )
-}
-
-fn progress(format: Format) -> runner::Progress {
-    let stderr = std::io::stderr();
-    if format == Format::Json {
-        runner::Progress::Quiet
-    } else if stderr.is_terminal() && std::env::var_os("CI").is_none() {
-        runner::Progress::live(stderr)
-    } else {
-        runner::Progress::plain(stderr)
-    }
 }
 
 fn cores() -> usize {

@@ -139,7 +139,7 @@ impl Release {
     }
 
     fn new(ctx: &Ctx, args: &Args) -> anyhow::Result<Release> {
-        let version = parse_version(&args.version)?;
+        let version = crate::version::parse_release_version(&args.version)?;
         let now = match std::env::var("SOURCE_DATE_EPOCH") {
             Ok(secs) => {
                 let secs: u64 = secs.trim().parse().map_err(|_| {
@@ -211,27 +211,6 @@ impl Release {
 }
 
 /// `X.Y.Z` or `vX.Y.Z`, semver; build metadata is refused (tags must be distinct versions).
-fn parse_version(text: &str) -> anyhow::Result<Version> {
-    let bare = text.trim().strip_prefix('v').unwrap_or(text.trim());
-    let version = Version::parse(bare).map_err(|err| {
-        Exit::refused(
-            format!("{text:?} is not a semver version: {err}"),
-            "give the version as X.Y.Z or X.Y.Z-PRE, e.g. `cargo xtask release 0.5.0`",
-        )
-    })?;
-    if !version.build.is_empty() {
-        return Err(Exit::refused(
-            format!(
-                "{text:?} has build metadata (+{}), which does not make a distinct release",
-                version.build
-            ),
-            "drop the `+...` part",
-        )
-        .into());
-    }
-    Ok(version)
-}
-
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let release = Release::new(ctx, &args)?;
     let mut out = report::Output::new(args.format, &release);
