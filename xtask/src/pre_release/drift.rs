@@ -26,7 +26,7 @@ pub fn checklist_drift(env: &Env, log: Log) -> Outcome {
         Ok(text) => text,
         Err(err) => return Outcome::fail(format!("reading {file}: {err}")),
     };
-    let facts = Facts::read(&env.project);
+    let facts = Facts::read(env);
     let mut findings = Vec::new();
     let mut compared = 0;
     for (index, line) in text.lines().enumerate() {
@@ -124,10 +124,11 @@ struct Facts {
 }
 
 impl Facts {
-    fn read(project: &Path) -> Facts {
+    fn read(env: &Env) -> Facts {
+        let project = env.project.as_path();
         let embedding = project::python::embedding_model(project, "src/memory_setup.py");
         Facts {
-            compose: Compose::load(project).map_err(|e| e.to_string()),
+            compose: env.compose.clone().map_err(|e| e.to_string()),
             models: project::models::default_models(project).map_err(|e| e.to_string()),
             version_line: version_line(project),
             embedding_line: embedding.map_err(|e| e.to_string()).and_then(|r| {

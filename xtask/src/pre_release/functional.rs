@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use project::compose::Compose;
 use runner::{Log, Outcome};
 
 use super::{Env, Native};
@@ -27,7 +26,7 @@ pub fn native(id: &str) -> Option<Native> {
 
 /// Polls every service until it answers 2xx/3xx or the deadline passes.
 fn services_healthy(env: &Env, log: Log) -> Outcome {
-    let compose = match Compose::load(&env.project) {
+    let compose = match &env.compose {
         Ok(compose) => compose,
         Err(err) => return Outcome::fail(err.to_string()),
     };

@@ -37,6 +37,8 @@ pub struct Env {
     pub target: Option<Version>,
     /// How the project's Python tools run.
     pub python: PythonTools,
+    /// The project's compose file, read once for every check that needs it.
+    pub compose: Result<project::compose::Compose, project::FactError>,
     /// How long `services-healthy` polls: a little under its timeout, so it can say which
     /// service never answered before the runner gives up on it.
     pub health_timeout: std::time::Duration,
@@ -118,6 +120,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         project: ctx.project.clone(),
         target,
         python: PythonTools::choose(&ctx.project, &ctx.out, args.python),
+        compose: project::compose::Compose::load(&ctx.project),
         health_timeout: checklist
             .get("services-healthy")
             .map_or(HEALTH_TIMEOUT, |c| c.timeout.mul_f32(0.9)),
@@ -126,7 +129,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         .python
         .vars()
         .into_iter()
-        .chain(tools::container_vars(&ctx.project))
+        .chain(tools::container_vars(&env.compose))
         .collect();
     let sign_offs = sign_offs(ctx, &checklist, &args.sign_off)?;
     let probe = tools::Probe::new(args.dry_run);

@@ -2,7 +2,6 @@
 //! embedding model the code uses, and the Chroma DB are checked natively against the project's
 //! own files (scripts/model-pull.sh, the memory-setup module and its constants).
 
-use project::compose::Compose;
 use runner::{Log, Outcome};
 use xshell::{cmd, Shell};
 
@@ -27,7 +26,7 @@ fn models_listed(env: &Env, log: Log) -> Outcome {
         Ok(models) => models,
         Err(err) => return Outcome::fail(err.to_string()),
     };
-    let container = match Compose::load(&env.project) {
+    let container = match &env.compose {
         Ok(compose) => compose.service("ollama").map(|s| s.container().to_string()),
         Err(err) => return Outcome::fail(err.to_string()),
     };

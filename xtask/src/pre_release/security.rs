@@ -389,7 +389,7 @@ fn is_env_file(path: &Path) -> bool {
 const SEVERITY: &str = "HIGH,CRITICAL";
 
 fn image_scan(env: &Env, log: Log) -> Outcome {
-    check_image_scan(&env.project, &Machine::current(), log)
+    check_image_scan(&env.project, &env.compose, &Machine::current(), log)
 }
 
 /// Where tools are looked up and run: the process's PATH (tests pass their own).
@@ -518,20 +518,25 @@ fn last_line(bytes: &[u8]) -> String {
         .to_string()
 }
 
-fn check_image_scan(project: &Path, machine: &Machine, log: Log) -> Outcome {
+fn check_image_scan(
+    project: &Path,
+    compose: &Result<Compose, FactError>,
+    machine: &Machine,
+    log: Log,
+) -> Outcome {
     let Some(scanner) = Scanner::find(machine) else {
         return Outcome::blocked(
             "neither trivy nor grype is installed: install one to scan images",
         );
     };
-    let compose = match Compose::load(project) {
+    let compose = match compose {
         Ok(compose) => compose,
         Err(FactError::Missing { .. }) => {
             return pass_because("no compose file: the project has no images to scan")
         }
         Err(err) => return Outcome::fail(err.to_string()),
     };
-    let images = match compose_images(project, &compose, machine, log) {
+    let images = match compose_images(project, compose, machine, log) {
         Ok(images) => images,
         Err(outcome) => return outcome,
     };

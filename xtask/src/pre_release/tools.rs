@@ -1,10 +1,10 @@
 //! What a check needs from the machine (`needs = ["docker"]`), probed once per run, and the
 //! container names its commands take from docker-compose.yml.
 
-use std::path::Path;
 use std::sync::OnceLock;
 
-use project::compose::Compose;
+use project::compose::{Compose, Service};
+use project::FactError;
 use xshell::{cmd, Shell};
 
 /// Answers "can a check that needs TOOL run here?", asking the machine at most once per tool.
@@ -62,15 +62,15 @@ fn docker_unavailable() -> Option<String> {
     ))
 }
 
-/// `{app_container}` and `{ollama_container}` from docker-compose.yml, or why they are unknown.
-pub fn container_vars(project: &Path) -> Vec<(&'static str, Result<String, String>)> {
-    let compose = Compose::load(project).map_err(|err| err.to_string());
-    let name = |pick: fn(&Compose) -> Option<&project::compose::Service>, what: &str| match &compose
-    {
+/// `{app_container}` and `{ollama_container}` from the compose file, or why they are unknown.
+pub fn container_vars(
+    compose: &Result<Compose, FactError>,
+) -> Vec<(&'static str, Result<String, String>)> {
+    let name = |pick: fn(&Compose) -> Option<&Service>, what: &str| match compose {
         Ok(compose) => pick(compose)
             .map(|service| service.container().to_string())
             .ok_or_else(|| format!("{} has no {what} service", compose.file)),
-        Err(why) => Err(why.clone()),
+        Err(why) => Err(why.to_string()),
     };
     vec![
         (

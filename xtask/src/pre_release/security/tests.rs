@@ -307,7 +307,10 @@ impl ScanFixture {
         let mut path = OsString::from(self.dir.path().join("bin"));
         path.push(":/usr/bin:/bin");
         let machine = Machine { path };
-        run(|log| check_image_scan(&self.project(), &machine, log))
+        run(|log| {
+            let project = self.project();
+            check_image_scan(&project, &Compose::load(&project), &machine, log)
+        })
     }
 }
 
