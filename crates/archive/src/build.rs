@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
-use tempfile::NamedTempFile;
+use scratch::TempFile;
 
 use crate::blobs::BlobStream;
 use crate::output::{json, small_file, Pending, TarGz};
@@ -368,7 +368,7 @@ fn prepare_out_dir(out_dir: &Path, candidates: &[String], force: bool) -> Result
         source,
     };
     fs::create_dir_all(out_dir).map_err(unwritable)?;
-    NamedTempFile::new_in(out_dir).map_err(unwritable)?;
+    TempFile::new_in(out_dir).map_err(unwritable)?;
     let present: Vec<String> = candidates
         .iter()
         .filter(|name| out_dir.join(name).exists())

@@ -5,8 +5,8 @@ use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use scratch::TempFile;
 use sha2::{Digest, Sha256};
-use tempfile::NamedTempFile;
 
 use crate::pgzip::{GzWriter, Pool};
 use crate::ustar::{Kind, TarWriter};
@@ -21,14 +21,14 @@ pub fn json(value: &impl serde::Serialize) -> Vec<u8> {
 /// An artifact written under a temporary name in the output directory, renamed by `persist`,
 /// so a killed run never leaves a partial file under a final name.
 pub struct Pending {
-    tmp: NamedTempFile,
+    tmp: TempFile,
     path: PathBuf,
 }
 
 impl Pending {
     pub fn create(out_dir: &Path, name: &str) -> Result<Pending, ArchiveError> {
         let path = out_dir.join(name);
-        let tmp = NamedTempFile::new_in(out_dir).map_err(|source| ArchiveError::Io {
+        let tmp = TempFile::new_in(out_dir).map_err(|source| ArchiveError::Io {
             doing: "creating a temporary file for",
             path: path.clone(),
             source,
@@ -56,7 +56,7 @@ impl Pending {
                 .map_err(io_error("setting permissions of", &path))?;
         }
         tmp.persist(&path)
-            .map_err(|err| io_error("renaming into place", &path)(err.error))?;
+            .map_err(io_error("renaming into place", &path))?;
         Ok(())
     }
 }
@@ -92,7 +92,7 @@ pub fn hex(bytes: &[u8]) -> String {
 pub struct TarGz {
     name: String,
     path: PathBuf,
-    tar: TarWriter<GzWriter<Hashing<BufWriter<NamedTempFile>>>>,
+    tar: TarWriter<GzWriter<Hashing<BufWriter<TempFile>>>>,
     members: Vec<Member>,
 }
 

@@ -191,7 +191,7 @@ impl Repo {
         // The commit's tree in a scratch index, read with `--cached`: the same attributes as
         // `--source=<commit>`, which re-reads tree objects for every directory (10x slower).
         let scratch =
-            tempfile::tempdir().map_err(|err| self.error("creating a scratch index", err))?;
+            scratch::TempDir::new().map_err(|err| self.error("creating a scratch index", err))?;
         let index = scratch.path().join("index");
         self.bytes(cmd!(self.sh, "git -C {dir} read-tree {commit}").env("GIT_INDEX_FILE", &index))?;
         let out = self.bytes(

@@ -88,7 +88,7 @@ pub fn verify(repo_dir: &Path, dir: &Path) -> Result<Vec<Mismatch>, ArchiveError
         ollama: recorded_ollama(dir, &manifest),
         threads: 0,
     };
-    let scratch = tempfile::tempdir().map_err(|source| ArchiveError::Io {
+    let scratch = scratch::TempDir::new().map_err(|source| ArchiveError::Io {
         doing: "creating a scratch directory in",
         path: std::env::temp_dir(),
         source,
