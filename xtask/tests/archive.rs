@@ -34,12 +34,7 @@ fn archives_the_latest_release_tag_under_the_committed_name() {
         .unwrap();
     assert!(sums.success());
 
-    let out = xtask(
-        repo.path(),
-        target.path(),
-        &["archive", "--verify", path(&dir)],
-    );
-    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_verifies(repo.path(), target.path(), &dir);
 }
 
 #[test]
@@ -220,12 +215,7 @@ fn force_replaces_and_groups_are_configurable() {
         !dir.join(format!("{STEM}-config.tar.gz")).exists(),
         "replaced groups are removed"
     );
-    let out = xtask(
-        repo.path(),
-        target.path(),
-        &["archive", "--verify", path(&dir)],
-    );
-    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_verifies(repo.path(), target.path(), &dir);
 }
 
 #[test]
@@ -341,4 +331,10 @@ fn write(dir: &Path, file: &str, content: &str) {
 
 fn path(dir: &Path) -> &str {
     dir.to_str().unwrap()
+}
+
+/// `archive --verify DIR` accepts what `archive` wrote.
+fn assert_verifies(repo: &Path, target: &Path, dir: &Path) {
+    let out = xtask(repo, target, &["archive", "--verify", path(dir)]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
 }

@@ -14,12 +14,7 @@ fn clean_publish_creates_a_draft_uploads_then_publishes() {
     let setup = Setup::new();
     let run = setup.run("publish");
     assert_ok(&run);
-    let performed: Vec<&str> = run.json["performed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["action"].as_str().unwrap())
-        .collect();
+    let performed = run.performed();
     assert_eq!(performed, ["create_draft", "upload", "upload", "publish"]);
     assert_eq!(run.json["release"]["state"], "published");
 
@@ -235,12 +230,7 @@ fn a_draft_is_resumed_its_differing_asset_replaced_and_its_fields_updated() {
     });
     let run = setup.run("publish");
     assert_ok(&run);
-    let performed: Vec<&str> = run.json["performed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["action"].as_str().unwrap())
-        .collect();
+    let performed = run.performed();
     assert_eq!(performed, ["update_draft", "replace", "upload", "publish"]);
 
     let releases = setup.fake.releases();

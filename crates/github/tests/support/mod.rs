@@ -24,6 +24,18 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// The actions `publish` carried out, in order.
+    pub fn performed(&self) -> Vec<&str> {
+        self.json["performed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["action"].as_str().unwrap())
+            .collect()
+    }
+}
+
 pub struct Setup {
     pub fake: FakeGithub,
     pub dir: tempfile::TempDir,
