@@ -19,6 +19,15 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// How a command prints its result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Tables and lines for a person.
+    Human,
+    /// One JSON document on stdout, for CI.
+    Json,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the Pre-Release Checklist: code quality, functional, models, documentation, security.

@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "human")]
-    pub format: crate::pre_release::Format,
+    pub format: crate::flags::Format,
 }
 
 pub fn run(_ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
@@ -38,8 +38,8 @@ pub fn run(_ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         crate::fs::write_atomic(path, json.as_bytes())?;
     }
     match args.format {
-        crate::pre_release::Format::Json => println!("{json}"),
-        crate::pre_release::Format::Human => {
+        crate::flags::Format::Json => println!("{json}"),
+        crate::flags::Format::Human => {
             let s = &merged.summary;
             print!("{}", runner::render_table(&merged.checks));
             println!(

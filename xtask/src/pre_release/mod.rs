@@ -24,6 +24,7 @@ use runner::{Action, Job, Outcome, Report};
 use semver::Version;
 
 use crate::exit::Exit;
+use crate::flags::Format;
 use crate::Ctx;
 
 pub use python_env::PythonTools;
@@ -59,12 +60,6 @@ pub fn native(id: &str) -> Option<Native> {
 
 /// The seed's `check-health.sh 120`.
 const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
-}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -26,6 +26,7 @@ use anyhow::Context;
 use semver::Version;
 
 use crate::exit::{self, Exit};
+use crate::flags::Format;
 use crate::Ctx;
 
 pub use report::Mode;
@@ -100,12 +101,6 @@ pub struct Args {
     /// Seconds `--verify-deploy` gives the services to become healthy.
     #[arg(long, value_name = "SECONDS", default_value_t = 180)]
     pub health_timeout: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Human,
-    Json,
 }
 
 /// The fixed inputs of one release, shared by every step.

@@ -4,8 +4,9 @@
 use serde::Serialize;
 
 use super::preflight::{Prepared, Problem};
-use super::{Format, Release};
+use super::Release;
 use crate::exit::{self, Exit};
+use crate::flags::Format;
 
 /// Plan (look, print what would be done) or execute (look, then do it). One value, one code
 /// path: every side effect goes through [`Step::act`], which skips it when planning.
