@@ -309,6 +309,20 @@ impl Repo {
         self.git_opt(&["config", "--get", key])
     }
 
+    /// Who is at the keyboard, as git knows them: `Name <email>`, or `Name` without an email;
+    /// `None` when `user.name` is not set.
+    pub fn user(&self) -> Result<Option<String>> {
+        let Some(name) = self.config("user.name")?.filter(|n| !n.is_empty()) else {
+            return Ok(None);
+        };
+        Ok(Some(
+            match self.config("user.email")?.filter(|e| !e.is_empty()) {
+                Some(email) => format!("{name} <{email}>"),
+                None => name,
+            },
+        ))
+    }
+
     /// The object a local tag ref points at (the tag object for an annotated tag).
     pub fn tag_object(&self, tag: &str) -> Result<Option<String>> {
         self.git_opt(&[

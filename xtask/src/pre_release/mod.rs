@@ -282,21 +282,12 @@ fn sign_offs(
         return Ok(Vec::new());
     }
     let repo = git::Repo::new(&ctx.project);
-    let name = repo
-        .git_opt(&["config", "user.name"])?
-        .filter(|n| !n.is_empty());
-    let Some(name) = name else {
+    let Some(by) = repo.user()? else {
         return Err(Exit::refused(
             "--sign-off needs your name from git, and `git config user.name` is not set",
             "run `git config --global user.name \"Your Name\"` (and user.email)",
         )
         .into());
-    };
-    let email = repo.git_opt(&["config", "user.email"])?.unwrap_or_default();
-    let by = if email.is_empty() {
-        name
-    } else {
-        format!("{name} <{email}>")
     };
     let at = runner::rfc3339_utc(std::time::SystemTime::now());
     ids.iter()

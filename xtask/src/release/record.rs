@@ -16,14 +16,12 @@ pub fn path(r: &Release) -> String {
 
 pub fn render(r: &Release, gate: &Evidence, bump: &Bump, github: Option<&Target>) -> String {
     let kind = r.kind();
-    let manager = match (
-        r.repo.config("user.name").ok().flatten(),
-        r.repo.config("user.email").ok().flatten(),
-    ) {
-        (Some(name), Some(email)) => format!("{name} <{email}>"),
-        (Some(name), None) => name,
-        _ => "[Name]".to_string(),
-    };
+    let manager = r
+        .repo
+        .user()
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| "[Name]".to_string());
     let now = runner::rfc3339_utc(r.now);
     let edited = |path: &str| bump.edits.iter().any(|edit| edit.path == path);
 
