@@ -38,31 +38,21 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         return verify(ctx, dir);
     }
     let repo = git::Repo::new(&ctx.project);
-    let Ok(toplevel) = repo.toplevel() else {
+    // The work tree's top is needed only at the end: ask for it while the revision is resolved.
+    let (toplevel, resolved) = std::thread::scope(|scope| {
+        let toplevel = scope.spawn(|| repo.toplevel());
+        let resolved = resolve(ctx, &repo, args.rev.clone());
+        (toplevel.join().expect("rev-parse thread"), resolved)
+    });
+    let Ok(toplevel) = toplevel else {
         return Err(refused(ArchiveError::NotARepo {
             dir: ctx.project.clone(),
         })
         .into());
     };
-    let rev = match args.rev {
-        Some(rev) => rev,
-        None => match repo.latest_release_tag()? {
-            Some((_, tag)) => tag,
-            None => {
-                return Err(Exit::refused(
-                    format!(
-                        "{} has no release tag vX.Y.Z to archive",
-                        ctx.project.display()
-                    ),
-                    "pass --rev REV (a tag, branch or commit)",
-                )
-                .into())
-            }
-        },
-    };
-    let (commit, label) = commit_and_label(&repo, &rev)?;
+    let (label, name, rev) = resolved?;
 
-    let mut opts = Options::new(project_name(&repo, &rev, &commit)?, label);
+    let mut opts = Options::new(name, label);
     opts.force = args.force;
     if !args.groups.is_empty() {
         opts.groups = args
@@ -81,6 +71,39 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let manifest = archive::build(&ctx.project, &rev, &out, &opts).map_err(to_exit)?;
     report(&manifest, &rev, &out);
     Ok(exit::OK)
+}
+
+/// The label, the project name and the revision (`--rev`, else the latest release tag).
+fn resolve(
+    ctx: &Ctx,
+    repo: &git::Repo,
+    rev: Option<String>,
+) -> anyhow::Result<(String, String, String)> {
+    let rev = match rev {
+        Some(rev) => rev,
+        None => match repo.latest_release_tag()? {
+            Some((_, tag)) => tag,
+            None => {
+                return Err(Exit::refused(
+                    format!(
+                        "{} has no release tag vX.Y.Z to archive",
+                        ctx.project.display()
+                    ),
+                    "pass --rev REV (a tag, branch or commit)",
+                )
+                .into())
+            }
+        },
+    };
+    // A tag, usually: its pyproject.toml in one git call (the label is then the tag's).
+    let tagged = format!("refs/tags/{rev}^{{commit}}:./pyproject.toml");
+    if let Some(text) = repo.git_opt(&["show", &tagged])? {
+        let name = parse_project_name(&rev, &text)?;
+        return Ok((rev.replace('/', "-"), name, rev));
+    }
+    let (commit, label) = commit_and_label(repo, &rev)?;
+    let name = project_name(repo, &rev, &commit)?;
+    Ok((label, name, rev))
 }
 
 fn verify(ctx: &Ctx, dir: &Path) -> anyhow::Result<u8> {
@@ -128,7 +151,12 @@ fn project_name(repo: &git::Repo, rev: &str, commit: &str) -> anyhow::Result<Str
         )
         .into());
     };
-    let pyproject = project::version::Pyproject::parse(&text).map_err(|err| {
+    parse_project_name(rev, &text)
+}
+
+/// `[project].name` from the text of pyproject.toml.
+fn parse_project_name(rev: &str, text: &str) -> anyhow::Result<String> {
+    let pyproject = project::version::Pyproject::parse(text).map_err(|err| {
         Exit::refused(
             format!("pyproject.toml at {rev}: {err}"),
             "fix [project].name at that revision",

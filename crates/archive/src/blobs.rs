@@ -6,7 +6,7 @@
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::thread::JoinHandle;
 
 use crate::ArchiveError;
@@ -19,6 +19,8 @@ struct Header {
 
 pub struct BlobStream {
     child: Child,
+    /// Until [`BlobStream::request`] hands it to the feeder thread.
+    stdin: Option<ChildStdin>,
     out: BufReader<ChildStdout>,
     feeder: Option<JoinHandle<io::Result<()>>>,
     /// The path being read, for error messages.
@@ -26,10 +28,10 @@ pub struct BlobStream {
 }
 
 impl BlobStream {
-    /// Starts `git cat-file --batch` and asks for `objects` (blob ids, then `<commit>:<path>`
-    /// names), in order; read them back with [`BlobStream::next`] and [`BlobStream::named`]
-    /// in the same order.
-    pub fn start(dir: &Path, objects: Vec<String>) -> Result<BlobStream, ArchiveError> {
+    /// Starts `git cat-file --batch` without asking for anything yet: git starts up while the
+    /// caller works out what to ask for with [`BlobStream::request`]; read the objects back
+    /// with [`BlobStream::next`] and [`BlobStream::named`] in the order asked.
+    pub fn spawn(dir: &Path) -> Result<BlobStream, ArchiveError> {
         let mut child = Command::new("git")
             .arg("-C")
             .arg(dir)
@@ -47,23 +49,29 @@ impl BlobStream {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|err| stream_error("starting `git cat-file --batch`", err))?;
-        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let stdin = child.stdin.take().expect("stdin is piped");
         let out =
             BufReader::with_capacity(256 * 1024, child.stdout.take().expect("stdout is piped"));
+        Ok(BlobStream {
+            child,
+            stdin: Some(stdin),
+            out,
+            feeder: None,
+            current: String::new(),
+        })
+    }
+
+    /// Asks for `objects` (blob ids, then `<commit>:<path>` names), in order; once per stream.
+    pub fn request(&mut self, objects: Vec<String>) {
+        let mut stdin = self.stdin.take().expect("objects are requested once");
         // A thread writes the requests so that neither side's pipe buffer can deadlock the other.
-        let feeder = std::thread::spawn(move || {
+        self.feeder = Some(std::thread::spawn(move || {
             let mut requests = io::BufWriter::new(&mut stdin);
             for object in objects {
                 writeln!(requests, "{object}")?;
             }
             requests.flush()
-        });
-        Ok(BlobStream {
-            child,
-            out,
-            feeder: Some(feeder),
-            current: String::new(),
-        })
+        }));
     }
 
     /// Reads the header of the next blob, which must be `oid` (the content of `path`), and returns
@@ -146,6 +154,7 @@ impl BlobStream {
 
     /// Waits for git to exit.
     pub fn finish(mut self) -> Result<(), ArchiveError> {
+        self.stdin = None;
         let fed = self.feeder.take().map(|feeder| feeder.join());
         let status = self
             .child
@@ -168,7 +177,7 @@ impl BlobStream {
 impl Drop for BlobStream {
     /// On an early return, stop git rather than leave it blocked on a full pipe.
     fn drop(&mut self) {
-        if self.feeder.is_some() {
+        if self.feeder.is_some() || self.stdin.is_some() {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }

@@ -10,7 +10,7 @@ use scratch::TempFile;
 use crate::blobs::BlobStream;
 use crate::output::{json, small_file, Pending, TarGz};
 use crate::pgzip::Pool;
-use crate::repo::{Commit, Entry, EntryKind, Repo};
+use crate::repo::{AttrIndex, Commit, Entry, EntryKind, ExportAttrs, Repo};
 use crate::{
     models, ArchiveError, Exception, ExceptionKind, Group, LeftOut, Manifest, Options, COMPRESSOR,
     MANIFEST, SHA256SUMS,
@@ -27,8 +27,7 @@ pub fn build(
     out_dir: &Path,
     opts: &Options,
 ) -> Result<Manifest, ArchiveError> {
-    let repo = Repo::open(repo_dir)?;
-    let commit = repo.commit(rev)?;
+    let (repo, commit) = Repo::open_at(repo_dir, rev)?;
     build_commit(&repo, rev, &commit, out_dir, opts)
 }
 
@@ -41,14 +40,27 @@ pub(crate) fn build_commit(
     opts: &Options,
 ) -> Result<Manifest, ArchiveError> {
     check_names(opts)?;
-    let (entries, mut exceptions) = exported_entries(repo, &commit.id)?;
+    // git starts up while the tree and its attributes are read; asked for blobs in `stream`.
+    let mut blobs = BlobStream::spawn(repo.dir())?;
+    let (exported, previous) = std::thread::scope(|scope| {
+        // An earlier run's manifest.json (for stale artifacts) needs nothing from git: read it
+        // while git lists the tree.
+        let previous = scope.spawn(|| previous_artifacts(out_dir));
+        let exported = exported_entries(repo, &commit.id, &opts.groups);
+        (exported, joined(previous))
+    });
+    let Exported {
+        entries,
+        mut exceptions,
+        matches,
+    } = exported?;
     let stem = opts.stem();
     let models_name = format!("{stem}-models.json");
     let Layout {
         tarballs,
         targets,
         mut left_out,
-    } = Layout::new(&stem, &opts.groups, &entries);
+    } = Layout::new(&stem, &opts.groups, &matches, entries.len());
 
     let mut candidates = vec![
         tarballs[0].clone(),
@@ -57,7 +69,7 @@ pub(crate) fn build_commit(
         SHA256SUMS.into(),
     ];
     candidates.extend(opts.groups.iter().map(|group| group_tarball(&stem, group)));
-    candidates.extend(previous_artifacts(out_dir));
+    candidates.extend(previous);
     prepare_out_dir(out_dir, &candidates, opts.force)?;
 
     let threads = match opts.threads {
@@ -69,8 +81,14 @@ pub(crate) fn build_commit(
             .iter()
             .map(|name| TarGz::create(out_dir, name, pool.clone(), commit.time, &commit.id))
             .collect::<Result<Vec<_>, _>>()?;
-        let model_sources = stream(
-            repo,
+        // The two model files come through the same stream, after the tree's blobs.
+        let model_sources = [models::PULL_SCRIPT, models::VERSIONS_DOC]
+            .map(|path| repo.object_name(&commit.id, path));
+        let mut objects: Vec<String> = entries.iter().map(|entry| entry.oid.clone()).collect();
+        objects.extend(model_sources.iter().cloned());
+        blobs.request(objects);
+        stream(
+            &mut blobs,
             &commit.id,
             &stem,
             &entries,
@@ -78,6 +96,13 @@ pub(crate) fn build_commit(
             &mut writers,
             &mut exceptions,
         )?;
+        let mut text = |name: &str| -> Result<Option<String>, ArchiveError> {
+            Ok(blobs
+                .named(name)?
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        let model_sources = [text(&model_sources[0])?, text(&model_sources[1])?];
+        blobs.finish()?;
         let written = writers
             .into_iter()
             .map(TarGz::finish)
@@ -172,17 +197,18 @@ struct Layout {
 }
 
 impl Layout {
-    fn new(stem: &str, groups: &[Group], entries: &[Entry]) -> Layout {
+    /// `matches[group][entry]`: whether the group's globs match the entry's path.
+    fn new(stem: &str, groups: &[Group], matches: &[Vec<bool>], entries: usize) -> Layout {
         let mut layout = Layout {
             tarballs: vec![format!("{stem}.tar.gz")],
-            targets: vec![vec![0]; entries.len()],
+            targets: vec![vec![0]; entries],
             left_out: Vec::new(),
         };
-        for group in groups {
+        for (group, matches) in groups.iter().zip(matches) {
             let index = layout.tarballs.len();
             let mut any = false;
-            for (entry, targets) in entries.iter().zip(&mut layout.targets) {
-                if group.matches(&entry.path) {
+            for (&matched, targets) in matches.iter().zip(&mut layout.targets) {
+                if matched {
                     targets.push(index);
                     any = true;
                 }
@@ -201,6 +227,13 @@ impl Layout {
     }
 }
 
+/// A scoped thread's result; its panic goes on in the caller.
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 fn group_tarball(stem: &str, group: &Group) -> String {
     format!("{stem}-{}.tar.gz", group.name)
 }
@@ -208,19 +241,14 @@ fn group_tarball(stem: &str, group: &Group) -> String {
 /// Streams every entry's blob from one `git cat-file --batch` into the tarballs it belongs to,
 /// then reads the models' two source files from the same stream (no extra git process).
 fn stream(
-    repo: &Repo,
+    blobs: &mut BlobStream,
     commit: &str,
     stem: &str,
     entries: &[Entry],
     targets: &[Vec<usize>],
     writers: &mut [TarGz],
     exceptions: &mut Vec<Exception>,
-) -> Result<[Option<String>; 2], ArchiveError> {
-    let model_sources =
-        [models::PULL_SCRIPT, models::VERSIONS_DOC].map(|path| repo.object_name(commit, path));
-    let mut objects: Vec<String> = entries.iter().map(|entry| entry.oid.clone()).collect();
-    objects.extend(model_sources.iter().cloned());
-    let mut blobs = BlobStream::start(repo.dir(), objects)?;
+) -> Result<(), ArchiveError> {
     for (entry, targets) in entries.iter().zip(targets) {
         let size = blobs.next(&entry.oid, &entry.path)?;
         let path = format!("{stem}/{}", entry.path);
@@ -269,52 +297,44 @@ fn stream(
             writers[index].end_file(size)?;
         }
     }
-    let mut text = |name: &str| -> Result<Option<String>, ArchiveError> {
-        Ok(blobs
-            .named(name)?
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
-    };
-    let model_sources = [text(&model_sources[0])?, text(&model_sources[1])?];
-    blobs.finish()?;
-    Ok(model_sources)
+    Ok(())
+}
+
+/// The entries of the tree that are exported, the exceptions, and which groups match each entry.
+struct Exported {
+    entries: Vec<Entry>,
+    exceptions: Vec<Exception>,
+    /// `matches[group][entry]`, for [`Layout::new`].
+    matches: Vec<Vec<bool>>,
 }
 
 /// The tree at `commit` as `git archive` would export it: without `export-ignore`d paths (or
 /// paths below an `export-ignore`d directory) and without submodules, which are reported.
-fn exported_entries(
-    repo: &Repo,
-    commit: &str,
-) -> Result<(Vec<Entry>, Vec<Exception>), ArchiveError> {
+/// The paths are matched against the groups' globs while git reads the attributes.
+fn exported_entries(repo: &Repo, commit: &str, groups: &[Group]) -> Result<Exported, ArchiveError> {
+    // `read-tree` into the scratch index runs while `ls-tree` lists the tree.
+    let attr_index = repo.attr_index(commit)?;
     let tree = repo.tree(commit)?;
-    let dirs: BTreeSet<String> = tree
-        .iter()
-        .flat_map(|entry| {
-            entry
-                .path
-                .match_indices('/')
-                .map(|(end, _)| entry.path[..=end].to_string())
-        })
-        .collect();
-    let mut queries: Vec<String> = tree
-        .iter()
-        .map(|entry| match entry.kind {
-            // A gitlink is a directory in the archive: `git archive` asks about `path/`.
-            EntryKind::Submodule => format!("{}/", entry.path),
-            _ => entry.path.clone(),
-        })
-        .collect();
-    queries.extend(dirs.iter().cloned());
-    let attrs = repo.export_attrs(commit, &queries)?;
-    let ignored_dirs: BTreeSet<&str> = dirs
-        .iter()
-        .zip(&attrs[tree.len()..])
-        .filter(|(_, attrs)| attrs.ignore)
-        .map(|(dir, _)| dir.as_str())
-        .collect();
+    let (attrs, matches) = std::thread::scope(|scope| {
+        let matches = scope.spawn(|| {
+            groups
+                .iter()
+                .map(|group| {
+                    tree.iter()
+                        .map(|entry| group.matches(&entry.path))
+                        .collect()
+                })
+                .collect::<Vec<Vec<bool>>>()
+        });
+        let attrs = export_attrs(repo, attr_index, &tree);
+        (attrs, joined(matches))
+    });
+    let (attrs, ignored_dirs) = attrs?;
 
     let mut entries = Vec::with_capacity(tree.len());
+    let mut kept = Vec::with_capacity(tree.len());
     let mut exceptions = Vec::new();
-    for (entry, attrs) in tree.into_iter().zip(&attrs) {
+    for (index, (entry, attrs)) in tree.into_iter().zip(&attrs).enumerate() {
         let below_ignored = entry
             .path
             .match_indices('/')
@@ -343,8 +363,54 @@ fn exported_entries(
             });
         }
         entries.push(entry);
+        kept.push(index);
     }
-    Ok((entries, exceptions))
+    let matches = matches
+        .iter()
+        .map(|matches| kept.iter().map(|&index| matches[index]).collect())
+        .collect();
+    Ok(Exported {
+        entries,
+        exceptions,
+        matches,
+    })
+}
+
+/// The export attributes of every entry of `tree`, and the `export-ignore`d directories.
+fn export_attrs(
+    repo: &Repo,
+    attr_index: AttrIndex,
+    tree: &[Entry],
+) -> Result<(Vec<ExportAttrs>, BTreeSet<String>), ArchiveError> {
+    let mut queries: Vec<String> = tree
+        .iter()
+        .map(|entry| match entry.kind {
+            // A gitlink is a directory in the archive: `git archive` asks about `path/`.
+            EntryKind::Submodule => format!("{}/", entry.path),
+            _ => entry.path.clone(),
+        })
+        .collect();
+    // Every directory once: `ls-tree -r` lists each directory's paths together, so a directory
+    // is new only if the previous path was not in it (a repeat would only be asked twice).
+    let mut previous = "";
+    for entry in tree {
+        for (end, _) in entry.path.match_indices('/') {
+            let dir = &entry.path[..=end];
+            if !previous.starts_with(dir) {
+                queries.push(dir.to_string());
+            }
+        }
+        previous = &entry.path;
+    }
+    let mut attrs = repo.export_attrs(attr_index, &queries)?;
+    let ignored_dirs = queries
+        .drain(tree.len()..)
+        .zip(&attrs[tree.len()..])
+        .filter(|(_, attrs)| attrs.ignore)
+        .map(|(dir, _)| dir)
+        .collect();
+    attrs.truncate(tree.len());
+    Ok((attrs, ignored_dirs))
 }
 
 /// The artifacts an earlier run's manifest lists: with `--force`, those not rebuilt are stale.

@@ -1,6 +1,7 @@
 //! The git queries an archive needs: the commit, its tree, export attributes, single files.
 
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 
 use xshell::{cmd, Cmd, Shell};
 
@@ -44,6 +45,45 @@ pub struct ExportAttrs {
     pub subst: bool,
 }
 
+/// A scratch index being filled with a commit's tree: see [`Repo::attr_index`].
+pub struct AttrIndex {
+    /// `git read-tree`, until [`Repo::export_attrs`] waits for it.
+    child: Option<Child>,
+    command: String,
+    path: PathBuf,
+    _scratch: scratch::TempDir,
+}
+
+impl Drop for AttrIndex {
+    /// On an early return, stop git before the scratch directory goes.
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// `git show` of a revision's commit id and committer time, in seconds and ISO 8601.
+fn show_commit(dir: &Path, rev: &str) -> Command {
+    let mut command = Command::new("git");
+    command
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "show",
+            "--no-patch",
+            "--no-show-signature",
+            "--format=%H%n%ct%n%cI",
+            "--end-of-options",
+        ])
+        .arg(format!("{rev}^{{commit}}"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    command
+}
+
 impl Repo {
     pub fn open(dir: &Path) -> Result<Repo, ArchiveError> {
         let not_a_repo = || ArchiveError::NotARepo {
@@ -74,22 +114,38 @@ impl Repo {
         &self.dir
     }
 
+    /// [`Repo::open`] and [`Repo::commit`] with the two git processes running side by side.
+    pub fn open_at(dir: &Path, rev: &str) -> Result<(Repo, Commit), ArchiveError> {
+        let show = show_commit(dir, rev).spawn();
+        let repo = Repo::open(dir);
+        let out = show.and_then(Child::wait_with_output);
+        let repo = repo?;
+        let commit = repo.parse_commit(rev, out)?;
+        Ok((repo, commit))
+    }
+
     /// The commit a revision names, with its committer time.
     pub fn commit(&self, rev: &str) -> Result<Commit, ArchiveError> {
-        let dir = &self.dir;
-        let spec = format!("{rev}^{{commit}}");
+        let out = show_commit(&self.dir, rev).output();
+        self.parse_commit(rev, out)
+    }
+
+    /// The output of [`show_commit`].
+    fn parse_commit(
+        &self,
+        rev: &str,
+        out: std::io::Result<Output>,
+    ) -> Result<Commit, ArchiveError> {
         let unknown = || ArchiveError::UnknownRev {
             rev: rev.to_string(),
-            dir: dir.clone(),
+            dir: self.dir.clone(),
         };
-        let out = cmd!(
-            self.sh,
-            "git -C {dir} show --no-patch --no-show-signature --format=%H%n%ct%n%cI --end-of-options {spec}"
-        )
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .map_err(|_| unknown())?;
+        let out = match out {
+            Ok(out) if out.status.success() => out.stdout,
+            _ => return Err(unknown()),
+        };
+        let out = String::from_utf8(out).map_err(|_| unknown())?;
+        let out = out.trim_end();
         let mut lines = out.lines();
         match (
             lines.next(),
@@ -173,13 +229,38 @@ impl Repo {
         })
     }
 
+    /// Starts reading the tree of `commit` into a scratch index (`git read-tree`), for
+    /// [`Repo::export_attrs`]; git works while the caller lists the tree.
+    pub fn attr_index(&self, commit: &str) -> Result<AttrIndex, ArchiveError> {
+        let scratch =
+            scratch::TempDir::new().map_err(|err| self.error("creating a scratch index", err))?;
+        let path = scratch.path().join("index");
+        let command = format!("git -C {} read-tree {commit}", self.dir.display());
+        let child = Command::new("git")
+            .arg("-C")
+            .arg(&self.dir)
+            .args(["read-tree", commit])
+            .env("GIT_INDEX_FILE", &path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|err| self.error(&command, err))?;
+        Ok(AttrIndex {
+            child: Some(child),
+            command,
+            path,
+            _scratch: scratch,
+        })
+    }
+
     /// `export-ignore` and `export-subst` for each path (relative to the project directory, as
-    /// git takes paths relative to the cwd), read from the `.gitattributes` at `commit` as
-    /// `git archive` does. Directories are asked about with a trailing `/`, which is how
-    /// `git archive` asks, so `dir/ export-ignore` matches.
+    /// git takes paths relative to the cwd), read from the `.gitattributes` at the commit of
+    /// `index` as `git archive` does. Directories are asked about with a trailing `/`, which is
+    /// how `git archive` asks, so `dir/ export-ignore` matches.
     pub fn export_attrs(
         &self,
-        commit: &str,
+        mut index: AttrIndex,
         paths: &[String],
     ) -> Result<Vec<ExportAttrs>, ArchiveError> {
         let dir = &self.dir;
@@ -190,16 +271,23 @@ impl Repo {
         }
         // The commit's tree in a scratch index, read with `--cached`: the same attributes as
         // `--source=<commit>`, which re-reads tree objects for every directory (10x slower).
-        let scratch =
-            scratch::TempDir::new().map_err(|err| self.error("creating a scratch index", err))?;
-        let index = scratch.path().join("index");
-        self.bytes(cmd!(self.sh, "git -C {dir} read-tree {commit}").env("GIT_INDEX_FILE", &index))?;
+        let read_tree = index
+            .child
+            .take()
+            .expect("an index is used once")
+            .wait_with_output()
+            .map_err(|err| self.error(&index.command, err))?;
+        if !read_tree.status.success() {
+            let message = String::from_utf8_lossy(&read_tree.stderr);
+            return Err(self.error(&index.command, message.trim()));
+        }
+        let index = &index.path;
         let out = self.bytes(
             cmd!(
                 self.sh,
                 "git -C {dir} check-attr --cached -z --stdin export-ignore export-subst"
             )
-            .env("GIT_INDEX_FILE", &index)
+            .env("GIT_INDEX_FILE", index)
             .stdin(stdin),
         )?;
         let fields: Vec<&[u8]> = out.split(|&b| b == 0).collect();
