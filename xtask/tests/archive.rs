@@ -82,15 +82,7 @@ fn same_bytes_whatever_the_umask_locale_and_time_zone() {
 fn verify_exits_1_naming_each_mismatch() {
     let repo = project();
     let target = tempfile::tempdir().unwrap();
-    let dir = target.path().join("artifacts");
-    assert_eq!(
-        code(&xtask(
-            repo.path(),
-            target.path(),
-            &["archive", "--out", path(&dir)]
-        )),
-        0
-    );
+    let dir = archive_into(repo.path(), target.path());
     fs::remove_file(dir.join(format!("{STEM}-config.tar.gz"))).unwrap();
     fs::write(dir.join("stray.txt"), "x").unwrap();
     let out = xtask(
@@ -111,15 +103,7 @@ fn verify_exits_1_naming_each_mismatch() {
 fn refusals_exit_2_with_a_cause_and_a_fix() {
     let repo = project();
     let target = tempfile::tempdir().unwrap();
-    let dir = target.path().join("artifacts");
-    assert_eq!(
-        code(&xtask(
-            repo.path(),
-            target.path(),
-            &["archive", "--out", path(&dir)]
-        )),
-        0
-    );
+    let dir = archive_into(repo.path(), target.path());
 
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
@@ -191,15 +175,7 @@ fn refusals_exit_2_with_a_cause_and_a_fix() {
 fn force_replaces_and_groups_are_configurable() {
     let repo = project();
     let target = tempfile::tempdir().unwrap();
-    let dir = target.path().join("artifacts");
-    assert_eq!(
-        code(&xtask(
-            repo.path(),
-            target.path(),
-            &["archive", "--out", path(&dir)]
-        )),
-        0
-    );
+    let dir = archive_into(repo.path(), target.path());
     let args = [
         "archive",
         "--out",
@@ -337,4 +313,12 @@ fn path(dir: &Path) -> &str {
 fn assert_verifies(repo: &Path, target: &Path, dir: &Path) {
     let out = xtask(repo, target, &["archive", "--verify", path(dir)]);
     assert_eq!(code(&out), 0, "{}", text(&out));
+}
+
+/// `archive --out <target>/artifacts`, which must succeed; the folder.
+fn archive_into(repo: &Path, target: &Path) -> PathBuf {
+    let dir = target.join("artifacts");
+    let out = xtask(repo, target, &["archive", "--out", path(&dir)]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    dir
 }
