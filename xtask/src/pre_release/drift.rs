@@ -13,9 +13,15 @@ use super::Env;
 /// Where codemate-hub keeps its checklist.
 const CHECKLIST: &[&str] = &["docs/RELEASE_CHECKLIST.md", "RELEASE_CHECKLIST.md"];
 
+/// The native check behind `id`, if it is `checklist-drift` (a documentation check kept in its
+/// own module: it reads the whole project, not just the docs).
+pub fn native(id: &str) -> Option<super::Native> {
+    (id == "checklist-drift").then_some(checklist_drift as super::Native)
+}
+
 /// Compares every fact the checklist states with the project's files; each difference is a
 /// finding `checklist:line: says X; file says Y`.
-pub fn checklist_drift(env: &Env, log: Log) -> Outcome {
+fn checklist_drift(env: &Env, log: Log) -> Outcome {
     let Some(file) = CHECKLIST.iter().find(|f| env.project.join(f).is_file()) else {
         return Outcome::skipped(format!(
             "the project has no {}: nothing to compare",

@@ -54,7 +54,7 @@ pub fn native(id: &str) -> Option<Native> {
         .or_else(|| functional::native(id))
         .or_else(|| models::native(id))
         .or_else(|| documentation::native(id))
-        .or_else(|| (id == "checklist-drift").then_some(drift::checklist_drift as Native))
+        .or_else(|| drift::native(id))
         .or_else(|| security::native(id))
 }
 

@@ -226,12 +226,9 @@ fn tools_on_path(log: Log) -> Result<Outcome, Outcome> {
     }
 }
 
-/// The first `name` on PATH.
+/// The first executable `name` on PATH.
 pub fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
+    super::tools::find_executable(&std::env::var_os("PATH")?, name)
 }
 
 /// One environment per project folder, so `--project` runs don't share one.

@@ -406,9 +406,7 @@ impl Machine {
 
     /// The executable `tool` on PATH.
     fn find(&self, tool: &str) -> Option<PathBuf> {
-        std::env::split_paths(&self.path)
-            .map(|dir| dir.join(tool))
-            .find(|candidate| is_executable(candidate))
+        super::tools::find_executable(&self.path, tool)
     }
 
     fn run(&self, program: &Path, args: &[&str], dir: &Path) -> std::io::Result<Output> {
@@ -417,19 +415,6 @@ impl Machine {
             .current_dir(dir)
             .env("PATH", &self.path)
             .output()
-    }
-}
-
-fn is_executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::metadata(path)
-            .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.is_file()
     }
 }
 

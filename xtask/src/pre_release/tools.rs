@@ -83,3 +83,15 @@ pub fn container_vars(
         ("ollama_container", name(|c| c.service("ollama"), "ollama")),
     ]
 }
+
+/// The first executable `tool` in the folders of `path` (a PATH value).
+pub fn find_executable(path: &std::ffi::OsStr, tool: &str) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |candidate: &std::path::Path| {
+        std::fs::metadata(candidate)
+            .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    };
+    std::env::split_paths(path)
+        .map(|dir| dir.join(tool))
+        .find(|candidate| executable(candidate))
+}

@@ -264,6 +264,8 @@ pub fn restore(project: &Path, edits: &[&Edit]) -> anyhow::Result<()> {
 }
 
 /// Temp file in the same folder, flushed, permissions of the file it replaces, then renamed.
+/// Not `crate::fs::write_atomic` (unique temp names): here the temp name is fixed per file, so a
+/// re-run overwrites what a killed run left, and the fault tests can block exactly one write.
 pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
     let dir = path.parent().context("a file path has a parent")?;
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
