@@ -1,6 +1,7 @@
 //! Building the artifacts: list the tree, check the output directory, stream blobs into the
 //! tarballs, then write models.json, manifest.json and SHA256SUMS, and rename them all into place.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
@@ -12,8 +13,8 @@ use crate::output::{json, small_file, Pending, TarGz};
 use crate::pgzip::Pool;
 use crate::repo::{AttrIndex, Commit, Entry, EntryKind, ExportAttrs, Repo};
 use crate::{
-    models, ArchiveError, Exception, ExceptionKind, Group, LeftOut, Manifest, Options, COMPRESSOR,
-    MANIFEST, SHA256SUMS,
+    models, ArchiveError, Artifact, Exception, ExceptionKind, Group, LeftOut, Manifest, Options,
+    COMPRESSOR, MANIFEST, SHA256SUMS,
 };
 
 /// Git LFS pointer files are smaller than this, by the LFS spec.
@@ -40,75 +41,76 @@ pub(crate) fn build_commit(
     opts: &Options,
 ) -> Result<Manifest, ArchiveError> {
     check_names(opts)?;
-    // git starts up while the tree and its attributes are read; asked for blobs in `stream`.
-    let mut blobs = BlobStream::spawn(repo.dir())?;
-    let (exported, previous) = std::thread::scope(|scope| {
-        // An earlier run's manifest.json (for stale artifacts) needs nothing from git: read it
-        // while git lists the tree.
-        let previous = scope.spawn(|| previous_artifacts(out_dir));
-        let exported = exported_entries(repo, &commit.id, &opts.groups);
-        (exported, joined(previous))
-    });
-    let Exported {
-        entries,
-        mut exceptions,
+    // git starts up while the tree is listed; asked for blobs in `write_tarballs`.
+    let blobs = BlobStream::spawn(repo.dir())?;
+    let Listing {
+        tree,
         matches,
-    } = exported?;
+        attr_index,
+    } = Listing::read(repo, &commit.id, &opts.groups)?;
     let stem = opts.stem();
     let models_name = format!("{stem}-models.json");
-    let Layout {
-        tarballs,
-        targets,
-        mut left_out,
-    } = Layout::new(&stem, &opts.groups, &matches, entries.len());
-
     let mut candidates = vec![
-        tarballs[0].clone(),
+        format!("{stem}.tar.gz"),
         models_name.clone(),
         MANIFEST.into(),
         SHA256SUMS.into(),
     ];
     candidates.extend(opts.groups.iter().map(|group| group_tarball(&stem, group)));
-    candidates.extend(previous);
+    candidates.extend(previous_artifacts(out_dir));
     prepare_out_dir(out_dir, &candidates, opts.force)?;
 
     let threads = match opts.threads {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         threads => threads,
     };
-    let (written, [pull_script, versions_doc]) = Pool::scoped(threads, |pool| {
-        let mut writers = tarballs
-            .iter()
-            .map(|name| TarGz::create(out_dir, name, pool.clone(), commit.time, &commit.id))
-            .collect::<Result<Vec<_>, _>>()?;
-        // The two model files come through the same stream, after the tree's blobs.
-        let model_sources = [models::PULL_SCRIPT, models::VERSIONS_DOC]
-            .map(|path| repo.object_name(&commit.id, path));
-        let mut objects: Vec<String> = entries.iter().map(|entry| entry.oid.clone()).collect();
-        objects.extend(model_sources.iter().cloned());
-        blobs.request(objects);
-        stream(
-            &mut blobs,
-            &commit.id,
-            &stem,
-            &entries,
-            &targets,
-            &mut writers,
-            &mut exceptions,
-        )?;
-        let mut text = |name: &str| -> Result<Option<String>, ArchiveError> {
-            Ok(blobs
-                .named(name)?
-                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+    let speculate = worth_speculating(repo.is_top(), &tree);
+    let (exported, written) = Pool::scoped(threads, |pool| {
+        let tarballs = Tarballs {
+            repo,
+            commit,
+            out_dir,
+            stem: &stem,
+            groups: &opts.groups,
+            tree: &tree,
+            matches: &matches,
+            pool,
         };
-        let model_sources = [text(&model_sources[0])?, text(&model_sources[1])?];
-        blobs.finish()?;
-        let written = writers
-            .into_iter()
-            .map(TarGz::finish)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok::<_, ArchiveError>((written, model_sources))
+        std::thread::scope(|scope| {
+            let attrs = scope.spawn(|| export_attrs(attr_index, &tree));
+            // Betting that the attributes export every file, the tarballs are written while
+            // `git check-attr` works; if it says otherwise, they are written again.
+            let mut blobs = Some(blobs);
+            let guess = speculate.then(|| {
+                let guess = Exported::everything(&tree);
+                let written = tarballs.write(blobs.take().expect("one stream"), &guess.kept);
+                (guess, written)
+            });
+            let (attrs, ignored_dirs) = joined(attrs)?;
+            let exported = Exported::new(&tree, &attrs, &ignored_dirs);
+            let written = match guess {
+                Some((guess, written)) if guess.kept == exported.kept => written,
+                not_taken => {
+                    // Dropping a wrong guess removes its temporary files.
+                    drop(not_taken);
+                    let blobs = match blobs.take() {
+                        Some(blobs) => blobs,
+                        None => BlobStream::spawn(repo.dir())?,
+                    };
+                    tarballs.write(blobs, &exported.kept)
+                }
+            };
+            Ok::<_, ArchiveError>((exported, written?))
+        })
     })?;
+    let Written {
+        tarballs: written,
+        lfs_pointers,
+        model_sources: [pull_script, versions_doc],
+        mut left_out,
+    } = written;
+    let mut exceptions = exported.exceptions;
+    exceptions.extend(lfs_pointers);
 
     let (mut pending, mut artifacts): (Vec<Pending>, Vec<_>) = written.into_iter().unzip();
     match models::collect(
@@ -187,28 +189,29 @@ fn check_names(opts: &Options) -> Result<(), ArchiveError> {
     Ok(())
 }
 
-/// Which tarballs exist and which of them each entry goes to.
+/// Which tarballs exist and which of them each exported entry goes to.
 struct Layout {
     /// The full tarball first, then one per group that has files.
     tarballs: Vec<String>,
-    /// For each entry, indexes into `tarballs`.
+    /// For each exported entry, indexes into `tarballs`.
     targets: Vec<Vec<usize>>,
     left_out: Vec<LeftOut>,
 }
 
 impl Layout {
-    /// `matches[group][entry]`: whether the group's globs match the entry's path.
-    fn new(stem: &str, groups: &[Group], matches: &[Vec<bool>], entries: usize) -> Layout {
+    /// `matches[group][entry]`: whether the group's globs match the path of the tree's entry;
+    /// `kept`: the entries exported, as indexes into the tree.
+    fn new(stem: &str, groups: &[Group], matches: &[Vec<bool>], kept: &[usize]) -> Layout {
         let mut layout = Layout {
             tarballs: vec![format!("{stem}.tar.gz")],
-            targets: vec![vec![0]; entries],
+            targets: vec![vec![0]; kept.len()],
             left_out: Vec::new(),
         };
         for (group, matches) in groups.iter().zip(matches) {
             let index = layout.tarballs.len();
             let mut any = false;
-            for (&matched, targets) in matches.iter().zip(&mut layout.targets) {
-                if matched {
+            for (&entry, targets) in kept.iter().zip(&mut layout.targets) {
+                if matches[entry] {
                     targets.push(index);
                     any = true;
                 }
@@ -238,18 +241,91 @@ fn group_tarball(stem: &str, group: &Group) -> String {
     format!("{stem}-{}.tar.gz", group.name)
 }
 
-/// Streams every entry's blob from one `git cat-file --batch` into the tarballs it belongs to,
-/// then reads the models' two source files from the same stream (no extra git process).
-fn stream(
+/// One pass over the blob stream: the tarballs under temporary names, and what the pass found.
+struct Written {
+    tarballs: Vec<(Pending, Artifact)>,
+    lfs_pointers: Vec<Exception>,
+    /// The texts of [`models::PULL_SCRIPT`] and [`models::VERSIONS_DOC`] at the commit.
+    model_sources: [Option<String>; 2],
+    left_out: Vec<LeftOut>,
+}
+
+/// What writing the tarballs needs, for one pass or, when a guess was wrong, two.
+struct Tarballs<'a> {
+    repo: &'a Repo,
+    commit: &'a Commit,
+    out_dir: &'a Path,
+    stem: &'a str,
+    groups: &'a [Group],
+    tree: &'a [Entry],
+    /// `matches[group][entry]`: see [`Listing`].
+    matches: &'a [Vec<bool>],
+    pool: Pool,
+}
+
+impl Tarballs<'_> {
+    /// Writes the tarballs of the `kept` entries of the tree, reading every blob once from
+    /// `blobs` and then the models' two source files from the same stream (no extra git process).
+    fn write(&self, mut blobs: BlobStream, kept: &[usize]) -> Result<Written, ArchiveError> {
+        let Tarballs { commit, tree, .. } = self;
+        let layout = Layout::new(self.stem, self.groups, self.matches, kept);
+        let mut writers = layout
+            .tarballs
+            .iter()
+            .map(|name| {
+                TarGz::create(
+                    self.out_dir,
+                    name,
+                    self.pool.clone(),
+                    commit.time,
+                    &commit.id,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let model_sources = [models::PULL_SCRIPT, models::VERSIONS_DOC]
+            .map(|path| self.repo.object_name(&commit.id, path));
+        let mut objects: Vec<String> = kept.iter().map(|&entry| tree[entry].oid.clone()).collect();
+        objects.extend(model_sources.iter().cloned());
+        blobs.request(objects);
+        let lfs_pointers = stream(
+            &mut blobs,
+            &commit.id,
+            self.stem,
+            kept.iter().map(|&entry| &tree[entry]),
+            &layout.targets,
+            &mut writers,
+        )?;
+        let mut text = |name: &str| -> Result<Option<String>, ArchiveError> {
+            Ok(blobs
+                .named(name)?
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        let model_sources = [text(&model_sources[0])?, text(&model_sources[1])?];
+        blobs.finish()?;
+        let tarballs = writers
+            .into_iter()
+            .map(TarGz::finish)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Written {
+            tarballs,
+            lfs_pointers,
+            model_sources,
+            left_out: layout.left_out,
+        })
+    }
+}
+
+/// Streams every entry's blob into the tarballs it belongs to; returns the LFS pointers seen.
+fn stream<'a>(
     blobs: &mut BlobStream,
     commit: &str,
     stem: &str,
-    entries: &[Entry],
+    entries: impl Iterator<Item = &'a Entry>,
     targets: &[Vec<usize>],
     writers: &mut [TarGz],
-    exceptions: &mut Vec<Exception>,
-) -> Result<(), ArchiveError> {
-    for (entry, targets) in entries.iter().zip(targets) {
+) -> Result<Vec<Exception>, ArchiveError> {
+    let mut lfs_pointers = Vec::new();
+    for (entry, targets) in entries.zip(targets) {
         let size = blobs.next(&entry.oid, &entry.path)?;
         let path = format!("{stem}/{}", entry.path);
         let executable = match entry.kind {
@@ -267,7 +343,7 @@ fn stream(
                 }
                 continue;
             }
-            EntryKind::Submodule => unreachable!("exported_entries leaves submodules out"),
+            EntryKind::Submodule => unreachable!("submodules are never exported"),
         };
         for &index in targets {
             writers[index].begin_file(&path, executable, size, &entry.oid)?;
@@ -277,7 +353,7 @@ fn stream(
             if content.starts_with(LFS_POINTER_START) {
                 let detail =
                     "a Git LFS pointer: the tarballs hold the pointer text, not the file".into();
-                exceptions.push(Exception {
+                lfs_pointers.push(Exception {
                     path: entry.path.clone(),
                     kind: ExceptionKind::LfsPointer,
                     detail,
@@ -297,97 +373,115 @@ fn stream(
             writers[index].end_file(size)?;
         }
     }
-    Ok(())
+    Ok(lfs_pointers)
 }
 
-/// The entries of the tree that are exported, the exceptions, and which groups match each entry.
-struct Exported {
-    entries: Vec<Entry>,
-    exceptions: Vec<Exception>,
+/// The tree at the commit and which groups match each path; its attributes are still being
+/// read into the scratch index.
+struct Listing {
+    tree: Vec<Entry>,
     /// `matches[group][entry]`, for [`Layout::new`].
     matches: Vec<Vec<bool>>,
+    attr_index: AttrIndex,
 }
 
-/// The tree at `commit` as `git archive` would export it: without `export-ignore`d paths (or
-/// paths below an `export-ignore`d directory) and without submodules, which are reported.
-/// The paths are matched against the groups' globs while git reads the attributes.
-fn exported_entries(repo: &Repo, commit: &str, groups: &[Group]) -> Result<Exported, ArchiveError> {
-    // `read-tree` into the scratch index runs while `ls-tree` lists the tree.
-    let attr_index = repo.attr_index(commit)?;
-    let tree = repo.tree(commit)?;
-    let (attrs, matches) = std::thread::scope(|scope| {
-        let matches = scope.spawn(|| {
-            groups
-                .iter()
-                .map(|group| {
-                    tree.iter()
-                        .map(|entry| group.matches(&entry.path))
-                        .collect()
-                })
-                .collect::<Vec<Vec<bool>>>()
-        });
-        let attrs = export_attrs(repo, attr_index, &tree);
-        (attrs, joined(matches))
-    });
-    let (attrs, ignored_dirs) = attrs?;
-
-    let mut entries = Vec::with_capacity(tree.len());
-    let mut kept = Vec::with_capacity(tree.len());
-    let mut exceptions = Vec::new();
-    for (index, (entry, attrs)) in tree.into_iter().zip(&attrs).enumerate() {
-        let below_ignored = entry
-            .path
-            .match_indices('/')
-            .any(|(end, _)| ignored_dirs.contains(&entry.path[..=end]));
-        if attrs.ignore || below_ignored {
-            continue;
-        }
-        if entry.kind == EntryKind::Submodule {
-            let detail = format!(
-                "a submodule at commit {}: not in the tarballs, archive it from its own repository",
-                entry.oid
-            );
-            exceptions.push(Exception {
-                path: entry.path,
-                kind: ExceptionKind::Submodule,
-                detail,
-            });
-            continue;
-        }
-        if attrs.subst {
-            let detail = "marked export-subst: archived as committed, without `git archive`'s $Format$ expansion".into();
-            exceptions.push(Exception {
-                path: entry.path.clone(),
-                kind: ExceptionKind::ExportSubst,
-                detail,
-            });
-        }
-        entries.push(entry);
-        kept.push(index);
+impl Listing {
+    fn read(repo: &Repo, commit: &str, groups: &[Group]) -> Result<Listing, ArchiveError> {
+        // `read-tree` fills the scratch index while `ls-tree` lists the tree.
+        let listing = repo.list_tree(commit)?;
+        let attr_index = repo.attr_index(commit)?;
+        let tree = repo.tree(listing, commit)?;
+        let matches = groups
+            .iter()
+            .map(|group| group.matches(tree.iter().map(|entry| &entry.path)))
+            .collect();
+        Ok(Listing {
+            tree,
+            matches,
+            attr_index,
+        })
     }
-    let matches = matches
-        .iter()
-        .map(|matches| kept.iter().map(|&index| matches[index]).collect())
-        .collect();
-    Ok(Exported {
-        entries,
-        exceptions,
-        matches,
-    })
+}
+
+/// Whether to write the tarballs before `git check-attr` has answered, betting that no
+/// attribute drops a file: only when the tree has no `.gitattributes` (the usual place for
+/// `export-ignore`) and the project is the repository's top, with none above it. A lost bet
+/// costs a second pass, never a different archive.
+fn worth_speculating(project_is_top: bool, tree: &[Entry]) -> bool {
+    project_is_top
+        && !tree
+            .iter()
+            .any(|entry| entry.path.rsplit('/').next() == Some(".gitattributes"))
+}
+
+/// The entries of the tree that are exported, as indexes into it, and the exceptions.
+struct Exported {
+    kept: Vec<usize>,
+    exceptions: Vec<Exception>,
+}
+
+impl Exported {
+    /// Every file and symlink of the tree, as if no attribute applied.
+    fn everything(tree: &[Entry]) -> Exported {
+        let kept = (0..tree.len())
+            .filter(|&index| tree[index].kind != EntryKind::Submodule)
+            .collect();
+        Exported {
+            kept,
+            exceptions: Vec::new(),
+        }
+    }
+
+    /// The tree as `git archive` would export it: without `export-ignore`d paths (or paths
+    /// below an `export-ignore`d directory) and without submodules, which are reported.
+    fn new(tree: &[Entry], attrs: &[ExportAttrs], ignored_dirs: &BTreeSet<String>) -> Exported {
+        let mut kept = Vec::with_capacity(tree.len());
+        let mut exceptions = Vec::new();
+        for (index, (entry, attrs)) in tree.iter().zip(attrs).enumerate() {
+            let below_ignored = entry
+                .path
+                .match_indices('/')
+                .any(|(end, _)| ignored_dirs.contains(&entry.path[..=end]));
+            if attrs.ignore || below_ignored {
+                continue;
+            }
+            if entry.kind == EntryKind::Submodule {
+                let detail = format!(
+                    "a submodule at commit {}: not in the tarballs, archive it from its own repository",
+                    entry.oid
+                );
+                exceptions.push(Exception {
+                    path: entry.path.clone(),
+                    kind: ExceptionKind::Submodule,
+                    detail,
+                });
+                continue;
+            }
+            if attrs.subst {
+                let detail = "marked export-subst: archived as committed, without `git archive`'s $Format$ expansion".into();
+                exceptions.push(Exception {
+                    path: entry.path.clone(),
+                    kind: ExceptionKind::ExportSubst,
+                    detail,
+                });
+            }
+            kept.push(index);
+        }
+        Exported { kept, exceptions }
+    }
 }
 
 /// The export attributes of every entry of `tree`, and the `export-ignore`d directories.
 fn export_attrs(
-    repo: &Repo,
     attr_index: AttrIndex,
     tree: &[Entry],
 ) -> Result<(Vec<ExportAttrs>, BTreeSet<String>), ArchiveError> {
-    let mut queries: Vec<String> = tree
+    let mut queries: Vec<Cow<str>> = tree
         .iter()
         .map(|entry| match entry.kind {
             // A gitlink is a directory in the archive: `git archive` asks about `path/`.
-            EntryKind::Submodule => format!("{}/", entry.path),
-            _ => entry.path.clone(),
+            EntryKind::Submodule => Cow::Owned(format!("{}/", entry.path)),
+            _ => Cow::Borrowed(entry.path.as_str()),
         })
         .collect();
     // Every directory once: `ls-tree -r` lists each directory's paths together, so a directory
@@ -397,33 +491,34 @@ fn export_attrs(
         for (end, _) in entry.path.match_indices('/') {
             let dir = &entry.path[..=end];
             if !previous.starts_with(dir) {
-                queries.push(dir.to_string());
+                queries.push(Cow::Borrowed(dir));
             }
         }
         previous = &entry.path;
     }
-    let mut attrs = repo.export_attrs(attr_index, &queries)?;
+    let mut attrs = attr_index.export_attrs(&queries)?;
     let ignored_dirs = queries
         .drain(tree.len()..)
         .zip(&attrs[tree.len()..])
         .filter(|(_, attrs)| attrs.ignore)
-        .map(|(dir, _)| dir)
+        .map(|(dir, _)| dir.into_owned())
         .collect();
     attrs.truncate(tree.len());
     Ok((attrs, ignored_dirs))
 }
 
-/// The artifacts an earlier run's manifest lists: with `--force`, those not rebuilt are stale.
+/// The artifacts an earlier run's SHA256SUMS lists (`<hex>  <name>` lines, manifest.json among
+/// them): with `--force`, those not rebuilt are stale. SHA256SUMS rather than manifest.json,
+/// which lists the same names but is a thousand times larger to parse.
 fn previous_artifacts(out_dir: &Path) -> Vec<String> {
-    let text = fs::read(out_dir.join(MANIFEST)).ok();
-    let manifest = text.and_then(|text| serde_json::from_slice::<Manifest>(&text).ok());
-    let artifacts = manifest.map_or_else(Vec::new, |manifest| manifest.artifacts);
-    // Plain file names only: a doctored manifest must not make `--force` delete elsewhere.
-    let plain = |name: &String| !name.contains(['/', '\\']) && !name.starts_with('.');
-    artifacts
-        .into_iter()
-        .map(|artifact| artifact.name)
+    let text = fs::read_to_string(out_dir.join(SHA256SUMS)).unwrap_or_default();
+    // Plain file names only: a doctored list must not make `--force` delete elsewhere.
+    let plain =
+        |name: &&str| !name.is_empty() && !name.contains(['/', '\\']) && !name.starts_with('.');
+    text.lines()
+        .filter_map(|line| line.split_once("  ").map(|(_, name)| name))
         .filter(plain)
+        .map(str::to_string)
         .collect()
 }
 
@@ -475,4 +570,32 @@ fn remove_stale(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(paths: &[&str]) -> Vec<Entry> {
+        let entry = |path: &&str| Entry {
+            path: path.to_string(),
+            kind: EntryKind::File { executable: false },
+            oid: "0".repeat(40),
+        };
+        paths.iter().map(entry).collect()
+    }
+
+    #[test]
+    fn speculates_only_with_no_gitattributes_in_or_above_the_tree() {
+        assert!(worth_speculating(
+            true,
+            &tree(&["README.md", "src/a.gitattributes"])
+        ));
+        assert!(!worth_speculating(
+            true,
+            &tree(&["README.md", ".gitattributes"])
+        ));
+        assert!(!worth_speculating(true, &tree(&["a/b/.gitattributes"])));
+        assert!(!worth_speculating(false, &tree(&["README.md"])));
+    }
 }

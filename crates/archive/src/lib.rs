@@ -89,10 +89,16 @@ impl Group {
         ]
     }
 
-    pub fn matches(&self, path: &str) -> bool {
-        self.globs
+    /// For each path, whether one of the group's globs matches it.
+    pub fn matches(&self, paths: impl Iterator<Item = impl AsRef<str>>) -> Vec<bool> {
+        let globs: Vec<pathglob::Glob> = self
+            .globs
             .iter()
-            .any(|pattern| pathglob::matches(pattern, path))
+            .map(|glob| pathglob::Glob::new(glob))
+            .collect();
+        paths
+            .map(|path| globs.iter().any(|glob| glob.matches(path.as_ref())))
+            .collect()
     }
 }
 

@@ -45,13 +45,79 @@ pub struct ExportAttrs {
     pub subst: bool,
 }
 
-/// A scratch index being filled with a commit's tree: see [`Repo::attr_index`].
+/// `git ls-tree` at work: see [`Repo::list_tree`].
+pub struct TreeListing {
+    child: Child,
+    command: String,
+}
+
+/// A scratch index being filled with a commit's tree: see [`Repo::attr_index`]. It owns its
+/// shell, so that [`AttrIndex::export_attrs`] can run on another thread.
 pub struct AttrIndex {
-    /// `git read-tree`, until [`Repo::export_attrs`] waits for it.
+    /// `git read-tree`, until [`AttrIndex::export_attrs`] waits for it.
     child: Option<Child>,
     command: String,
     path: PathBuf,
+    sh: Shell,
+    dir: PathBuf,
     _scratch: scratch::TempDir,
+}
+
+impl AttrIndex {
+    /// `export-ignore` and `export-subst` for each path (relative to the project directory, as
+    /// git takes paths relative to the cwd), read from the `.gitattributes` at the commit of
+    /// `index` as `git archive` does. Directories are asked about with a trailing `/`, which is
+    /// how `git archive` asks, so `dir/ export-ignore` matches.
+    pub fn export_attrs(
+        mut self,
+        paths: &[impl AsRef<str>],
+    ) -> Result<Vec<ExportAttrs>, ArchiveError> {
+        let dir = &self.dir;
+        let mut stdin = Vec::new();
+        for path in paths {
+            stdin.extend_from_slice(path.as_ref().as_bytes());
+            stdin.push(0);
+        }
+        // The commit's tree in a scratch index, read with `--cached`: the same attributes as
+        // `--source=<commit>`, which re-reads tree objects for every directory (10x slower).
+        let read_tree = self
+            .child
+            .take()
+            .expect("an index is used once")
+            .wait_with_output()
+            .map_err(|err| git_error(dir, &self.command, err))?;
+        if !read_tree.status.success() {
+            let message = String::from_utf8_lossy(&read_tree.stderr);
+            return Err(git_error(dir, &self.command, message.trim()));
+        }
+        let index = &self.path;
+        let out = bytes(
+            dir,
+            cmd!(
+                self.sh,
+                "git -C {dir} check-attr --cached -z --stdin export-ignore export-subst"
+            )
+            .env("GIT_INDEX_FILE", index)
+            .stdin(stdin),
+        )?;
+        let fields: Vec<&[u8]> = out.split(|&b| b == 0).collect();
+        let mut attrs = vec![ExportAttrs::default(); paths.len()];
+        // Output: `path NUL attribute NUL value NUL`, two attributes per path, in input order.
+        for (index, record) in fields
+            .chunks(3)
+            .filter(|record| record.len() == 3)
+            .enumerate()
+        {
+            let set = record[2] == b"set";
+            let attr = &mut attrs[index / 2];
+            match record[1] {
+                b"export-ignore" => attr.ignore = set,
+                b"export-subst" => attr.subst = set,
+                _ => {}
+            }
+        }
+        Ok(attrs)
+    }
 }
 
 impl Drop for AttrIndex {
@@ -112,6 +178,11 @@ impl Repo {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Whether the project directory is the top of the work tree (no `.gitattributes` above it).
+    pub fn is_top(&self) -> bool {
+        self.prefix.is_empty()
     }
 
     /// [`Repo::open`] and [`Repo::commit`] with the two git processes running side by side.
@@ -175,16 +246,38 @@ impl Repo {
             .ok()
     }
 
-    /// Every path of the tree at `commit`, in git's tree order.
-    pub fn tree(&self, commit: &str) -> Result<Vec<Entry>, ArchiveError> {
-        let dir = &self.dir;
+    /// Starts `git ls-tree` of the tree at `commit`; [`Repo::tree`] reads its answer, so the
+    /// caller can start other git work meanwhile.
+    pub fn list_tree(&self, commit: &str) -> Result<TreeListing, ArchiveError> {
         let tree = format!("{commit}:{}", self.prefix);
+        let command = format!(
+            "git -C {} ls-tree -r -z --full-tree {tree}",
+            self.dir.display()
+        );
         // `--full-tree`: the tree is already the project's; do not filter it by the cwd again.
-        let out = self.bytes(cmd!(
-            self.sh,
-            "git -C {dir} ls-tree -r -z --full-tree {tree}"
-        ))?;
-        out.split(|&b| b == 0)
+        let child = Command::new("git")
+            .arg("-C")
+            .arg(&self.dir)
+            .args(["ls-tree", "-r", "-z", "--full-tree", &tree])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|err| self.error(&command, err))?;
+        Ok(TreeListing { child, command })
+    }
+
+    /// Every path of the tree [`Repo::list_tree`] lists, in git's tree order.
+    pub fn tree(&self, listing: TreeListing, commit: &str) -> Result<Vec<Entry>, ArchiveError> {
+        let TreeListing { child, command } = listing;
+        let out = child
+            .wait_with_output()
+            .map_err(|err| self.error(&command, err))?;
+        if !out.status.success() {
+            return Err(self.error(&command, String::from_utf8_lossy(&out.stderr).trim()));
+        }
+        out.stdout
+            .split(|&b| b == 0)
             .filter(|record| !record.is_empty())
             .map(|record| self.parse_entry(record, commit))
             .collect()
@@ -230,7 +323,7 @@ impl Repo {
     }
 
     /// Starts reading the tree of `commit` into a scratch index (`git read-tree`), for
-    /// [`Repo::export_attrs`]; git works while the caller lists the tree.
+    /// [`AttrIndex::export_attrs`]; git works while the caller lists the tree.
     pub fn attr_index(&self, commit: &str) -> Result<AttrIndex, ArchiveError> {
         let scratch =
             scratch::TempDir::new().map_err(|err| self.error("creating a scratch index", err))?;
@@ -246,67 +339,15 @@ impl Repo {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|err| self.error(&command, err))?;
+        let sh = Shell::new().map_err(|err| self.error("starting a shell", err))?;
         Ok(AttrIndex {
             child: Some(child),
             command,
             path,
+            sh,
+            dir: self.dir.clone(),
             _scratch: scratch,
         })
-    }
-
-    /// `export-ignore` and `export-subst` for each path (relative to the project directory, as
-    /// git takes paths relative to the cwd), read from the `.gitattributes` at the commit of
-    /// `index` as `git archive` does. Directories are asked about with a trailing `/`, which is
-    /// how `git archive` asks, so `dir/ export-ignore` matches.
-    pub fn export_attrs(
-        &self,
-        mut index: AttrIndex,
-        paths: &[String],
-    ) -> Result<Vec<ExportAttrs>, ArchiveError> {
-        let dir = &self.dir;
-        let mut stdin = Vec::new();
-        for path in paths {
-            stdin.extend_from_slice(path.as_bytes());
-            stdin.push(0);
-        }
-        // The commit's tree in a scratch index, read with `--cached`: the same attributes as
-        // `--source=<commit>`, which re-reads tree objects for every directory (10x slower).
-        let read_tree = index
-            .child
-            .take()
-            .expect("an index is used once")
-            .wait_with_output()
-            .map_err(|err| self.error(&index.command, err))?;
-        if !read_tree.status.success() {
-            let message = String::from_utf8_lossy(&read_tree.stderr);
-            return Err(self.error(&index.command, message.trim()));
-        }
-        let index = &index.path;
-        let out = self.bytes(
-            cmd!(
-                self.sh,
-                "git -C {dir} check-attr --cached -z --stdin export-ignore export-subst"
-            )
-            .env("GIT_INDEX_FILE", index)
-            .stdin(stdin),
-        )?;
-        let fields: Vec<&[u8]> = out.split(|&b| b == 0).collect();
-        let mut attrs = vec![ExportAttrs::default(); paths.len()];
-        // Output: `path NUL attribute NUL value NUL`, two attributes per path, in input order.
-        for (index, record) in fields
-            .chunks(3)
-            .filter(|record| record.len() == 3)
-            .enumerate()
-        {
-            let set = record[2] == b"set";
-            let attr = &mut attrs[index / 2];
-            match record[1] {
-                b"export-ignore" => attr.ignore = set,
-                b"export-subst" => attr.subst = set,
-                _ => {}
-            }
-        }
-        Ok(attrs)
     }
 
     /// `<commit>:<path>`, with `path` relative to the project directory.
@@ -314,24 +355,33 @@ impl Repo {
         format!("{commit}:{}{path}", self.prefix)
     }
 
-    fn bytes(&self, cmd: Cmd<'_>) -> Result<Vec<u8>, ArchiveError> {
-        let command = cmd.to_string();
-        let out = cmd
-            .quiet()
-            .ignore_status()
-            .output()
-            .map_err(|err| self.error(&command, err))?;
-        if !out.status.success() {
-            return Err(self.error(&command, String::from_utf8_lossy(&out.stderr).trim()));
-        }
-        Ok(out.stdout)
-    }
-
     fn error(&self, command: &str, message: impl ToString) -> ArchiveError {
-        ArchiveError::Git {
-            command: command.to_string(),
-            dir: self.dir.clone(),
-            message: message.to_string(),
-        }
+        git_error(&self.dir, command, message)
+    }
+}
+
+/// The stdout of a git command that must succeed.
+fn bytes(dir: &Path, cmd: Cmd<'_>) -> Result<Vec<u8>, ArchiveError> {
+    let command = cmd.to_string();
+    let out = cmd
+        .quiet()
+        .ignore_status()
+        .output()
+        .map_err(|err| git_error(dir, &command, err))?;
+    if !out.status.success() {
+        return Err(git_error(
+            dir,
+            &command,
+            String::from_utf8_lossy(&out.stderr).trim(),
+        ));
+    }
+    Ok(out.stdout)
+}
+
+fn git_error(dir: &Path, command: &str, message: impl ToString) -> ArchiveError {
+    ArchiveError::Git {
+        command: command.to_string(),
+        dir: dir.to_path_buf(),
+        message: message.to_string(),
     }
 }

@@ -88,10 +88,59 @@ fn members_are_the_tree_without_export_ignored_paths() {
 fn content_equals_git_archive() {
     let repo = project();
     let out = build(&repo);
-    let ours = read_tarball(&out.path().join(format!("{STEM}.tar.gz")));
+    assert_same_files_as_git_archive(repo.path(), out.path());
+}
+
+// With no `.gitattributes` in the tree, the tarballs are written while `git check-attr` runs,
+// betting that nothing is `export-ignore`d; the next three tests cover the bet won and lost.
+
+#[test]
+fn without_gitattributes_every_file_is_exported() {
+    let repo = project_without_gitattributes();
+    let out = build(&repo);
+    assert_same_files_as_git_archive(repo.path(), out.path());
+    let members = read_tarball(&out.path().join(format!("{STEM}.tar.gz")));
+    assert!(members.contains_key(&format!("{STEM}/a.secret")));
+}
+
+#[test]
+fn an_export_ignore_from_outside_the_tree_is_honoured() {
+    let repo = project_without_gitattributes();
+    write(
+        repo.path(),
+        ".git/info/attributes",
+        "*.secret export-ignore\nvendor/ export-ignore\n",
+    );
+    let out = build(&repo);
+    assert_same_files_as_git_archive(repo.path(), out.path());
+    let members = read_tarball(&out.path().join(format!("{STEM}.tar.gz")));
+    assert!(!members.contains_key(&format!("{STEM}/a.secret")));
+    // The lost bet's temporary files are gone: only the seven artifacts remain.
+    assert_eq!(files(out.path()).len(), 7, "{:?}", files(out.path()).keys());
+}
+
+#[test]
+fn a_file_that_fails_the_bet_but_is_export_ignored_is_no_error() {
+    let repo = project_without_gitattributes();
+    add_symlink_to_non_utf8_target(repo.path(), "zz-bad-link");
+    write(
+        repo.path(),
+        ".git/info/attributes",
+        "zz-bad-link export-ignore\n",
+    );
+    let out = tempfile::tempdir().unwrap();
+    archive::build(repo.path(), "HEAD", out.path(), &options()).unwrap();
+    let members = read_tarball(&out.path().join(format!("{STEM}.tar.gz")));
+    assert!(!members.contains_key(&format!("{STEM}/zz-bad-link")));
+    assert_eq!(files(out.path()).len(), 7, "{:?}", files(out.path()).keys());
+}
+
+/// Our full tarball holds the same files, contents and symlinks as `git archive` of the tag.
+fn assert_same_files_as_git_archive(repo: &Path, out: &Path) {
+    let ours = read_tarball(&out.join(format!("{STEM}.tar.gz")));
     let prefix = format!("--prefix={STEM}/");
     let theirs = Command::new("git")
-        .args(["-C", path(repo.path()), "archive", &prefix, TAG])
+        .args(["-C", path(repo), "archive", &prefix, TAG])
         .output()
         .unwrap();
     let theirs = read_tar(&theirs.stdout[..]);
@@ -484,11 +533,29 @@ fn submodules_lfs_pointers_and_export_subst_are_reported() {
 
 #[test]
 fn a_failure_part_way_leaves_no_file_behind() {
-    let repo = project();
-    // A symlink whose target is not UTF-8 is found only while streaming, after the
-    // temporary files exist.
+    // With and without `.gitattributes`: after `git check-attr`, or while it runs.
+    for repo in [project(), project_without_gitattributes()] {
+        // A symlink whose target is not UTF-8 is found only while streaming, after the
+        // temporary files exist.
+        add_symlink_to_non_utf8_target(repo.path(), "zz-bad-link");
+        let out = tempfile::tempdir().unwrap();
+        let err = archive::build(repo.path(), "HEAD", out.path(), &options()).unwrap_err();
+        assert!(
+            matches!(&err, ArchiveError::UnrepresentablePath { path, .. } if path == "zz-bad-link"),
+            "{err}"
+        );
+        let left: Vec<String> = files(out.path()).into_keys().collect();
+        assert!(
+            left.is_empty(),
+            "no artifact and no temporary file: {left:?}"
+        );
+    }
+}
+
+/// Commits a symlink at `link` whose target is not UTF-8 (which no tarball can hold).
+fn add_symlink_to_non_utf8_target(repo: &Path, link: &str) {
     let mut hash = Command::new("git")
-        .args(["-C", path(repo.path()), "hash-object", "-w", "--stdin"])
+        .args(["-C", path(repo), "hash-object", "-w", "--stdin"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
@@ -496,23 +563,9 @@ fn a_failure_part_way_leaves_no_file_behind() {
     std::io::Write::write_all(hash.stdin.as_mut().unwrap(), b"target-\xff").unwrap();
     drop(hash.stdin.take());
     let blob = String::from_utf8(hash.wait_with_output().unwrap().stdout).unwrap();
-    let link = format!("120000,{},zz-bad-link", blob.trim());
-    git(
-        repo.path(),
-        &["update-index", "--add", "--cacheinfo", &link],
-    );
-    commit(repo.path(), "bad link");
-    let out = tempfile::tempdir().unwrap();
-    let err = archive::build(repo.path(), "HEAD", out.path(), &options()).unwrap_err();
-    assert!(
-        matches!(&err, ArchiveError::UnrepresentablePath { path, .. } if path == "zz-bad-link"),
-        "{err}"
-    );
-    let left: Vec<String> = files(out.path()).into_keys().collect();
-    assert!(
-        left.is_empty(),
-        "no artifact and no temporary file: {left:?}"
-    );
+    let entry = format!("120000,{},{link}", blob.trim());
+    git(repo, &["update-index", "--add", "--cacheinfo", &entry]);
+    commit(repo, "bad link");
 }
 
 #[test]
@@ -673,6 +726,18 @@ fn project() -> tempfile::TempDir {
     git(dir, &["add", "--all"]);
     commit(dir, "release");
     git(dir, &["tag", "--annotate", "--message", "v1.0.0", TAG]);
+    repo
+}
+
+/// [`project`] with `.gitattributes` removed and the tag moved to that commit.
+fn project_without_gitattributes() -> tempfile::TempDir {
+    let repo = project();
+    git(repo.path(), &["rm", "--quiet", ".gitattributes"]);
+    commit(repo.path(), "no attributes");
+    git(
+        repo.path(),
+        &["tag", "--force", "--annotate", "--message", TAG, TAG],
+    );
     repo
 }
 

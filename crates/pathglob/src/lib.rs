@@ -5,23 +5,69 @@
 
 /// True when `path` (with `/` separators) matches `pattern`.
 pub fn matches(pattern: &str, path: &str) -> bool {
-    let pattern = match pattern.strip_suffix('/') {
-        Some(dir) => format!("{dir}/**"),
-        None => pattern.to_string(),
-    };
-    let pattern: Vec<&str> = pattern.split('/').collect();
-    let path: Vec<&str> = path.split('/').collect();
-    match_segments(&pattern, &path)
+    Glob::new(pattern).matches(path)
 }
 
-fn match_segments(pattern: &[&str], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((&"**", rest)) => (0..=path.len()).any(|skip| match_segments(rest, &path[skip..])),
-        Some((first, rest)) => path.split_first().is_some_and(|(segment, path)| {
-            match_segment(first.as_bytes(), segment.as_bytes()) && match_segments(rest, path)
-        }),
+/// A pattern split into segments once, for matching many paths without allocating.
+#[derive(Debug, Clone)]
+pub struct Glob {
+    segments: Vec<String>,
+    /// The pattern up to its first wildcard: a path that does not start with it cannot match,
+    /// which rules out most paths with one comparison.
+    literal: String,
+}
+
+impl Glob {
+    pub fn new(pattern: &str) -> Glob {
+        let mut segments: Vec<String> = match pattern.strip_suffix('/') {
+            Some(dir) => dir.split('/').map(str::to_string).collect(),
+            None => pattern.split('/').map(str::to_string).collect(),
+        };
+        if pattern.ends_with('/') {
+            segments.push("**".into());
+        }
+        let literal = match pattern.find(['*', '?']) {
+            Some(wildcard) => &pattern[..wildcard],
+            None => pattern.strip_suffix('/').unwrap_or(pattern),
+        };
+        Glob {
+            segments,
+            literal: literal.to_string(),
+        }
     }
+
+    pub fn matches(&self, path: &str) -> bool {
+        path.as_bytes().starts_with(self.literal.as_bytes())
+            && match_segments(&self.segments, Some(path))
+    }
+}
+
+/// `path` is what is left of the path, `None` once every segment is used up.
+fn match_segments(pattern: &[String], path: Option<&str>) -> bool {
+    let Some((first, rest)) = pattern.split_first() else {
+        return path.is_none();
+    };
+    if first == "**" {
+        // Zero or more whole segments.
+        let mut path = path;
+        loop {
+            if match_segments(rest, path) {
+                return true;
+            }
+            match path {
+                Some(left) => path = left.split_once('/').map(|(_, after)| after),
+                None => return false,
+            }
+        }
+    }
+    let Some(path) = path else {
+        return false;
+    };
+    let (segment, after) = match path.split_once('/') {
+        Some((segment, after)) => (segment, Some(after)),
+        None => (path, None),
+    };
+    match_segment(first.as_bytes(), segment.as_bytes()) && match_segments(rest, after)
 }
 
 fn match_segment(pattern: &[u8], text: &[u8]) -> bool {
@@ -79,6 +125,13 @@ mod tests {
             ("docs/?.md", "docs/a.md", true),
             ("docs/?.md", "docs/ab.md", false),
             ("src/a.py", "src/a.pyc", false),
+            ("docs/", "docs", true),
+            ("**", "", true),
+            ("a/**/b", "a/b", true),
+            ("a/**/b", "a/x/y/b", true),
+            ("a/**/b", "a/x/y/c", false),
+            ("a/*", "a/", true),
+            ("a/*", "a", false),
         ];
         for (pattern, path, expected) in cases {
             assert_eq!(matches(pattern, path), expected, "{pattern} vs {path}");
