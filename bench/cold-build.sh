@@ -28,8 +28,12 @@ debug = 0
 incremental = false
 [profile.dev.package.zlib-rs]
 opt-level = 3
+debug-assertions = false
+overflow-checks = false
 [profile.dev.package.sha2]
 opt-level = 3
+debug-assertions = false
+overflow-checks = false
 TOML
 echo 'fn main() {}' > "$work/baseline/src/main.rs"
 cp Cargo.lock "$work/baseline/Cargo.lock"

@@ -38,11 +38,17 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         return verify(ctx, dir);
     }
     let repo = git::Repo::new(&ctx.project);
-    // The work tree's top is needed only at the end: ask for it while the revision is resolved.
-    let (toplevel, resolved) = std::thread::scope(|scope| {
+    let project = &ctx.project;
+    // The work tree's top is needed only at the end, and with --rev the archive's own git calls
+    // (the commit, the repository check) need not wait for the project name: run them while the
+    // revision is resolved.
+    let (toplevel, resolved, opened) = std::thread::scope(|scope| {
         let toplevel = scope.spawn(|| repo.toplevel());
+        let opened = (args.rev.as_deref())
+            .map(|rev| scope.spawn(move || archive::Source::open(project, rev)));
         let resolved = resolve(ctx, &repo, args.rev.clone());
-        (toplevel.join().expect("rev-parse thread"), resolved)
+        let opened = opened.map(|opened| opened.join().expect("archive source thread"));
+        (toplevel.join().expect("rev-parse thread"), resolved, opened)
     });
     let Ok(toplevel) = toplevel else {
         return Err(refused(ArchiveError::NotARepo {
@@ -68,7 +74,13 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     };
     refuse_unignored_out_dir(&repo, &toplevel, &out)?;
 
-    let manifest = archive::build(&ctx.project, &rev, &out, &opts).map_err(to_exit)?;
+    let source = match opened {
+        Some(source) => source,
+        None => archive::Source::open(project, &rev),
+    };
+    let manifest = source
+        .and_then(|source| source.build(&out, &opts))
+        .map_err(to_exit)?;
     report(&manifest, &rev, &out);
     Ok(exit::OK)
 }

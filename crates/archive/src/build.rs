@@ -28,8 +28,31 @@ pub fn build(
     out_dir: &Path,
     opts: &Options,
 ) -> Result<Manifest, ArchiveError> {
-    let (repo, commit) = Repo::open_at(repo_dir, rev)?;
-    build_commit(&repo, rev, &commit, out_dir, opts)
+    Source::open(repo_dir, rev)?.build(out_dir, opts)
+}
+
+/// A revision of a repository, resolved to its commit: what [`Source::build`] archives.
+/// Opening it apart from building lets a caller run these git calls beside its own.
+pub struct Source {
+    repo: Repo,
+    commit: Commit,
+    rev: String,
+}
+
+impl Source {
+    pub fn open(repo_dir: &Path, rev: &str) -> Result<Source, ArchiveError> {
+        let (repo, commit) = Repo::open_at(repo_dir, rev)?;
+        Ok(Source {
+            repo,
+            commit,
+            rev: rev.to_string(),
+        })
+    }
+
+    /// Builds every artifact into `out_dir`, like [`build`].
+    pub fn build(&self, out_dir: &Path, opts: &Options) -> Result<Manifest, ArchiveError> {
+        build_commit(&self.repo, &self.rev, &self.commit, out_dir, opts)
+    }
 }
 
 /// [`build`] of a commit already resolved; `rev` is only recorded.

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use build::build;
+pub use build::{build, Source};
 pub use models::OllamaModel;
 pub use verify::{verify, Mismatch};
 
