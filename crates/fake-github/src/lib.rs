@@ -5,7 +5,8 @@
 //! under `/api/v3`, uploads under `/api/uploads`. It keeps releases and assets in memory, records
 //! every request (method, path, query, body — never the `Authorization` header), and can fail
 //! the Nth request in ways that matter for resumable clients: an error status, a dropped
-//! connection, or an error *after* the request took effect.
+//! connection, an error *after* the request took effect, or no answer at all after it did (so
+//! that the client can be killed mid-request).
 //!
 //! Where GitHub's behaviour matters to a release tool, the fake follows it: 401 on a bad token,
 //! 404 for another repository, `releases/tags/{tag}` hides drafts, the release list includes
@@ -40,6 +41,9 @@ pub enum Fault {
     AfterEffect(u16),
     /// Apply the request's effect, then break the connection: the most ambiguous failure.
     DropAfterEffect,
+    /// Apply the request's effect, then keep the answer back until the fake is dropped, so a
+    /// test can kill the client in the middle of the request.
+    HoldAfterEffect,
 }
 
 impl Fault {
@@ -135,6 +139,8 @@ struct Inner {
     state: state::State,
     requests: Vec<RecordedRequest>,
     faults: Vec<(usize, Fault)>,
+    /// Requests under [`Fault::HoldAfterEffect`], never answered.
+    held: Vec<tiny_http::Request>,
 }
 
 impl FakeGithub {
@@ -151,6 +157,7 @@ impl FakeGithub {
                 state: state::State::new(base_url.clone()),
                 requests: Vec::new(),
                 faults: Vec::new(),
+                held: Vec::new(),
             }),
         });
         let thread = {

@@ -109,6 +109,7 @@ pub(crate) fn serve(shared: &Shared, mut request: tiny_http::Request) {
         (Some(Fault::AfterEffect(status)), _) => {
             respond(request, Reply::error(status, "Server Error"))
         }
+        (Some(Fault::HoldAfterEffect), _) => shared.lock().held.push(request),
         (None, Some(reply)) => respond(request, reply),
         (None, None) => unreachable!("a request without a fault is always handled"),
     }

@@ -1,7 +1,10 @@
 //! The GitHub steps against the local fake GitHub API, through the real `xtask-github` binary
 //! (build it first: `cargo build -p github --bin xtask-github`).
 
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use fake_github::{FakeGithub, Fault};
 
@@ -29,18 +32,23 @@ fn github_bin() -> PathBuf {
     bin
 }
 
+/// `xtask release ARGS` pointed at the fake GitHub.
+fn release_command(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Command {
+    let mut command = f.command();
+    command
+        .args(args)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
+        .env("GITHUB_API_URL", gh.api_url())
+        .env("GITHUB_UPLOADS_URL", gh.uploads_url())
+        .env("XTASK_GITHUB_BIN", github_bin())
+        .env("XTASK_GITHUB_RETRY_MS", "1")
+        .env("XTASK_GITHUB_DEADLINE_S", "20");
+    command
+}
+
 fn release(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Run {
-    let run = f.run(
-        f.command()
-            .args(args)
-            .env("GITHUB_TOKEN", TOKEN)
-            .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
-            .env("GITHUB_API_URL", gh.api_url())
-            .env("GITHUB_UPLOADS_URL", gh.uploads_url())
-            .env("XTASK_GITHUB_BIN", github_bin())
-            .env("XTASK_GITHUB_RETRY_MS", "1")
-            .env("XTASK_GITHUB_DEADLINE_S", "20"),
-    );
+    let run = f.run(&mut release_command(f, gh, args));
     assert!(
         !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
         "the token leaked: {run:?}"
@@ -222,21 +230,58 @@ fn fault_at_every_github_request_then_resume() {
     assert!(failed_part_way > 0, "some fault stopped a run part-way");
 }
 
+/// A real kill in the middle of each GitHub request: the fake applies the request, then never
+/// answers, and the test kills `xtask` and `xtask-github` (SIGKILL to their process group) while
+/// they wait. The re-run must find what the killed request did and end as a clean run: never a
+/// second release or asset.
+#[test]
+fn killed_mid_request_at_every_github_request_then_resumed() {
+    let (clean_github, clean_git) = clean_release();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    assert_eq!(release(&Fixture::new(), &gh, &RUN).code, 0);
+    let total = gh.requests().len();
+    for index in 0..total {
+        let f = Fixture::new();
+        let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+        gh.fail_request(index, Fault::HoldAfterEffect);
+        let mut child = release_command(&f, &gh, &RUN)
+            .process_group(0)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting xtask");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while gh.requests().len() <= index {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("request {index}: xtask ended ({status}) before sending it");
+            }
+            assert!(Instant::now() < deadline, "request {index} never came");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let group = format!("-{}", child.id());
+        let killed = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .status()
+            .unwrap();
+        assert!(killed.success(), "kill {group}");
+        child.wait().unwrap();
+        let request = gh.requests()[index].line();
+
+        let resumed = release(&f, &gh, &RUN);
+        assert_eq!(resumed.code, 0, "killed during {request}: {resumed:?}");
+        assert_eq!(github_state(&gh), clean_github, "killed during {request}");
+        assert_eq!(f.snapshot(), clean_git, "killed during {request}");
+    }
+}
+
 #[test]
 fn killed_before_github_then_resumed() {
     let (clean_github, clean_git) = clean_release();
     for step in ["push", "archive"] {
         let f = Fixture::new();
         let gh = FakeGithub::start(OWNER, REPO, TOKEN);
-        let mut command = f.command();
-        command
-            .args(RUN)
-            .env("XTASK_RELEASE_ABORT_AFTER", step)
-            .env("GITHUB_TOKEN", TOKEN)
-            .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
-            .env("GITHUB_API_URL", gh.api_url())
-            .env("GITHUB_UPLOADS_URL", gh.uploads_url())
-            .env("XTASK_GITHUB_BIN", github_bin());
+        let mut command = release_command(&f, &gh, &RUN);
+        command.env("XTASK_RELEASE_ABORT_AFTER", step);
         assert_ne!(f.run(&mut command).code, 0);
         let resumed = release(&f, &gh, &RUN);
         assert_eq!(resumed.code, 0, "{resumed:?}");
