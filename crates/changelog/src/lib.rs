@@ -4,7 +4,8 @@
 //! Changelogs in the wild differ: the seed checklist writes `## Version X.Y.Z - YYYY-MM-DD`,
 //! Keep a Changelog writes `## [X.Y.Z] - YYYY-MM-DD` under an `## [Unreleased]` section, and
 //! codemate-hub's own has dated `## Snapshot …` sections. All are read; new sections are written
-//! in the seed's format. Text in, text out: no file access, and the date is always an input.
+//! in the seed's format, or in Keep a Changelog's (with its compare links) in a file written in
+//! that style. Text in, text out: no file access, and the date is always an input.
 
 mod commits;
 pub mod history;

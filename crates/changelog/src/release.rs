@@ -1,8 +1,12 @@
 //! Inserting a release section.
 
+use std::sync::LazyLock;
+
+use regex::Regex;
 use semver::Version;
 
-use crate::{check_date, extract, Changelog, ChangelogError, Notes};
+use crate::parse::lines;
+use crate::{check_date, extract, Changelog, ChangelogError, Notes, SectionKind};
 
 /// The outcome of [`release`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +32,11 @@ pub enum NotesSource {
 /// The body written for an allowed empty release, so a release body is never blank.
 pub const NO_NOTABLE_CHANGES: &str = "_No notable changes._";
 
-/// Adds `## Version {version} - {date}` (the seed's heading) with its notes.
+/// Adds a section for `version` with its notes: `## Version {version} - {date}` (the seed's
+/// heading), or `## [{version}] - {date}` in a Keep a Changelog file (its Unreleased or newest
+/// release heading is bracketed), whose `[Unreleased]: …/compare/A...HEAD` link then becomes
+/// `…/compare/v{version}...HEAD`, followed by `[{version}]: …/compare/A...v{version}` (`v{version}`
+/// is the tag `cargo xtask release` makes).
 ///
 /// Placement: right below the `## Unreleased` section when there is one, else above the
 /// first section, else after the preamble (an empty file gets a `# Changelog` title). Every
@@ -90,7 +98,13 @@ pub fn release(
     } else {
         notes.render_with_newline(newline)
     };
-    let section = format!("## Version {version} - {date}{newline}{newline}{body}");
+    let keep_a_changelog = keeps_a_changelog(&changelog);
+    let heading = if keep_a_changelog {
+        format!("[{version}] - {date}")
+    } else {
+        format!("Version {version} - {date}")
+    };
+    let section = format!("## {heading}{newline}{newline}{body}");
 
     let (before, after) = match (unreleased, changelog.sections.first()) {
         (Some(unreleased), _) if unreleased.body.trim().is_empty() => {
@@ -117,12 +131,50 @@ pub fn release(
         new_text.push_str(after);
     }
 
+    if keep_a_changelog {
+        new_text = with_compare_links(&new_text, version, newline);
+    }
     let body = extract(&new_text, version).expect("the new section is a release section");
     Ok(Release {
         text: new_text,
         body,
         source,
     })
+}
+
+/// Keep a Changelog's style: the topmost Unreleased or release heading is `[…]`.
+fn keeps_a_changelog(changelog: &Changelog) -> bool {
+    changelog
+        .sections
+        .iter()
+        .find(|section| section.kind != SectionKind::Other)
+        .is_some_and(|section| section.heading.starts_with('['))
+}
+
+/// Points the `[Unreleased]` compare link at the new tag and adds the new version's link below
+/// it; the text as it is when there is no such link.
+fn with_compare_links(text: &str, version: &Version, newline: &str) -> String {
+    static UNRELEASED_LINK: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)^(?P<label>\[unreleased\]):\s*(?P<base>\S*/compare/)(?P<from>\S+?)\.\.\.(?P<to>\S+)\s*$")
+            .unwrap()
+    });
+    let found = lines(text)
+        .filter(|line| !line.in_fence)
+        .find_map(|line| Some((line.range, UNRELEASED_LINK.captures(line.content)?)));
+    let Some((range, link)) = found else {
+        return text.to_owned();
+    };
+    let (label, base, from, to) = (&link["label"], &link["base"], &link["from"], &link["to"]);
+    let tag = format!("v{version}");
+    // The line's own ending, none at the very end of a file without one.
+    let end = if text[range.clone()].ends_with('\n') {
+        newline
+    } else {
+        ""
+    };
+    let links =
+        format!("{label}: {base}{tag}...{to}{newline}[{version}]: {base}{from}...{tag}{end}");
+    format!("{}{links}{}", &text[..range.start], &text[range.end..])
 }
 
 /// Ends `text` with a line break and then a blank line, adding only what is missing.

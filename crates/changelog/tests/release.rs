@@ -32,8 +32,22 @@ fn inserts_in_the_right_place_and_keeps_every_other_byte() {
             name: "keep a changelog: below Unreleased, which is emptied",
             before: "# Changelog\n\n## [Unreleased]\n\n### Added\n- New thing\n\n## [0.4.0] - 2024-12-20\n\n### Fixed\n- Old fix\n\n[Unreleased]: https://example.com/compare/v0.4.0...HEAD\n[0.4.0]: https://example.com/v0.4.0\n",
             given: None,
-            after: "# Changelog\n\n## [Unreleased]\n\n## Version 0.5.0 - 2026-11-27\n\n### Added\n- New thing\n\n## [0.4.0] - 2024-12-20\n\n### Fixed\n- Old fix\n\n[Unreleased]: https://example.com/compare/v0.4.0...HEAD\n[0.4.0]: https://example.com/v0.4.0\n",
+            after: "# Changelog\n\n## [Unreleased]\n\n## [0.5.0] - 2026-11-27\n\n### Added\n- New thing\n\n## [0.4.0] - 2024-12-20\n\n### Fixed\n- Old fix\n\n[Unreleased]: https://example.com/compare/v0.5.0...HEAD\n[0.5.0]: https://example.com/compare/v0.4.0...v0.5.0\n[0.4.0]: https://example.com/v0.4.0\n",
             source: NotesSource::Unreleased,
+        },
+        Case {
+            name: "keep a changelog, CRLF, the compare link last with no line ending",
+            before: "# Changelog\r\n\r\n## [Unreleased]\r\n\r\n### Added\r\n- New\r\n\r\n## [0.4.0] - 2024-12-20\r\n\r\n- Old\r\n\r\n[unreleased]: https://github.com/o/r/compare/0.4.0...main",
+            given: None,
+            after: "# Changelog\r\n\r\n## [Unreleased]\r\n\r\n## [0.5.0] - 2026-11-27\r\n\r\n### Added\r\n- New\r\n\r\n## [0.4.0] - 2024-12-20\r\n\r\n- Old\r\n\r\n[unreleased]: https://github.com/o/r/compare/v0.5.0...main\r\n[0.5.0]: https://github.com/o/r/compare/0.4.0...v0.5.0",
+            source: NotesSource::Unreleased,
+        },
+        Case {
+            name: "keep a changelog without links, no Unreleased: bracketed like the newest",
+            before: "# Changelog\n\n## [0.4.0] - 2024-12-20\n\n- Old\n",
+            given: Some(notes(&["Feature"], &[])),
+            after: "# Changelog\n\n## [0.5.0] - 2026-11-27\n\n### Added\n- Feature\n\n## [0.4.0] - 2024-12-20\n\n- Old\n",
+            source: NotesSource::Given,
         },
         Case {
             name: "seed format, no Unreleased: above the newest section",
@@ -81,7 +95,7 @@ fn inserts_in_the_right_place_and_keeps_every_other_byte() {
             name: "no trailing newline after the last section is kept",
             before: "# Changelog\n\n## [0.4.0]\n- Old",
             given: Some(notes(&["Feature"], &[])),
-            after: "# Changelog\n\n## Version 0.5.0 - 2026-11-27\n\n### Added\n- Feature\n\n## [0.4.0]\n- Old",
+            after: "# Changelog\n\n## [0.5.0] - 2026-11-27\n\n### Added\n- Feature\n\n## [0.4.0]\n- Old",
             source: NotesSource::Given,
         },
         Case {
@@ -95,7 +109,7 @@ fn inserts_in_the_right_place_and_keeps_every_other_byte() {
             name: "CRLF line endings",
             before: "# Changelog\r\n\r\n## [Unreleased]\r\n\r\n### Fixed\r\n- Bug\r\n  more\r\n\r\n## [0.4.0] - 2024-12-20\r\n- Old\r\n",
             given: None,
-            after: "# Changelog\r\n\r\n## [Unreleased]\r\n\r\n## Version 0.5.0 - 2026-11-27\r\n\r\n### Fixed\r\n- Bug\r\n  more\r\n\r\n## [0.4.0] - 2024-12-20\r\n- Old\r\n",
+            after: "# Changelog\r\n\r\n## [Unreleased]\r\n\r\n## [0.5.0] - 2026-11-27\r\n\r\n### Fixed\r\n- Bug\r\n  more\r\n\r\n## [0.4.0] - 2024-12-20\r\n- Old\r\n",
             source: NotesSource::Unreleased,
         },
         Case {
@@ -236,7 +250,7 @@ fn allow_empty_writes_a_placeholder_body() {
     let released = release(text, &v("1.0.0"), DATE, None, true).unwrap();
     assert_eq!(
         released.text,
-        "# Changelog\n\n## [Unreleased]\n\n## Version 1.0.0 - 2026-11-27\n\n_No notable changes._\n\n## [0.9.0]\n- x\n"
+        "# Changelog\n\n## [Unreleased]\n\n## [1.0.0] - 2026-11-27\n\n_No notable changes._\n\n## [0.9.0]\n- x\n"
     );
     assert_eq!(released.body, changelog::NO_NOTABLE_CHANGES);
     let again = release(&released.text, &v("1.0.0"), DATE, None, true).unwrap();
