@@ -1,7 +1,7 @@
 //! Building the artifacts: list the tree, check the output directory, stream blobs into the
-//! tarballs, then write models.json, manifest.json and SHA256SUMS, and rename them all into place.
+//! tarballs (while `git check-attr` answers, when that is a safe bet: see [`crate::exported`]),
+//! then write models.json, manifest.json and SHA256SUMS, and rename them all into place.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
@@ -9,9 +9,10 @@ use std::path::Path;
 use scratch::TempFile;
 
 use crate::blobs::BlobStream;
+use crate::exported::{worth_speculating, Exported, Listing};
 use crate::output::{json, small_file, Pending, TarGz};
 use crate::pgzip::Pool;
-use crate::repo::{AttrIndex, Commit, Entry, EntryKind, ExportAttrs, Repo};
+use crate::repo::{AttrIndex, Commit, Entry, EntryKind, Repo};
 use crate::{
     models, ArchiveError, Artifact, Exception, ExceptionKind, Group, LeftOut, Manifest, Options,
     COMPRESSOR, MANIFEST, SHA256SUMS,
@@ -64,7 +65,7 @@ pub(crate) fn build_commit(
     opts: &Options,
 ) -> Result<Manifest, ArchiveError> {
     check_names(opts)?;
-    // git starts up while the tree is listed; asked for blobs in `write_tarballs`.
+    // git starts up while the tree is listed; asked for blobs in `Tarballs::write`.
     let blobs = BlobStream::spawn(repo.dir())?;
     let Listing {
         tree,
@@ -87,7 +88,7 @@ pub(crate) fn build_commit(
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         threads => threads,
     };
-    let speculate = worth_speculating(repo.is_top(), &tree);
+    let bet = worth_speculating(repo.is_top(), &tree);
     let (exported, written) = Pool::scoped(threads, |pool| {
         let tarballs = Tarballs {
             repo,
@@ -99,32 +100,7 @@ pub(crate) fn build_commit(
             matches: &matches,
             pool,
         };
-        std::thread::scope(|scope| {
-            let attrs = scope.spawn(|| export_attrs(attr_index, &tree));
-            // Betting that the attributes export every file, the tarballs are written while
-            // `git check-attr` works; if it says otherwise, they are written again.
-            let mut blobs = Some(blobs);
-            let guess = speculate.then(|| {
-                let guess = Exported::everything(&tree);
-                let written = tarballs.write(blobs.take().expect("one stream"), &guess.kept);
-                (guess, written)
-            });
-            let (attrs, ignored_dirs) = joined(attrs)?;
-            let exported = Exported::new(&tree, &attrs, &ignored_dirs);
-            let written = match guess {
-                Some((guess, written)) if guess.kept == exported.kept => written,
-                not_taken => {
-                    // Dropping a wrong guess removes its temporary files.
-                    drop(not_taken);
-                    let blobs = match blobs.take() {
-                        Some(blobs) => blobs,
-                        None => BlobStream::spawn(repo.dir())?,
-                    };
-                    tarballs.write(blobs, &exported.kept)
-                }
-            };
-            Ok::<_, ArchiveError>((exported, written?))
-        })
+        tarballs.write_exported(blobs, attr_index, bet)
     })?;
     let Written {
         tarballs: written,
@@ -172,8 +148,20 @@ pub(crate) fn build_commit(
         exceptions,
         left_out,
     };
-    let (file, manifest_artifact) = small_file(out_dir, MANIFEST, &json(&manifest))?;
-    pending.push(file);
+    pending.extend(manifest_and_sums(out_dir, &manifest)?);
+    for file in pending {
+        file.persist()?;
+    }
+    if opts.force {
+        remove_stale(out_dir, &candidates, &manifest)?;
+    }
+    Ok(manifest)
+}
+
+/// manifest.json, then SHA256SUMS of every artifact and the manifest, to be renamed into place
+/// in this order: whoever sees SHA256SUMS sees the files it lists.
+fn manifest_and_sums(out_dir: &Path, manifest: &Manifest) -> Result<[Pending; 2], ArchiveError> {
+    let (manifest_file, manifest_artifact) = small_file(out_dir, MANIFEST, &json(manifest))?;
     let mut sums: Vec<(&str, &str)> = manifest
         .artifacts
         .iter()
@@ -185,16 +173,8 @@ pub(crate) fn build_commit(
         .iter()
         .map(|(name, sha256)| format!("{sha256}  {name}\n"))
         .collect();
-    // SHA256SUMS last: whoever sees it sees the files it lists.
-    pending.push(small_file(out_dir, SHA256SUMS, sums.as_bytes())?.0);
-
-    for file in pending {
-        file.persist()?;
-    }
-    if opts.force {
-        remove_stale(out_dir, &candidates, &manifest)?;
-    }
-    Ok(manifest)
+    let (sums_file, _) = small_file(out_dir, SHA256SUMS, sums.as_bytes())?;
+    Ok([manifest_file, sums_file])
 }
 
 /// Name, label and group names become file names: no separators, no hidden or empty names.
@@ -287,6 +267,39 @@ struct Tarballs<'a> {
 }
 
 impl Tarballs<'_> {
+    /// The tarballs of what `git archive` would export. With `bet`, they are written while
+    /// `git check-attr` answers, betting that it keeps every file; when it drops one, that pass
+    /// is thrown away (its temporary files with it) and the tarballs are written again.
+    fn write_exported(
+        &self,
+        blobs: BlobStream,
+        attr_index: AttrIndex,
+        bet: bool,
+    ) -> Result<(Exported, Written), ArchiveError> {
+        std::thread::scope(|scope| {
+            let exported = scope.spawn(|| Exported::read(attr_index, self.tree));
+            let mut blobs = Some(blobs);
+            let guess = bet.then(|| {
+                let guess = Exported::everything(self.tree);
+                let written = self.write(blobs.take().expect("one stream"), &guess.kept);
+                (guess, written)
+            });
+            let exported = joined(exported)?;
+            let written = match guess {
+                Some((guess, written)) if guess.kept == exported.kept => written,
+                lost => {
+                    drop(lost);
+                    let blobs = match blobs.take() {
+                        Some(blobs) => blobs,
+                        None => BlobStream::spawn(self.repo.dir())?,
+                    };
+                    self.write(blobs, &exported.kept)
+                }
+            };
+            Ok((exported, written?))
+        })
+    }
+
     /// Writes the tarballs of the `kept` entries of the tree, reading every blob once from
     /// `blobs` and then the models' two source files from the same stream (no extra git process).
     fn write(&self, mut blobs: BlobStream, kept: &[usize]) -> Result<Written, ArchiveError> {
@@ -399,137 +412,6 @@ fn stream<'a>(
     Ok(lfs_pointers)
 }
 
-/// The tree at the commit and which groups match each path; its attributes are still being
-/// read into the scratch index.
-struct Listing {
-    tree: Vec<Entry>,
-    /// `matches[group][entry]`, for [`Layout::new`].
-    matches: Vec<Vec<bool>>,
-    attr_index: AttrIndex,
-}
-
-impl Listing {
-    fn read(repo: &Repo, commit: &str, groups: &[Group]) -> Result<Listing, ArchiveError> {
-        // `read-tree` fills the scratch index while `ls-tree` lists the tree.
-        let listing = repo.list_tree(commit)?;
-        let attr_index = repo.attr_index(commit)?;
-        let tree = repo.tree(listing, commit)?;
-        let matches = groups
-            .iter()
-            .map(|group| group.matches(tree.iter().map(|entry| &entry.path)))
-            .collect();
-        Ok(Listing {
-            tree,
-            matches,
-            attr_index,
-        })
-    }
-}
-
-/// Whether to write the tarballs before `git check-attr` has answered, betting that no
-/// attribute drops a file: only when the tree has no `.gitattributes` (the usual place for
-/// `export-ignore`) and the project is the repository's top, with none above it. A lost bet
-/// costs a second pass, never a different archive.
-fn worth_speculating(project_is_top: bool, tree: &[Entry]) -> bool {
-    project_is_top
-        && !tree
-            .iter()
-            .any(|entry| entry.path.rsplit('/').next() == Some(".gitattributes"))
-}
-
-/// The entries of the tree that are exported, as indexes into it, and the exceptions.
-struct Exported {
-    kept: Vec<usize>,
-    exceptions: Vec<Exception>,
-}
-
-impl Exported {
-    /// Every file and symlink of the tree, as if no attribute applied.
-    fn everything(tree: &[Entry]) -> Exported {
-        let kept = (0..tree.len())
-            .filter(|&index| tree[index].kind != EntryKind::Submodule)
-            .collect();
-        Exported {
-            kept,
-            exceptions: Vec::new(),
-        }
-    }
-
-    /// The tree as `git archive` would export it: without `export-ignore`d paths (or paths
-    /// below an `export-ignore`d directory) and without submodules, which are reported.
-    fn new(tree: &[Entry], attrs: &[ExportAttrs], ignored_dirs: &BTreeSet<String>) -> Exported {
-        let mut kept = Vec::with_capacity(tree.len());
-        let mut exceptions = Vec::new();
-        for (index, (entry, attrs)) in tree.iter().zip(attrs).enumerate() {
-            let below_ignored = entry
-                .path
-                .match_indices('/')
-                .any(|(end, _)| ignored_dirs.contains(&entry.path[..=end]));
-            if attrs.ignore || below_ignored {
-                continue;
-            }
-            if entry.kind == EntryKind::Submodule {
-                let detail = format!(
-                    "a submodule at commit {}: not in the tarballs, archive it from its own repository",
-                    entry.oid
-                );
-                exceptions.push(Exception {
-                    path: entry.path.clone(),
-                    kind: ExceptionKind::Submodule,
-                    detail,
-                });
-                continue;
-            }
-            if attrs.subst {
-                let detail = "marked export-subst: archived as committed, without `git archive`'s $Format$ expansion".into();
-                exceptions.push(Exception {
-                    path: entry.path.clone(),
-                    kind: ExceptionKind::ExportSubst,
-                    detail,
-                });
-            }
-            kept.push(index);
-        }
-        Exported { kept, exceptions }
-    }
-}
-
-/// The export attributes of every entry of `tree`, and the `export-ignore`d directories.
-fn export_attrs(
-    attr_index: AttrIndex,
-    tree: &[Entry],
-) -> Result<(Vec<ExportAttrs>, BTreeSet<String>), ArchiveError> {
-    let mut queries: Vec<Cow<str>> = tree
-        .iter()
-        .map(|entry| match entry.kind {
-            // A gitlink is a directory in the archive: `git archive` asks about `path/`.
-            EntryKind::Submodule => Cow::Owned(format!("{}/", entry.path)),
-            _ => Cow::Borrowed(entry.path.as_str()),
-        })
-        .collect();
-    // Every directory once: `ls-tree -r` lists each directory's paths together, so a directory
-    // is new only if the previous path was not in it (a repeat would only be asked twice).
-    let mut previous = "";
-    for entry in tree {
-        for (end, _) in entry.path.match_indices('/') {
-            let dir = &entry.path[..=end];
-            if !previous.starts_with(dir) {
-                queries.push(Cow::Borrowed(dir));
-            }
-        }
-        previous = &entry.path;
-    }
-    let mut attrs = attr_index.export_attrs(&queries)?;
-    let ignored_dirs = queries
-        .drain(tree.len()..)
-        .zip(&attrs[tree.len()..])
-        .filter(|(_, attrs)| attrs.ignore)
-        .map(|(dir, _)| dir.into_owned())
-        .collect();
-    attrs.truncate(tree.len());
-    Ok((attrs, ignored_dirs))
-}
-
 /// The artifacts an earlier run's SHA256SUMS lists (`<hex>  <name>` lines, manifest.json among
 /// them): with `--force`, those not rebuilt are stale. SHA256SUMS rather than manifest.json,
 /// which lists the same names but is a thousand times larger to parse.
@@ -593,32 +475,4 @@ fn remove_stale(
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tree(paths: &[&str]) -> Vec<Entry> {
-        let entry = |path: &&str| Entry {
-            path: path.to_string(),
-            kind: EntryKind::File { executable: false },
-            oid: "0".repeat(40),
-        };
-        paths.iter().map(entry).collect()
-    }
-
-    #[test]
-    fn speculates_only_with_no_gitattributes_in_or_above_the_tree() {
-        assert!(worth_speculating(
-            true,
-            &tree(&["README.md", "src/a.gitattributes"])
-        ));
-        assert!(!worth_speculating(
-            true,
-            &tree(&["README.md", ".gitattributes"])
-        ));
-        assert!(!worth_speculating(true, &tree(&["a/b/.gitattributes"])));
-        assert!(!worth_speculating(false, &tree(&["README.md"])));
-    }
 }

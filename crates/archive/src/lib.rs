@@ -7,6 +7,7 @@
 
 mod blobs;
 mod build;
+mod exported;
 pub mod models;
 mod output;
 mod pgzip;
