@@ -75,12 +75,14 @@ fn github_state(gh: &FakeGithub) -> Vec<String> {
         .collect()
 }
 
-fn clean_release() -> (Vec<String>, crate::support::Snapshot) {
+/// What an uninterrupted run ends with: GitHub's state, the repository's, and how many requests
+/// it made.
+fn clean_release() -> (Vec<String>, crate::support::Snapshot, usize) {
     let f = Fixture::new();
     let gh = FakeGithub::start(OWNER, REPO, TOKEN);
     let run = release(&f, &gh, &RUN);
     assert_eq!(run.code, 0, "{run:?}");
-    (github_state(&gh), f.snapshot())
+    (github_state(&gh), f.snapshot(), gh.requests().len())
 }
 
 #[test]
@@ -187,17 +189,10 @@ fn refused_when_a_published_release_exists() {
 /// made theirs), then a re-run: GitHub and git end as after a clean run.
 #[test]
 fn fault_at_every_github_request_then_resume() {
-    let (clean_github, clean_git) = clean_release();
     // The requests of a clean run: the preflight's check, then the execute phase's plan and
     // publish (create the draft, each upload, publish).
-    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
-    assert_eq!(release(&Fixture::new(), &gh, &RUN).code, 0);
-    let total = gh.requests().len();
-    assert!(
-        total > 8,
-        "{:#?}",
-        gh.requests().iter().map(|r| r.line()).collect::<Vec<_>>()
-    );
+    let (clean_github, clean_git, total) = clean_release();
+    assert!(total > 8, "{total} requests");
 
     // One fault per request, the kinds taking turns: a refusal (401), an ambiguous failure
     // (the effect happened, then a 500), a dropped connection.
@@ -236,10 +231,7 @@ fn fault_at_every_github_request_then_resume() {
 /// second release or asset.
 #[test]
 fn killed_mid_request_at_every_github_request_then_resumed() {
-    let (clean_github, clean_git) = clean_release();
-    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
-    assert_eq!(release(&Fixture::new(), &gh, &RUN).code, 0);
-    let total = gh.requests().len();
+    let (clean_github, clean_git, total) = clean_release();
     for index in 0..total {
         let f = Fixture::new();
         let gh = FakeGithub::start(OWNER, REPO, TOKEN);
@@ -276,7 +268,7 @@ fn killed_mid_request_at_every_github_request_then_resumed() {
 
 #[test]
 fn killed_before_github_then_resumed() {
-    let (clean_github, clean_git) = clean_release();
+    let (clean_github, clean_git, _) = clean_release();
     for step in ["push", "archive"] {
         let f = Fixture::new();
         let gh = FakeGithub::start(OWNER, REPO, TOKEN);
