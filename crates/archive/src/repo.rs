@@ -80,16 +80,8 @@ impl AttrIndex {
         }
         // The commit's tree in a scratch index, read with `--cached`: the same attributes as
         // `--source=<commit>`, which re-reads tree objects for every directory (10x slower).
-        let read_tree = self
-            .child
-            .take()
-            .expect("an index is used once")
-            .wait_with_output()
-            .map_err(|err| git_error(dir, &self.command, err))?;
-        if !read_tree.status.success() {
-            let message = String::from_utf8_lossy(&read_tree.stderr);
-            return Err(git_error(dir, &self.command, message.trim()));
-        }
+        let read_tree = self.child.take().expect("an index is used once");
+        finished(dir, &self.command, read_tree)?;
         let index = &self.path;
         let out = bytes(
             dir,
@@ -270,13 +262,7 @@ impl Repo {
     /// Every path of the tree [`Repo::list_tree`] lists, in git's tree order.
     pub fn tree(&self, listing: TreeListing, commit: &str) -> Result<Vec<Entry>, ArchiveError> {
         let TreeListing { child, command } = listing;
-        let out = child
-            .wait_with_output()
-            .map_err(|err| self.error(&command, err))?;
-        if !out.status.success() {
-            return Err(self.error(&command, String::from_utf8_lossy(&out.stderr).trim()));
-        }
-        out.stdout
+        finished(&self.dir, &command, child)?
             .split(|&b| b == 0)
             .filter(|record| !record.is_empty())
             .map(|record| self.parse_entry(record, commit))
@@ -358,6 +344,21 @@ impl Repo {
     fn error(&self, command: &str, message: impl ToString) -> ArchiveError {
         git_error(&self.dir, command, message)
     }
+}
+
+/// The stdout of a started git command that must succeed (its stderr piped, for the error).
+fn finished(dir: &Path, command: &str, child: Child) -> Result<Vec<u8>, ArchiveError> {
+    let out = child
+        .wait_with_output()
+        .map_err(|err| git_error(dir, command, err))?;
+    if !out.status.success() {
+        return Err(git_error(
+            dir,
+            command,
+            String::from_utf8_lossy(&out.stderr).trim(),
+        ));
+    }
+    Ok(out.stdout)
 }
 
 /// The stdout of a git command that must succeed.
