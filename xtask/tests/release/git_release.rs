@@ -1,6 +1,6 @@
 //! The plan, the file edits and the git steps of a release.
 
-use crate::support::{args, Fixture, DATE};
+use crate::support::{args, step_statuses, Fixture, DATE};
 
 #[test]
 fn plan_changes_nothing_and_shows_the_real_diffs() {
@@ -31,12 +31,7 @@ fn plan_as_json() {
     assert_eq!(doc["version"], "0.5.0");
     assert_eq!(doc["mode"], "plan");
     assert_eq!(doc["exit_code"], 0);
-    let steps: Vec<(&str, &str)> = doc["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
-        .collect();
+    let steps = step_statuses(&doc);
     assert_eq!(
         steps,
         [

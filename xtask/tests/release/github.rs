@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use fake_github::{FakeGithub, Fault};
 
-use crate::support::{Fixture, Run};
+use crate::support::{step_statuses, Fixture, Run};
 
 const TOKEN: &str = "ghs_release_test_token_5f1d";
 const OWNER: &str = "tzervas";
@@ -307,12 +307,7 @@ fn json_result_of_an_executed_release() {
     assert_eq!(run.code, 0, "{run:?}");
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(doc["mode"], "execute");
-    let statuses: Vec<(&str, &str)> = doc["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
-        .collect();
+    let statuses = step_statuses(&doc);
     assert_eq!(
         statuses,
         [

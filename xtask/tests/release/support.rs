@@ -187,3 +187,13 @@ pub fn args<'a>(version: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     args.extend_from_slice(extra);
     args
 }
+
+/// The `(name, status)` of each step in a `--format json` result.
+pub fn step_statuses(doc: &serde_json::Value) -> Vec<(&str, &str)> {
+    doc["steps"]
+        .as_array()
+        .expect("a steps array")
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect()
+}
