@@ -1,4 +1,4 @@
-//! The file edits of a release: computed in memory from HEAD, checked, shown as diffs, then
+//! Layer 1, the file edits of a release: computed in memory from HEAD, checked, shown as diffs, then
 //! written all-or-nothing (temp file + rename in the same folder; restored on failure).
 
 use std::fs;
@@ -9,18 +9,7 @@ use anyhow::Context;
 use changelog::Notes;
 use semver::Version;
 
-use super::preflight::Problem;
-use super::Release;
-
-pub const PYPROJECT: &str = "pyproject.toml";
-pub const UV_LOCK: &str = "uv.lock";
-pub const CHANGELOG: &str = "CHANGELOG.md";
-/// Where a project keeps the checklist with its Version History table, first found wins.
-pub const HISTORY_FILES: [&str; 3] = [
-    "docs/RELEASE_CHECKLIST.md",
-    "RELEASE_CHECKLIST.md",
-    "docs/release-checklist.md",
-];
+use super::vocab::{Check, Problem, Release, CHANGELOG, HISTORY_FILES, PYPROJECT, UV_LOCK};
 
 /// One file's new contents; `before` is its contents at HEAD (`None`: a new file).
 #[derive(Debug, Clone)]
@@ -63,13 +52,15 @@ pub fn bump(
     let mut previous = None;
     match at_head(PYPROJECT).map(|text| (project::version::Pyproject::parse(&text), text)) {
         None => problems.push(Problem::new(
-            "files",
+            Check::Files,
             "pyproject.toml is not committed at HEAD",
             "commit it first",
         )),
-        Some((Err(err), _)) => {
-            problems.push(Problem::new("files", err.to_string(), "fix pyproject.toml"))
-        }
+        Some((Err(err), _)) => problems.push(Problem::new(
+            Check::Files,
+            err.to_string(),
+            "fix pyproject.toml",
+        )),
         Some((Ok(pyproject), text)) => {
             match (pyproject.version(), pyproject.with_version(&r.version)) {
                 (Ok(version), Ok(after)) => {
@@ -83,7 +74,7 @@ pub fn bump(
                         ) {
                             Ok(after) => push_edit(&mut edits, UV_LOCK, lock, after),
                             Err(err) => problems.push(Problem::new(
-                                "files",
+                                Check::Files,
                                 err.to_string(),
                                 "run `uv lock` and commit uv.lock",
                             )),
@@ -91,7 +82,7 @@ pub fn bump(
                     }
                 }
                 (Err(err), _) | (_, Err(err)) => problems.push(Problem::new(
-                    "files",
+                    Check::Files,
                     err.to_string(),
                     "set a static semver [project].version",
                 )),
@@ -134,7 +125,7 @@ pub fn bump(
                 }
                 InvalidDate { .. } => "pass --date YYYY-MM-DD",
             };
-            problems.push(Problem::new("changelog", err.to_string(), fix));
+            problems.push(Problem::new(Check::Changelog, err.to_string(), fix));
         }
     }
 
@@ -143,14 +134,20 @@ pub fn bump(
     let description = history_description(&body);
     for path in HISTORY_FILES {
         let Some(text) = at_head(path) else { continue };
-        match changelog::history::insert_row(&text, &r.version, &r.date, kind, &description) {
+        match changelog::history::insert_row(
+            &text,
+            &r.version,
+            &r.date,
+            kind.as_str(),
+            &description,
+        ) {
             Ok(Some(after)) => {
                 push_edit(&mut edits, path, text, after);
                 break;
             }
             Ok(None) => {}
             Err(err) => problems.push(Problem::new(
-                "files",
+                Check::Files,
                 format!("{path}: {err}"),
                 "pass --date YYYY-MM-DD",
             )),
@@ -178,7 +175,7 @@ fn notes_for(
     if let Some(path) = notes_file {
         let text = fs::read_to_string(path).map_err(|err| {
             Problem::new(
-                "changelog",
+                Check::Changelog,
                 format!("cannot read --notes {}: {err}", path.display()),
                 "pass a readable file",
             )
@@ -202,7 +199,7 @@ fn notes_for(
         .commit_messages_since(since.as_deref())
         .map_err(|err| {
             Problem::new(
-                "changelog",
+                Check::Changelog,
                 format!("reading the commits to draft notes from: {err}"),
                 "check the repository",
             )

@@ -1,4 +1,4 @@
-//! The GitHub release, through the `xtask-github` binary (octocrab and tokio stay out of this
+//! Layer 1, the GitHub release, through the `xtask-github` binary (octocrab and tokio stay out of this
 //! crate's build): `check` in the preflight, `plan` in the plan, `publish` when executing.
 //! It reads one JSON request on stdin and writes one JSON result on stdout; the token reaches
 //! it only through the inherited environment (`GITHUB_TOKEN` / `GH_TOKEN`), never argv.
@@ -11,9 +11,8 @@ use std::process::{Command, Stdio};
 use anyhow::Context;
 use serde_json::{json, Value};
 
-use super::preflight::Problem;
-use super::report::{Action, Kind, Step};
-use super::Release;
+use super::effect::{Action, ActionKind, Step};
+use super::vocab::{Check, Problem, Release};
 use crate::exit::Exit;
 
 /// Where the release goes. The token is not here: it stays in the environment.
@@ -25,6 +24,11 @@ pub struct Target {
     pub api_url: Option<String>,
     /// `GITHUB_UPLOADS_URL` when set; else derived from the API URL by xtask-github.
     pub uploads_url: Option<String>,
+    /// Marked as a pre-release on GitHub (a `-PRE` version).
+    pub prerelease: bool,
+    /// Becomes the repository's latest release: explicit, since a hotfix of an older line
+    /// must not (default: unless a pre-release).
+    pub make_latest: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -36,11 +40,15 @@ fn env(name: &str) -> Option<String> {
 /// Token present, owner/repo known, the token can see the repo, no published release for the
 /// tag that lacks something (`xtask-github check`).
 /// `fresh`: this release has no release commit yet, so any published release is someone else's.
-pub fn preflight(r: &Release, fresh: bool) -> Result<Target, Vec<Problem>> {
+pub fn preflight(
+    r: &Release,
+    fresh: bool,
+    make_latest: Option<bool>,
+) -> Result<Target, Vec<Problem>> {
     let mut problems = Vec::new();
     if env("GITHUB_TOKEN").is_none() && env("GH_TOKEN").is_none() {
         problems.push(Problem::new(
-            "github",
+            Check::Github,
             "no GitHub token: GITHUB_TOKEN and GH_TOKEN are unset",
             "export GITHUB_TOKEN (a token with contents:write on the repo), or pass --no-github",
         ));
@@ -58,7 +66,7 @@ pub fn preflight(r: &Release, fresh: bool) -> Result<Target, Vec<Problem>> {
     };
     let Some((owner, repo)) = slug else {
         problems.push(Problem::new(
-            "github",
+            Check::Github,
             format!("cannot tell the GitHub repository: GITHUB_REPOSITORY is unset and the {} URL names none", r.remote),
             "set GITHUB_REPOSITORY=owner/repo",
         ));
@@ -69,6 +77,8 @@ pub fn preflight(r: &Release, fresh: bool) -> Result<Target, Vec<Problem>> {
         repo,
         api_url: env("GITHUB_API_URL"),
         uploads_url: env("GITHUB_UPLOADS_URL"),
+        prerelease: r.is_prerelease(),
+        make_latest: make_latest.unwrap_or(!r.is_prerelease()),
     };
     if !problems.is_empty() {
         return Err(problems);
@@ -77,7 +87,7 @@ pub fn preflight(r: &Release, fresh: bool) -> Result<Target, Vec<Problem>> {
     match call("check", &request) {
         Ok((0, result)) if result["release"]["state"] == "published" && fresh => {
             Err(vec![Problem::new(
-                "github",
+                Check::Github,
                 format!(
                     "{}/{} already has a published release for {}",
                     target.owner, target.repo, r.tag
@@ -87,12 +97,12 @@ pub fn preflight(r: &Release, fresh: bool) -> Result<Target, Vec<Problem>> {
         }
         Ok((0, _)) => Ok(target),
         Ok((_, result)) => Err(vec![Problem::new(
-            "github",
+            Check::Github,
             format!("xtask-github check: {}", cause(&result)),
             fix(&result),
         )]),
         Err(err) => Err(vec![Problem::new(
-            "github",
+            Check::Github,
             format!("{err:#}"),
             "see the error above",
         )]),
@@ -123,11 +133,10 @@ pub fn step(
             .chain(assets.iter().map(|(_, name)| format!("upload {name}")))
             .chain(std::iter::once(format!(
                 "publish (prerelease={}, make_latest={})",
-                prerelease(r),
-                !prerelease(r)
+                target.prerelease, target.make_latest
             )))
         {
-            s.act(Action::new(Kind::Github, what), || Ok(()))?;
+            s.act(Action::new(ActionKind::Github, what), || Ok(()))?;
         }
         return Ok(());
     };
@@ -153,26 +162,25 @@ pub fn step(
         target.owner, target.repo, r.tag
     ));
     for action in &actions {
-        s.act(Action::new(Kind::Github, action.clone()), || Ok(()))?;
+        s.act(Action::new(ActionKind::Github, action.clone()), || Ok(()))?;
     }
-    s.act(Action::new(Kind::Github, "xtask-github publish"), || {
-        let (code, result) = call("publish", &request)?;
-        match code {
-            0 => Ok(()),
-            2 => Err(Exit::interrupted(format!(
-                "github refused: {} ({})",
-                cause(&result),
-                fix(&result)
-            ))
-            .into()),
-            _ => Err(Exit::interrupted(format!("github: {}", cause(&result))).into()),
-        }
-    })?;
+    s.act(
+        Action::new(ActionKind::Github, "xtask-github publish"),
+        || {
+            let (code, result) = call("publish", &request)?;
+            match code {
+                0 => Ok(()),
+                2 => Err(Exit::interrupted(format!(
+                    "github refused: {} ({})",
+                    cause(&result),
+                    fix(&result)
+                ))
+                .into()),
+                _ => Err(Exit::interrupted(format!("github: {}", cause(&result))).into()),
+            }
+        },
+    )?;
     Ok(())
-}
-
-fn prerelease(r: &Release) -> bool {
-    !r.version.pre.is_empty()
 }
 
 fn request(
@@ -191,8 +199,8 @@ fn request(
         "name": format!("Version {}", r.version),
         "body": body,
         "target_commitish": if commit.is_empty() { r.branch.as_str() } else { commit },
-        "prerelease": prerelease(r),
-        "make_latest": !prerelease(r),
+        "prerelease": target.prerelease,
+        "make_latest": target.make_latest,
         "assets": assets.iter().map(|(path, name)| json!({"path": path, "name": name})).collect::<Vec<_>>(),
     })
 }
@@ -228,7 +236,7 @@ fn binary() -> anyhow::Result<PathBuf> {
     if let Some(bin) = std::env::var_os("XTASK_GITHUB_BIN") {
         return Ok(PathBuf::from(bin));
     }
-    let root = crate::workspace_root();
+    let root = crate::paths::workspace_root();
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["build", "-q", "-p", "github", "--bin", "xtask-github"])
         .current_dir(&root)
@@ -238,10 +246,7 @@ fn binary() -> anyhow::Result<PathBuf> {
         status.success(),
         "cargo build -p github --bin xtask-github failed"
     );
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    Ok(target.join("debug").join(exe_name()))
+    Ok(crate::paths::target_dir().join("debug").join(exe_name()))
 }
 
 fn exe_name() -> String {
