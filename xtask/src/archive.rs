@@ -110,11 +110,11 @@ fn resolve(
     // A tag, usually: its pyproject.toml in one git call (the label is then the tag's).
     let tagged = format!("refs/tags/{rev}^{{commit}}:./pyproject.toml");
     if let Some(text) = repo.git_opt(&["show", &tagged])? {
-        let name = parse_project_name(&rev, &text)?;
+        let name = crate::version::parse_project_name(&rev, &text)?;
         return Ok((rev.replace('/', "-"), name, rev));
     }
     let (commit, label) = commit_and_label(repo, &rev)?;
-    let name = project_name(repo, &rev, &commit)?;
+    let name = crate::version::project_name(repo, &rev, &commit)?;
     Ok((label, name, rev))
 }
 
@@ -145,36 +145,13 @@ fn commit_and_label(repo: &git::Repo, rev: &str) -> anyhow::Result<(String, Stri
         return Ok((commit, rev.replace('/', "-")));
     }
     match repo.resolve(rev)? {
-        Some(commit) => Ok((commit.clone(), commit[..12].to_string())),
+        Some(commit) => Ok((commit.clone(), git::short(&commit).to_string())),
         None => Err(refused(ArchiveError::UnknownRev {
             rev: rev.to_string(),
             dir: repo.dir().to_path_buf(),
         })
         .into()),
     }
-}
-
-/// `[project].name` from pyproject.toml as committed at the revision, not as in the working tree.
-fn project_name(repo: &git::Repo, rev: &str, commit: &str) -> anyhow::Result<String> {
-    let Some(text) = repo.git_opt(&["show", &format!("{commit}:./pyproject.toml")])? else {
-        return Err(Exit::refused(
-            format!("{rev} has no pyproject.toml in {}", repo.dir().display()),
-            "archive a revision of the Python project (pass --rev)",
-        )
-        .into());
-    };
-    parse_project_name(rev, &text)
-}
-
-/// `[project].name` from the text of pyproject.toml.
-fn parse_project_name(rev: &str, text: &str) -> anyhow::Result<String> {
-    let pyproject = project::version::Pyproject::parse(text).map_err(|err| {
-        Exit::refused(
-            format!("pyproject.toml at {rev}: {err}"),
-            "fix [project].name at that revision",
-        )
-    })?;
-    Ok(pyproject.name().to_string())
 }
 
 /// `NAME=GLOB[,GLOB...]`.
@@ -292,7 +269,7 @@ fn report(manifest: &Manifest, rev: &str, out: &Path) {
     }
     println!(
         "archived {rev} ({}) into {}",
-        &manifest.commit[..12],
+        git::short(&manifest.commit),
         out.display()
     );
 }

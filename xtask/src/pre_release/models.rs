@@ -11,14 +11,12 @@ use super::{Env, Native};
 const MEMORY_SETUP: &str = "src/memory_setup.py";
 const CHECKLIST_LINE: usize = 60;
 
-pub fn native(id: &str) -> Option<Native> {
-    match id {
-        "models-listed" => Some(models_listed),
-        "embedding-model" => Some(embedding_model),
-        "chroma-db" => Some(chroma_db),
-        _ => None,
-    }
-}
+/// The checks of this section implemented here, by id (see `super::NATIVE`).
+pub const NATIVE: &[(&str, Native)] = &[
+    ("models-listed", models_listed),
+    ("embedding-model", embedding_model),
+    ("chroma-db", chroma_db),
+];
 
 /// Every default model of scripts/model-pull.sh is in `ollama list`.
 fn models_listed(env: &Env, log: Log) -> Outcome {

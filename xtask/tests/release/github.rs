@@ -164,7 +164,17 @@ fn refused_before_anything_when_the_token_is_rejected() {
     let before = f.snapshot();
     let run = release(&f, &gh, &RUN);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("error: xtask-github check"), "{run:?}");
+    // The cause is the rejected token (not any failure of the check), with its next action.
+    assert!(
+        run.stderr.contains(
+            "error: xtask-github check: reading the repository: GitHub rejected the token (401)"
+        ),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("hint: the token is invalid or expired"),
+        "{run:?}"
+    );
     assert_eq!(f.snapshot(), before);
     assert!(gh.releases().is_empty());
 }
