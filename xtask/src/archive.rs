@@ -56,7 +56,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         })
         .into());
     };
-    let (label, name, rev) = resolved?;
+    let Resolved { label, name, rev } = resolved?;
 
     let mut opts = Options::new(name, label);
     opts.force = args.force;
@@ -85,12 +85,15 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-/// The label, the project name and the revision (`--rev`, else the latest release tag).
-fn resolve(
-    ctx: &Ctx,
-    repo: &git::Repo,
-    rev: Option<String>,
-) -> anyhow::Result<(String, String, String)> {
+/// What is archived: the revision (`--rev`, else the latest release tag), the label in the file
+/// names, and the project name at that revision.
+struct Resolved {
+    label: String,
+    name: String,
+    rev: String,
+}
+
+fn resolve(ctx: &Ctx, repo: &git::Repo, rev: Option<String>) -> anyhow::Result<Resolved> {
     let rev = match rev {
         Some(rev) => rev,
         None => match repo.latest_release_tag()? {
@@ -111,11 +114,15 @@ fn resolve(
     let tagged = format!("refs/tags/{rev}^{{commit}}:./pyproject.toml");
     if let Some(text) = repo.git_opt(&["show", &tagged])? {
         let name = crate::version::parse_project_name(&rev, &text)?;
-        return Ok((rev.replace('/', "-"), name, rev));
+        return Ok(Resolved {
+            label: rev.replace('/', "-"),
+            name,
+            rev,
+        });
     }
     let (commit, label) = commit_and_label(repo, &rev)?;
     let name = crate::version::project_name(repo, &rev, &commit)?;
-    Ok((label, name, rev))
+    Ok(Resolved { label, name, rev })
 }
 
 fn verify(ctx: &Ctx, dir: &Path) -> anyhow::Result<u8> {

@@ -246,6 +246,16 @@ impl Settings {
 mod tests {
     use super::*;
 
+    /// An environment of these pairs, for [`Settings::from_env`].
+    fn env(pairs: &'static [(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
     #[test]
     fn uploads_url_derivation() {
         let derive = |api: &str| uploads_url_for(api);
@@ -266,14 +276,6 @@ mod tests {
 
     #[test]
     fn token_from_github_token_then_gh_token_and_never_debug_printed() {
-        let env = |pairs: &'static [(&str, &str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(key, _)| *key == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         let both = Settings::from_env(env(&[("GITHUB_TOKEN", "first"), ("GH_TOKEN", "second")]));
         assert_eq!(both.token.as_ref().unwrap().expose(), "first");
         assert!(!format!("{both:?}").contains("first"));
@@ -284,14 +286,6 @@ mod tests {
 
     #[test]
     fn reads_give_up_sooner_than_publishing() {
-        let env = |pairs: &'static [(&str, &str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(key, _)| *key == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         let defaults = Settings::from_env(env(&[]));
         assert_eq!(defaults.read_deadline, READ_DEADLINE);
         assert_eq!(defaults.retry.deadline, Duration::from_secs(600));

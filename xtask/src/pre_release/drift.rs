@@ -135,12 +135,10 @@ impl Facts {
             models: project::models::default_models(project).map_err(|e| e.to_string()),
             version_line: version_line(project),
             embedding_line: embedding.map_err(|e| e.to_string()).and_then(|r| {
-                let first = r.trail.first().cloned().unwrap_or_default();
-                first
-                    .split(':')
-                    .nth(1)
-                    .and_then(|n| n.parse().ok())
-                    .ok_or(first)
+                r.trail
+                    .first()
+                    .map(|step| step.line)
+                    .ok_or_else(|| "the embedding model was found on no line".to_string())
             }),
         }
     }

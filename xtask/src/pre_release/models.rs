@@ -86,16 +86,15 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
         )
         .ok();
     }
-    let used_at = resolved
-        .trail
-        .first()
-        .and_then(|s| s.split(':').nth(1))
-        .and_then(|l| l.parse::<usize>().ok());
+    let used_at = resolved.trail.first().map(|step| step.line);
     if used_at != Some(CHECKLIST_LINE) {
         writeln!(
             log,
             "drift: the checklist points at {MEMORY_SETUP} line {CHECKLIST_LINE}; the model is set at {}",
-            resolved.trail.first().map(String::as_str).unwrap_or("?")
+            resolved
+                .trail
+                .first()
+                .map_or_else(|| "?".to_string(), ToString::to_string)
         )
         .ok();
     }

@@ -187,12 +187,7 @@ fn notes_for(
     if changelog::unreleased_notes(changelog_text).is_some_and(|notes| !notes.is_empty()) {
         return Ok((None, "the Unreleased section".into()));
     }
-    let since = r
-        .repo
-        .latest_release_tag()
-        .ok()
-        .flatten()
-        .map(|(_, tag)| tag);
+    let since = r.latest_release().map(|(_, tag)| tag);
     let messages = r
         .repo
         .commit_messages_since(since.as_deref())
