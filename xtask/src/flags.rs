@@ -40,4 +40,6 @@ pub enum Command {
     MergeReports(crate::merge_reports::Args),
     /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
     Coverage(crate::coverage::Args),
+    /// The checklist's Model Versioning: check, record, update, tag and prune the default models.
+    Models(crate::models::Args),
 }

@@ -9,6 +9,7 @@ mod exit;
 mod flags;
 mod fs;
 mod merge_reports;
+mod models;
 mod pre_release;
 mod release;
 mod version;
@@ -56,6 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Release(args) => release::run(&ctx, args),
         Command::MergeReports(args) => merge_reports::run(&ctx, args),
         Command::Coverage(args) => coverage::run(&ctx, args),
+        Command::Models(args) => models::run(&ctx, args),
     }
 }
 

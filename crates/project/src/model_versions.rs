@@ -12,6 +12,7 @@ pub const MODEL_VERSIONS: &str = "docs/MODEL_VERSIONS.md";
 const CURRENT: &str = "### Current Production Models";
 const PREVIOUS: &str = "### Previous Versions";
 const HISTORY: &str = "## Model Version History";
+const PINNED: &str = "### Pinned Models";
 
 /// A line of the file that cannot be read as the checklist's format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -279,6 +280,60 @@ pub fn with_current(
     Ok(out)
 }
 
+/// The names of the pins listed under "Pinned Models" (`- <pin> keeps <model> ...`): local
+/// copies of replaced models that keep their blobs, so a release can be rolled back to them.
+pub fn pins(text: &str) -> Vec<String> {
+    let all = lines(text);
+    let Some(start) = all
+        .iter()
+        .position(|l| is_heading(l) && l.text.starts_with(PINNED))
+    else {
+        return Vec::new();
+    };
+    all[start + 1..]
+        .iter()
+        .take_while(|l| !is_heading(l))
+        .filter_map(|l| l.text.trim_start().strip_prefix("- "))
+        .filter_map(|item| item.split_whitespace().next())
+        .map(|pin| pin.trim_matches('`').to_string())
+        .collect()
+}
+
+/// The file with `line` (`- <pin> keeps ...`) under "Pinned Models" (the section is added at the
+/// end when missing); unchanged when the pin is listed already.
+pub fn with_pin(text: &str, pin: &str, line: &str) -> String {
+    if pins(text).iter().any(|p| p == pin) {
+        return text.to_string();
+    }
+    let all = lines(text);
+    match all
+        .iter()
+        .position(|l| is_heading(l) && l.text.starts_with(PINNED))
+    {
+        Some(start) => {
+            let last = all[start + 1..]
+                .iter()
+                .take_while(|l| !is_heading(l))
+                .filter(|l| !l.text.trim().is_empty())
+                .last()
+                .map_or(all[start].range.end, |l| l.range.end);
+            let mut out = text.to_string();
+            out.insert_str(last, &format!("{line}\n"));
+            out
+        }
+        None => {
+            let sep = if text.ends_with("\n\n") || text.is_empty() {
+                ""
+            } else if text.ends_with('\n') {
+                "\n"
+            } else {
+                "\n\n"
+            };
+            format!("{text}{sep}{PINNED}\n{line}\n")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,6 +350,24 @@ mod tests {
             hex('a'),
             hex('b')
         )
+    }
+
+    #[test]
+    fn pins_are_listed_once() {
+        let once = with_pin(
+            &doc(),
+            "mistral-pin:bbbbbbbbbbbb",
+            "- mistral-pin:bbbbbbbbbbbb keeps mistral:latest",
+        );
+        assert!(
+            once.ends_with(
+                "kept\n\n### Pinned Models\n- mistral-pin:bbbbbbbbbbbb keeps mistral:latest\n"
+            ),
+            "{once}"
+        );
+        assert_eq!(with_pin(&once, "mistral-pin:bbbbbbbbbbbb", "- other"), once);
+        let twice = with_pin(&once, "a-pin:1", "- a-pin:1 keeps a");
+        assert_eq!(pins(&twice), ["mistral-pin:bbbbbbbbbbbb", "a-pin:1"]);
     }
 
     #[test]

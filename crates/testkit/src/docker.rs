@@ -3,7 +3,8 @@
 //!
 //! Behaviour is set through the environment of the process under test:
 //! - `FAKE_DOCKER_ENGINE=down`: `docker info` fails like an unreachable daemon;
-//! - `FAKE_OLLAMA_MODELS="a:1 b:latest"`: what `docker exec <c> ollama list` lists;
+//! - `FAKE_OLLAMA_MODELS="a:1 b:latest=5b73bed31ecb"`: what `docker exec <c> ollama list` lists
+//!   (with that ID, else `0123456789ab`);
 //! - `FAKE_OLLAMA_STATE=<dir>`: `docker exec <c> ollama list|cp|rm|pull` work on the models of a
 //!   [`crate::ollama::FakeOllama`] instead (the same ones its HTTP API serves);
 //! - `FAKE_DOCKER_DF=<text>`: what `docker system df` prints;
@@ -65,7 +66,10 @@ case "$1" in
       fake_ollama "$@"; exit $?
     elif [ "$1" = ollama ] && [ "$2" = list ]; then
       echo "NAME                     ID              SIZE      MODIFIED"
-      for model in ${FAKE_OLLAMA_MODELS:-}; do echo "$model    0123456789ab    4.7 GB    2 days ago"; done
+      for model in ${FAKE_OLLAMA_MODELS:-}; do
+        id=0123456789ab; case "$model" in *=*) id=${model#*=}; model=${model%%=*};; esac
+        echo "$model    $id    4.7 GB    2 days ago"
+      done
     else
       echo "ran in $container: $*"
     fi;;

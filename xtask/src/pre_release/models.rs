@@ -3,12 +3,12 @@
 //! own files (scripts/model-pull.sh, the memory-setup module and its constants).
 
 use runner::{Log, Outcome};
-use xshell::{cmd, Shell};
 
 use super::{Env, Native};
 
-/// The module the checklist names for the embedding model ("line 60" there; resolved here).
-const MEMORY_SETUP: &str = "src/memory_setup.py";
+use crate::models::check::MEMORY_SETUP;
+
+/// The line the checklist names for the embedding model ("line 60"; resolved here).
 const CHECKLIST_LINE: usize = 60;
 
 pub fn native(id: &str) -> Option<Native> {
@@ -20,76 +20,47 @@ pub fn native(id: &str) -> Option<Native> {
     }
 }
 
-/// Every default model of scripts/model-pull.sh is in `ollama list`.
+/// Every default model is served by Ollama with the digest recorded for the current version:
+/// the same code as `cargo xtask models check`.
 fn models_listed(env: &Env, log: Log) -> Outcome {
-    let defaults = match project::models::default_models(&env.project) {
-        Ok(models) => models,
-        Err(err) => return Outcome::fail(err.to_string()),
+    let server = match crate::models::Server::locate(&env.project) {
+        Ok(server) => server,
+        Err(why) => return Outcome::blocked(why.to_string()),
     };
-    let container = match &env.compose {
-        Ok(compose) => compose.service("ollama").map(|s| s.container().to_string()),
-        Err(err) => return Outcome::fail(err.to_string()),
-    };
-    let Some(container) = container else {
-        return Outcome::fail("docker-compose.yml has no ollama service");
-    };
-    let sh = match Shell::new() {
-        Ok(sh) => sh,
-        Err(err) => return Outcome::blocked(err.to_string()),
-    };
-    let command = cmd!(sh, "docker exec {container} ollama list");
-    writeln!(log, "$ {command}").ok();
-    let listed = match command.quiet().ignore_stderr().read() {
-        Ok(out) => out,
-        Err(err) => {
-            return Outcome::fail(format!(
-                "`docker exec {container} ollama list` failed: {err}"
-            ))
+    writeln!(log, "asking {}", server.describe()).ok();
+    match crate::models::check::served(&env.project, &server) {
+        Err(why) => Outcome::blocked(why),
+        Ok(findings) if findings.is_empty() => Outcome::pass(),
+        Ok(findings) => {
+            for finding in &findings {
+                writeln!(log, "{finding}").ok();
+            }
+            Outcome::fail(
+                findings
+                    .iter()
+                    .map(|f| f.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
         }
-    };
-    writeln!(log, "{listed}").ok();
-    let listed: Vec<&str> = listed
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
-    let missing: Vec<&String> = defaults
-        .iter()
-        .filter(|m| !listed.iter().any(|l| same_model(l, m)))
-        .collect();
-    if missing.is_empty() {
-        Outcome::pass()
-    } else {
-        let missing: Vec<&str> = missing.iter().map(|m| m.as_str()).collect();
-        Outcome::fail(format!(
-            "not in `ollama list`: {} (run ./scripts/model-pull.sh default)",
-            missing.join(", ")
-        ))
     }
 }
 
-/// The embedding model memory setup uses, followed through its constants, is a default model.
+/// The embedding model memory setup uses, followed through its constants, is a default model
+/// (the same code as `cargo xtask models check`).
 fn embedding_model(env: &Env, log: Log) -> Outcome {
-    let defaults = match project::models::default_models(&env.project) {
-        Ok(models) => models,
-        Err(err) => return Outcome::fail(err.to_string()),
+    let defaults = match crate::models::check::defaults(&env.project) {
+        Ok(defaults) => defaults,
+        Err(finding) => return Outcome::fail(finding.to_string()),
     };
-    let resolved = match project::python::embedding_model(&env.project, MEMORY_SETUP) {
-        Ok(resolved) => resolved,
-        Err(err) => return Outcome::fail(err.to_string()),
+    let trail = match crate::models::check::embedding(&env.project, &defaults) {
+        Ok(trail) => trail,
+        Err(finding) => return Outcome::fail(finding.to_string()),
     };
-    for step in &resolved.trail {
+    for step in &trail {
         writeln!(log, "{step}").ok();
     }
-    if let Some(var) = &resolved.env_override {
-        writeln!(
-            log,
-            "note: the environment variable {var} overrides it at run time"
-        )
-        .ok();
-    }
-    let used_at = resolved
-        .trail
+    let used_at = trail
         .first()
         .and_then(|s| s.split(':').nth(1))
         .and_then(|l| l.parse::<usize>().ok());
@@ -97,20 +68,11 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
         writeln!(
             log,
             "drift: the checklist points at {MEMORY_SETUP} line {CHECKLIST_LINE}; the model is set at {}",
-            resolved.trail.first().map(String::as_str).unwrap_or("?")
+            trail.first().map(String::as_str).unwrap_or("?")
         )
         .ok();
     }
-    if defaults.iter().any(|m| same_model(&resolved.value, m)) {
-        Outcome::pass()
-    } else {
-        Outcome::fail(format!(
-            "embedding model {} ({}) is not one of the default models of scripts/model-pull.sh: {}",
-            resolved.value,
-            resolved.origin(),
-            defaults.join(", ")
-        ))
-    }
+    Outcome::pass()
 }
 
 /// `chroma_db/` exists and holds something.
@@ -132,19 +94,5 @@ fn chroma_db(env: &Env, log: Log) -> Outcome {
         Err(err) => Outcome::fail(format!(
             "chroma_db/ cannot be read ({err}): run memory setup first"
         )),
-    }
-}
-
-/// Ollama names without a tag mean `:latest`.
-fn same_model(a: &str, b: &str) -> bool {
-    project::models::full_reference(a) == project::models::full_reference(b)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn untagged_model_names_mean_latest() {
-        assert!(super::same_model("mistral", "mistral:latest"));
-        assert!(!super::same_model("mistral:7b", "mistral:latest"));
     }
 }

@@ -7,7 +7,7 @@
 //! the real run with its side effects switched off, and it prints the real bytes (file diffs,
 //! git commands, GitHub calls). Nothing is kept between runs but git and GitHub themselves.
 
-mod diff;
+pub(crate) mod diff;
 mod edits;
 mod gate;
 mod git_steps;
