@@ -93,8 +93,9 @@ impl Step {
         match self.mode {
             Mode::Plan => Ok(None),
             Mode::Execute => {
+                let done = effect()?;
                 self.changed = true;
-                effect().map(Some)
+                Ok(Some(done))
             }
         }
     }
@@ -123,7 +124,7 @@ pub struct Output {
     command: String,
     notes: Vec<String>,
     steps: Vec<Step>,
-    /// Something was changed by this process (a failure is then exit 3, not 2).
+    /// An effect of this process completed (a failure is then exit 3, not 2).
     changed: bool,
 }
 
@@ -194,9 +195,9 @@ impl Output {
         result
     }
 
-    /// The exit code of a failure: an [`Exit`] keeps its code unless something was changed
-    /// (then 3: re-run to resume); other errors are 1 when planning, 3 (or 2 when nothing was
-    /// changed yet) when executing.
+    /// The exit code of a failure: when planning, an [`Exit`] keeps its code and other errors
+    /// are 1; when executing, a refusal before any effect completed is 2, everything else 3
+    /// (re-run to resume).
     fn failed(&mut self, mode: Mode, err: &anyhow::Error) -> u8 {
         let (mut code, cause, mut fix) = match err.downcast_ref::<Exit>() {
             Some(exit) => (exit.code, exit.cause.clone(), exit.fix.clone()),
@@ -208,12 +209,11 @@ impl Output {
                 (code, format!("{err:#}"), None)
             }
         };
-        if mode == Mode::Execute && self.changed {
+        // A refusal stays one only while nothing was changed: after the first completed
+        // effect, every failure is part-way (3), and the same command resumes.
+        if mode == Mode::Execute && (self.changed || code != exit::REFUSED) {
             code = exit::INTERRUPTED;
             fix = Exit::interrupted("").fix;
-        } else if mode == Mode::Execute && code == exit::INTERRUPTED {
-            code = exit::REFUSED;
-            fix.get_or_insert_with(|| "nothing was changed; fix the cause and re-run".into());
         }
         match self.format {
             Format::Human => {
