@@ -742,3 +742,24 @@ fn update_refuses_bad_input_and_changes_nothing() {
     );
     assert_same(&before, &s.state(), "tag exists");
 }
+
+#[test]
+fn release_plan_warns_when_the_models_are_not_recorded_for_the_version() {
+    let s = setup();
+    let run = s.run(&["release", "0.5.0", "--skip-gate", "--no-github"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout.contains("note: models: docs/MODEL_VERSIONS.md's current section is for v0.4.0, not v0.5.0; run `cargo xtask models record --version 0.5.0 --execute` first"),
+        "{run}"
+    );
+    assert_eq!(
+        s.run(&["models", "record", "--version", "0.5.0", "--execute"])
+            .code,
+        0
+    );
+    s.project.commit("Record the models for v0.5.0");
+    s.project.git(&["push", "--quiet", "origin", "main"]);
+    let run = s.run(&["release", "0.5.0", "--skip-gate", "--no-github"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(!run.stdout.contains("note: models:"), "{run}");
+}

@@ -210,13 +210,18 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let release = Release::new(ctx, &args)?;
     let mut out = report::Output::new(args.format, &release);
 
-    let prepared = match preflight::run(&release, &args)? {
+    let mut prepared = match preflight::run(&release, &args)? {
         Ok(prepared) => prepared,
         Err(problems) => {
             out.refused(&problems);
             return Ok(exit::REFUSED);
         }
     };
+    // The models this release is tested with are recorded for it (docs/MODEL_VERSIONS.md).
+    prepared.notes.extend(crate::models::release_warning(
+        &release.project,
+        &release.version,
+    ));
     out.preflight_passed(&prepared);
 
     out.begin(Mode::Plan);
