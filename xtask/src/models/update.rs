@@ -520,9 +520,8 @@ fn replace_mentions(text: &str, old: &str, new: &str) -> String {
         let next = after.next();
         // A `.` or `-` that ends a sentence is not part of the name.
         let continues = next.is_some_and(|c| {
-            name_char(c)
-                && !(matches!(c, '.' | '-' | ':')
-                    && !after.next().is_some_and(char::is_alphanumeric))
+            let punctuation = matches!(c, '.' | '-' | ':');
+            name_char(c) && (!punctuation || after.next().is_some_and(char::is_alphanumeric))
         });
         if at < copied || before.is_some_and(name_char) || continues {
             continue;
