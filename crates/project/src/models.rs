@@ -126,39 +126,21 @@ pub fn parse_default_models(script: &str) -> Option<Vec<String>> {
 
 /// [`parse_default_models`] with the shape and the line of each model.
 pub fn parse_defaults(script: &str) -> Option<Defaults> {
-    let line_of = |offset: usize| script[..offset].matches('\n').count() + 1;
-    if let Some(words) = array_words(script, "DEFAULT_MODELS") {
-        return Some(Defaults {
-            source: DefaultsSource::Array,
-            models: words
-                .into_iter()
-                .map(|w| Named {
-                    name: w.text,
-                    line: line_of(w.start),
-                })
-                .collect(),
-        });
-    }
-    if let Some(value) = scalar_value(script, "MODEL_DEFAULT") {
-        return Some(Defaults {
-            source: DefaultsSource::Scalar,
-            models: vec![Named {
-                name: value.text,
-                line: line_of(value.start),
-            }],
-        });
-    }
-    let words = loop_words(script)?;
-    Some(Defaults {
-        source: DefaultsSource::Loop,
-        models: words
-            .into_iter()
-            .map(|w| Named {
-                name: w.text,
-                line: line_of(w.start),
-            })
-            .collect(),
-    })
+    let (source, words) = if let Some(words) = array_words(script, "DEFAULT_MODELS") {
+        (DefaultsSource::Array, words)
+    } else if let Some(value) = scalar_value(script, "MODEL_DEFAULT") {
+        (DefaultsSource::Scalar, vec![value])
+    } else {
+        (DefaultsSource::Loop, loop_words(script)?)
+    };
+    let models = words
+        .into_iter()
+        .map(|w| Named {
+            line: script[..w.start].matches('\n').count() + 1,
+            name: w.text,
+        })
+        .collect();
+    Some(Defaults { source, models })
 }
 
 /// A word of a script: its text without quotes, and the byte span of the word with its quotes.

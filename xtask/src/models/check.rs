@@ -91,7 +91,8 @@ pub fn embedding(project: &Path, defaults: &Defaults) -> Result<Vec<String>, Fin
     ))
 }
 
-fn list(defaults: &Defaults) -> String {
+/// The defaults' names, comma-separated.
+pub fn list(defaults: &Defaults) -> String {
     defaults
         .models
         .iter()

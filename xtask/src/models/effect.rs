@@ -3,9 +3,8 @@
 //! carries them out only in [`Mode::Execute`]. A small local copy of the release command's step
 //! type (xtask/src/release/report.rs), meant to be folded into the shared release core.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 
-use anyhow::Context;
 use serde::Serialize;
 
 pub use crate::release::Mode;
@@ -288,7 +287,7 @@ pub fn plan_then_execute(
     if common.format == Format::Human
         && !common.yes
         && std::io::stdin().is_terminal()
-        && !confirm()?
+        && !crate::release::confirm()?
     {
         return Err(Exit::refused(
             "not confirmed: nothing was changed",
@@ -302,17 +301,6 @@ pub fn plan_then_execute(
     }
     out.finish(Mode::Execute, done);
     Ok(exit::OK)
-}
-
-fn confirm() -> anyhow::Result<bool> {
-    eprint!("carry out this plan? [y/N] ");
-    std::io::stderr().flush().ok();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .context("reading the answer")?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }
 
 fn print_step(number: usize, step: &Step) {

@@ -145,12 +145,7 @@ fn preflight(ctx: &Ctx, args: &Args) -> anyhow::Result<Update> {
                 format!(
                     "{old} is not a default model ({}: {})",
                     defaults.source.describe(),
-                    defaults
-                        .models
-                        .iter()
-                        .map(|m| m.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    super::check::list(&defaults)
                 ),
                 "pass --replace with one of the defaults, or leave it out to add NEW",
             )

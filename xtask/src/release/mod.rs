@@ -248,7 +248,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn confirm() -> anyhow::Result<bool> {
+pub(crate) fn confirm() -> anyhow::Result<bool> {
     eprint!("carry out this plan? [y/N] ");
     std::io::stderr().flush().ok();
     let mut answer = String::new();
