@@ -151,6 +151,17 @@ struct Word {
     end: usize,
 }
 
+impl Word {
+    /// The quote the word is written with (`"`, `'`), or nothing.
+    fn quote(&self, script: &str) -> &'static str {
+        match script[self.start..].chars().next() {
+            Some('"') => "\"",
+            Some('\'') => "'",
+            _ => "",
+        }
+    }
+}
+
 /// The words of `NAME=( ... )` with their spans (comments skipped).
 fn array_words(text: &str, name: &str) -> Option<Vec<Word>> {
     let re = Regex::new(&format!(
@@ -247,13 +258,7 @@ pub fn with_default(script: &str, old: Option<&str>, new: &str) -> Result<String
         None => None,
     };
     if let Some(word) = target {
-        let original = &script[word.start..word.end];
-        let quote = original
-            .chars()
-            .next()
-            .filter(|c| *c == '"' || *c == '\'')
-            .map(String::from)
-            .unwrap_or_default();
+        let quote = word.quote(script);
         let replaced = if found.source == DefaultsSource::Scalar {
             new.to_string()
         } else {
@@ -286,13 +291,7 @@ pub fn with_default(script: &str, old: Option<&str>, new: &str) -> Result<String
 
 /// `new` as one more word after `last` (same quotes; its own line when the list is one per line).
 fn insert_after(script: &str, last: &Word, new: &str) -> String {
-    let original = &script[last.start..last.end];
-    let quote = original
-        .chars()
-        .next()
-        .filter(|c| *c == '"' || *c == '\'')
-        .map(String::from)
-        .unwrap_or_default();
+    let quote = last.quote(script);
     let line_start = script[..last.start].rfind('\n').map_or(0, |i| i + 1);
     let before = &script[line_start..last.start];
     let one_per_line = before.trim().is_empty();
