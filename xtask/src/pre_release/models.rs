@@ -6,9 +6,8 @@ use runner::{Log, Outcome};
 
 use super::{Env, Native};
 
-use crate::models::check::MEMORY_SETUP;
-
-/// The line the checklist names for the embedding model ("line 60"; resolved here).
+/// The module the checklist names for the embedding model ("line 60" there; resolved here).
+const MEMORY_SETUP: &str = "src/memory_setup.py";
 const CHECKLIST_LINE: usize = 60;
 
 pub fn native(id: &str) -> Option<Native> {
@@ -46,21 +45,28 @@ fn models_listed(env: &Env, log: Log) -> Outcome {
     }
 }
 
-/// The embedding model memory setup uses, followed through its constants, is a default model
-/// (the same code as `cargo xtask models check`).
+/// The embedding model memory setup uses, followed through its constants, is a default model.
 fn embedding_model(env: &Env, log: Log) -> Outcome {
-    let defaults = match crate::models::check::defaults(&env.project) {
-        Ok(defaults) => defaults,
-        Err(finding) => return Outcome::fail(finding.to_string()),
+    let defaults = match project::models::default_models(&env.project) {
+        Ok(models) => models,
+        Err(err) => return Outcome::fail(err.to_string()),
     };
-    let trail = match crate::models::check::embedding(&env.project, &defaults) {
-        Ok(trail) => trail,
-        Err(finding) => return Outcome::fail(finding.to_string()),
+    let resolved = match project::python::embedding_model(&env.project, MEMORY_SETUP) {
+        Ok(resolved) => resolved,
+        Err(err) => return Outcome::fail(err.to_string()),
     };
-    for step in &trail {
+    for step in &resolved.trail {
         writeln!(log, "{step}").ok();
     }
-    let used_at = trail
+    if let Some(var) = &resolved.env_override {
+        writeln!(
+            log,
+            "note: the environment variable {var} overrides it at run time"
+        )
+        .ok();
+    }
+    let used_at = resolved
+        .trail
         .first()
         .and_then(|s| s.split(':').nth(1))
         .and_then(|l| l.parse::<usize>().ok());
@@ -68,11 +74,20 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
         writeln!(
             log,
             "drift: the checklist points at {MEMORY_SETUP} line {CHECKLIST_LINE}; the model is set at {}",
-            trail.first().map(String::as_str).unwrap_or("?")
+            resolved.trail.first().map(String::as_str).unwrap_or("?")
         )
         .ok();
     }
-    Outcome::pass()
+    if defaults.iter().any(|m| same_model(&resolved.value, m)) {
+        Outcome::pass()
+    } else {
+        Outcome::fail(format!(
+            "embedding model {} ({}) is not one of the default models of scripts/model-pull.sh: {}",
+            resolved.value,
+            resolved.origin(),
+            defaults.join(", ")
+        ))
+    }
 }
 
 /// `chroma_db/` exists and holds something.
@@ -94,5 +109,19 @@ fn chroma_db(env: &Env, log: Log) -> Outcome {
         Err(err) => Outcome::fail(format!(
             "chroma_db/ cannot be read ({err}): run memory setup first"
         )),
+    }
+}
+
+/// Ollama names without a tag mean `:latest`.
+fn same_model(a: &str, b: &str) -> bool {
+    project::models::full_reference(a) == project::models::full_reference(b)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn untagged_model_names_mean_latest() {
+        assert!(super::same_model("mistral", "mistral:latest"));
+        assert!(!super::same_model("mistral:7b", "mistral:latest"));
     }
 }
