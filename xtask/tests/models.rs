@@ -594,6 +594,10 @@ fn update_plans_without_changing_anything_then_carries_out_every_step() {
     let after = s.state();
     let run = s.run(&execute(UPDATE));
     assert_eq!(run.code, 0, "{run}");
+    assert!(
+        !run.stdout.contains(" ran "),
+        "a re-run does nothing again: {run}"
+    );
     assert_same(&after, &s.state(), "re-run");
     let run = s.run(&["models", "prune", "--execute"]);
     assert!(run.stdout.contains("no unused model"), "{run}");

@@ -296,6 +296,18 @@ pub fn served(project: &Path, server: &Server) -> Result<Vec<Finding>, String> {
             ));
             continue;
         };
+        if served.digest.len() < 12 || !served.digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+            findings.push(finding(
+                at,
+                format!(
+                    "{} is served with an unreadable digest {:?} ({})",
+                    served.name,
+                    served.digest,
+                    server.describe()
+                ),
+            ));
+            continue;
+        }
         if !entry.digest.starts_with(&served.digest) {
             let version = current
                 .as_ref()

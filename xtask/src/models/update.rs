@@ -535,7 +535,14 @@ fn configure(step: &mut Step, update: &Update) -> anyhow::Result<()> {
         step.done(format!("the files name {} already", update.new));
         return Ok(());
     }
-    step.summary(format!("{} file(s), written all together", edits.len()));
+    let mut summary = format!("{} file(s), written all together", edits.len());
+    if update.old.is_none() {
+        summary.push_str(&format!(
+            "; describe {} in README.md and docs/MODEL_SELECTION.md yourself (`models check` looks for it)",
+            update.new
+        ));
+    }
+    step.summary(summary);
     let actions = edits
         .iter()
         .map(|(path, before, after)| Action::file(path, Some(before), after))
@@ -554,7 +561,14 @@ fn configure(step: &mut Step, update: &Update) -> anyhow::Result<()> {
 /// What `validate` has done for this update (kept in the output folder).
 fn fingerprint(update: &Update) -> String {
     let mut hasher = std::hash::DefaultHasher::new();
-    for path in &update.tagging.paths {
+    // The configuration only: `document` writes the changelog and the registry after this step.
+    let documents = [CHANGELOG, model_versions::MODEL_VERSIONS];
+    for path in update
+        .tagging
+        .paths
+        .iter()
+        .filter(|p| !documents.contains(&p.as_str()))
+    {
         std::fs::read(update.project.join(path))
             .unwrap_or_default()
             .hash(&mut hasher);
