@@ -767,3 +767,48 @@ fn release_plan_warns_when_the_models_are_not_recorded_for_the_version() {
     assert_eq!(run.code, 0, "{run}");
     assert!(!run.stdout.contains("note: models:"), "{run}");
 }
+
+#[test]
+fn update_without_replace_adds_a_default_and_says_what_to_describe() {
+    let s = setup();
+    let run = s.run(&[
+        "models",
+        "update",
+        "llama3:8b",
+        "--version",
+        "0.5.0",
+        "--execute",
+    ]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(
+        run.stdout
+            .contains("[1] pin        skipped  nothing is replaced"),
+        "{run}"
+    );
+    assert!(
+        run.stdout
+            .contains("describe llama3:8b in README.md and docs/MODEL_SELECTION.md yourself"),
+        "{run}"
+    );
+    assert!(s
+        .project
+        .read("scripts/model-pull.sh")
+        .contains("DEFAULT_MODELS=(\"qwen2.5-coder:7b-q4_0\" \"mistral:latest\" \"llama3:8b\")"));
+    let registry = s.project.read("docs/MODEL_VERSIONS.md");
+    assert!(
+        registry.contains("- mistral:latest (SHA256: 5b73bed3"),
+        "{registry}"
+    );
+    assert!(
+        registry.contains("- llama3:8b (SHA256: 365c0bd3c000"),
+        "{registry}"
+    );
+    // The prose is a person's to write: check says where it is missing.
+    let run = s.run(&["models", "check"]);
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout
+            .contains("README.md: does not name the default model llama3:8b"),
+        "{run}"
+    );
+}
