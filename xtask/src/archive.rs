@@ -1,8 +1,9 @@
 //! `cargo xtask archive`: reproducible release artifacts with checksums, or `--verify` them.
 //!
 //! The work is in the `archive` crate; this module picks the revision, the project name (from
-//! pyproject.toml at that revision), the output directory and the Ollama digests, and turns
-//! errors into exit codes. See docs/archive.md.
+//! pyproject.toml at that revision) and the output directory, and turns errors into exit codes.
+//! Model digests come from docs/MODEL_VERSIONS.md at the revision, never from a live Ollama.
+//! See docs/archive.md.
 
 use std::path::{Path, PathBuf};
 
@@ -23,11 +24,8 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
     /// Rebuild the artifacts in DIR from the revision its manifest.json records and compare.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["rev", "out", "force", "groups", "ollama_url"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["rev", "out", "force", "groups"])]
     pub verify: Option<PathBuf>,
-    /// Ask this Ollama (http://host:port) for model digests (default: $OLLAMA_HOST, if reachable).
-    #[arg(long, value_name = "URL")]
-    pub ollama_url: Option<String>,
     /// An extra tarball NAME=GLOB[,GLOB...]; repeatable; replaces the default config, docs and flows.
     #[arg(long = "group", value_name = "NAME=GLOBS")]
     pub groups: Vec<String>,
@@ -67,7 +65,6 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
             .map(|spec| parse_group(spec))
             .collect::<Result<_, _>>()?;
     }
-    opts.ollama = ollama_digests(args.ollama_url.as_deref())?;
     let out = match args.out {
         Some(out) => std::path::absolute(&out)?,
         None => ctx.out.join("archive").join(opts.stem()),
@@ -188,24 +185,6 @@ fn parse_group(spec: &str) -> Result<Group, Exit> {
     })
 }
 
-/// `--ollama-url` must answer; `$OLLAMA_HOST` is asked only if set, and skipped with a note if it
-/// does not answer (Ollama usually runs only when the stack is deployed).
-fn ollama_digests(flag: Option<&str>) -> anyhow::Result<Vec<archive::OllamaModel>> {
-    if let Some(url) = flag {
-        return archive::models::ollama_tags(url).map_err(|err| to_exit(err).into());
-    }
-    let Some(host) = std::env::var("OLLAMA_HOST")
-        .ok()
-        .filter(|host| !host.is_empty())
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(archive::models::ollama_tags(&host).unwrap_or_else(|err| {
-        eprintln!("note: no model digests from Ollama: {err}");
-        Vec::new()
-    }))
-}
-
 /// Building artifacts must never dirty the tree: a dirty tree blocks a release.
 fn refuse_unignored_out_dir(repo: &git::Repo, toplevel: &Path, out: &Path) -> anyhow::Result<()> {
     if !resolved(out).starts_with(toplevel) {
@@ -249,13 +228,22 @@ fn to_exit(err: ArchiveError) -> Exit {
 fn refused(err: ArchiveError) -> Exit {
     let fix = match &err {
         ArchiveError::NotARepo { .. } => "run it in the project's git clone, or pass --project DIR",
-        ArchiveError::UnknownRev { .. } => "pass --rev with an existing tag, branch or commit (`git tag --list 'v*'`)",
+        ArchiveError::UnknownRev { .. } => {
+            "pass --rev with an existing tag, branch or commit (`git tag --list 'v*'`)"
+        }
         ArchiveError::OutDirUnwritable { .. } => "pass --out DIR with a directory you can write to",
-        ArchiveError::ArtifactsPresent { .. } => "pass --force to replace them, or --out another directory",
-        ArchiveError::UnrepresentablePath { .. } => "rename the path in the repository: tar headers store UTF-8 paths",
-        ArchiveError::BadName { .. } => "fix [project].name in pyproject.toml, or archive another tag",
-        ArchiveError::NoManifest { .. } => "point --verify at a directory that `cargo xtask archive` wrote",
-        ArchiveError::Ollama { .. } => "check the URL or start Ollama; without --ollama-url the digests come from the docs only",
+        ArchiveError::ArtifactsPresent { .. } => {
+            "pass --force to replace them, or --out another directory"
+        }
+        ArchiveError::UnrepresentablePath { .. } => {
+            "rename the path in the repository: tar headers store UTF-8 paths"
+        }
+        ArchiveError::BadName { .. } => {
+            "fix [project].name in pyproject.toml, or archive another tag"
+        }
+        ArchiveError::NoManifest { .. } => {
+            "point --verify at a directory that `cargo xtask archive` wrote"
+        }
         _ => "see the cause above",
     };
     Exit::refused(err.to_string(), fix)

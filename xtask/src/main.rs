@@ -10,6 +10,7 @@ mod flags;
 mod fs;
 mod merge_reports;
 mod paths;
+mod models;
 mod pre_release;
 mod release;
 mod version;
@@ -48,6 +49,8 @@ enum Command {
     MergeReports(merge_reports::Args),
     /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
     Coverage(coverage::Args),
+    /// The checklist's Model Versioning: check, record, update, tag and prune the default models.
+    Models(models::Args),
 }
 
 /// What every command works on.
@@ -78,6 +81,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Release(args) => release::run(&ctx, args),
         Command::MergeReports(args) => merge_reports::run(&ctx, args),
         Command::Coverage(args) => coverage::run(&ctx, args),
+        Command::Models(args) => models::run(&ctx, args),
     }
 }
 

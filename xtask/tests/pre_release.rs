@@ -161,7 +161,7 @@ fn functional_and_model_checks_pass_against_running_services() {
         ])
         .env(
             "FAKE_OLLAMA_MODELS",
-            "qwen2.5-coder:7b-q4_0 mistral:latest nomic-embed-text:latest",
+            "qwen2.5-coder:7b-q4_0=8de6119f677e mistral:latest=5b73bed31ecb nomic-embed-text:latest",
         )
         .run();
     let report = run.json();
@@ -240,7 +240,7 @@ fn models_missing_from_ollama_fail_naming_them() {
     );
     let run = project
         .xtask(&["pre-release", "--only", "models-listed", "--format", "json"])
-        .env("FAKE_OLLAMA_MODELS", "mistral:latest")
+        .env("FAKE_OLLAMA_MODELS", "mistral:latest=5b73bed31ecb")
         .run();
     assert_eq!(run.code, 1, "{run}");
     let (models, why) = status(&run.json(), "models-listed");

@@ -15,13 +15,17 @@ pub const OTHER_STEPS: &[(&str, &str)] = &[
     ("5. Create Git Tag", "`cargo xtask release X.Y.Z --execute`: annotated tag `vX.Y.Z`"),
     ("6. Create GitHub Release", "`cargo xtask release X.Y.Z --execute`: draft, assets from `cargo xtask archive`, publish last"),
     ("7. Build and Test Release", "`cargo xtask release X.Y.Z --verify-deploy`: teardown, build, deploy, health, integration tests in a worktree of the tag"),
-    // Model Versioning: Model Update Procedure
-    ("1. **Test new model:**", "manual: choosing a model is a person's call; then `cargo xtask pre-release --section models`"),
-    ("2. **Update configuration:**", "manual edit; `embedding-model` and `models-listed` check the files agree"),
-    ("3. **Validate embeddings:**", "`memory-setup`, `chroma-db`"),
-    ("4. **Test full pipeline:**", "`pipeline`, `integration-tests`"),
-    ("5. **Document change:**", "manual: CHANGELOG entry (`changelog` checks there is one); docs/MODEL_VERSIONS.md feeds `cargo xtask archive`'s models.json"),
-    ("6. **Tag model configuration:**", "manual: `models-vX.Y.Z` tags are not made by the xtask"),
+    // Model Versioning
+    ("Default Models", "`cargo xtask models check`: the defaults of scripts/model-pull.sh (`DEFAULT_MODELS=(...)`, `MODEL_DEFAULT=` or a `for` list) agree with memory setup's embedding model, scripts/model-prune.sh, README.md, docs/MODEL_SELECTION.md and docs/MODEL_VERSIONS.md"),
+    ("Model Registry", "`cargo xtask models record`: the current section of docs/MODEL_VERSIONS.md from Ollama's digests; `models check` (and `models-listed`) compare them with what runs; `archive` reads them at the archived revision"),
+    ("Model Update Procedure", "`cargo xtask models update NEW [--replace OLD] [--embedding]`: the steps below as one resumable command"),
+    ("1. **Test new model:**", "`cargo xtask models update NEW`, step `pull`: `./scripts/model-pull.sh NEW`, then NEW must be in Ollama's list"),
+    ("2. **Update configuration:**", "`cargo xtask models update NEW`, step `configure`: scripts/model-pull.sh, scripts/model-prune.sh, the embedding model where the resolver finds it (`--embedding`), README.md and docs/MODEL_SELECTION.md, all or nothing; `models check` and `embedding-model` check them"),
+    ("3. **Validate embeddings:**", "`cargo xtask models update NEW --embedding`, step `validate`: chroma_db/ moved aside to a timestamped backup (never deleted), then `memory-setup`; pre-release `memory-setup`, `chroma-db`"),
+    ("4. **Test full pipeline:**", "`cargo xtask models update NEW`, step `validate`: the checklist's `pipeline` and `integration-tests` commands"),
+    ("5. **Document change:**", "`cargo xtask models update NEW`, step `document`: \"Update default model to NEW\" under the changelog's Unreleased, and `models record`"),
+    ("6. **Tag model configuration:**", "`cargo xtask models update NEW`, step `tag`, or `cargo xtask models tag X.Y.Z`: one commit, annotated `models-vX.Y.Z`, one atomic push"),
+    ("Model Pruning Strategy", "`cargo xtask models prune`: `docker system df`, the unused models with their sizes and the total; `--execute` removes them through Ollama; defaults, protected (model-prune.sh's rule) and pinned models never"),
     // Post-Release Checklist
     ("GitHub release published successfully", "`cargo xtask release` looks the release up after publishing"),
     ("Git tag pushed", "`cargo xtask release` checks the tag on origin (`git ls-remote`)"),
@@ -128,10 +132,14 @@ pub fn coverage_markdown(seed: &str, checklist: &Checklist) -> Result<String, Co
     Ok(out)
 }
 
-/// A checklist item: `- [ ] text`, a `### N. step` heading, or a `N. **bold**` step.
+/// A checklist item: `- [ ] text`, a `### N. step` heading, a `N. **bold**` step, or a
+/// `#### Topic` heading (Model Versioning's "Default Models", "Model Pruning Strategy", ...).
 fn seed_item(line: &str) -> Option<&str> {
     if let Some(item) = line.strip_prefix("- [ ] ") {
         return Some(item.trim());
+    }
+    if let Some(topic) = line.strip_prefix("#### ") {
+        return Some(topic.trim());
     }
     let step = line.strip_prefix("### ").unwrap_or(line);
     let (number, rest) = step.split_once(". ")?;

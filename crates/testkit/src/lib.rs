@@ -4,6 +4,7 @@
 pub mod docker;
 pub mod git;
 pub mod http;
+pub mod ollama;
 
 use std::path::PathBuf;
 

@@ -3,7 +3,6 @@
 //! own files (scripts/model-pull.sh, the memory-setup module and its constants).
 
 use runner::{Log, Outcome};
-use xshell::{cmd, Shell};
 
 use super::{Env, Native};
 
@@ -18,51 +17,29 @@ pub const NATIVE: &[(&str, Native)] = &[
     ("chroma-db", chroma_db),
 ];
 
-/// Every default model of scripts/model-pull.sh is in `ollama list`.
+/// Every default model is served by Ollama with the digest recorded for the current version:
+/// the same code as `cargo xtask models check`.
 fn models_listed(env: &Env, log: Log) -> Outcome {
-    let defaults = match project::models::default_models(&env.project) {
-        Ok(models) => models,
-        Err(err) => return Outcome::fail(err.to_string()),
+    let server = match crate::models::Server::locate(&env.project) {
+        Ok(server) => server,
+        Err(why) => return Outcome::blocked(why.to_string()),
     };
-    let container = match &env.compose {
-        Ok(compose) => compose.service("ollama").map(|s| s.container().to_string()),
-        Err(err) => return Outcome::fail(err.to_string()),
-    };
-    let Some(container) = container else {
-        return Outcome::fail("docker-compose.yml has no ollama service");
-    };
-    let sh = match Shell::new() {
-        Ok(sh) => sh,
-        Err(err) => return Outcome::blocked(err.to_string()),
-    };
-    let command = cmd!(sh, "docker exec {container} ollama list");
-    writeln!(log, "$ {command}").ok();
-    let listed = match command.quiet().ignore_stderr().read() {
-        Ok(out) => out,
-        Err(err) => {
-            return Outcome::fail(format!(
-                "`docker exec {container} ollama list` failed: {err}"
-            ))
+    writeln!(log, "asking {}", server.describe()).ok();
+    match crate::models::check::served(&env.project, &server) {
+        Err(why) => Outcome::blocked(why),
+        Ok(findings) if findings.is_empty() => Outcome::pass(),
+        Ok(findings) => {
+            for finding in &findings {
+                writeln!(log, "{finding}").ok();
+            }
+            Outcome::fail(
+                findings
+                    .iter()
+                    .map(|f| f.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
         }
-    };
-    writeln!(log, "{listed}").ok();
-    let listed: Vec<&str> = listed
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
-    let missing: Vec<&String> = defaults
-        .iter()
-        .filter(|m| !listed.iter().any(|l| same_model(l, m)))
-        .collect();
-    if missing.is_empty() {
-        Outcome::pass()
-    } else {
-        let missing: Vec<&str> = missing.iter().map(|m| m.as_str()).collect();
-        Outcome::fail(format!(
-            "not in `ollama list`: {} (run ./scripts/model-pull.sh default)",
-            missing.join(", ")
-        ))
     }
 }
 

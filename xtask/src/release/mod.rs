@@ -24,7 +24,7 @@
 //! Other commands (post-release, hotfix, rollback, models tag) use [`core`] only.
 
 pub mod core;
-mod diff;
+pub(crate) mod diff;
 pub mod edits;
 mod effect;
 pub mod gate;
@@ -154,13 +154,18 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let opts = args.options();
     let mut out = report::Output::new(args.format, &release);
 
-    let prepared = match preflight::run(&release, &opts)? {
+    let mut prepared = match preflight::run(&release, &opts)? {
         Ok(prepared) => prepared,
         Err(problems) => {
             out.refused(&problems);
             return Ok(exit::REFUSED);
         }
     };
+    // The models this release is tested with are recorded for it (docs/MODEL_VERSIONS.md).
+    prepared.notes.extend(crate::models::release_warning(
+        &release.project,
+        &release.version,
+    ));
     out.preflight_passed(&prepared);
 
     out.begin(Mode::Plan);
@@ -201,7 +206,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn confirm() -> anyhow::Result<bool> {
+pub(crate) fn confirm() -> anyhow::Result<bool> {
     eprint!("carry out this plan? [y/N] ");
     std::io::stderr().flush().ok();
     let mut answer = String::new();
