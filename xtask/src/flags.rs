@@ -40,4 +40,10 @@ pub enum Command {
     MergeReports(crate::merge_reports::Args),
     /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
     Coverage(crate::coverage::Args),
+    /// Install this xtask into a Python project (plans; --execute writes).
+    Init(crate::init::Args),
+    /// Write the GitHub Actions workflows (plans; --execute writes; --check verifies).
+    Ci(crate::workflows::Args),
+    /// Print a shell completion script: bash, zsh or fish.
+    Completions(crate::completions::Args),
 }

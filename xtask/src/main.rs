@@ -4,17 +4,22 @@
 
 mod archive;
 mod ci;
+mod completions;
 mod coverage;
 mod exit;
+mod files;
 mod flags;
 mod fs;
+mod init;
 mod merge_reports;
 mod pre_release;
 mod release;
 mod version;
+mod workflows;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use anyhow::Context;
 use clap::Parser;
@@ -42,6 +47,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    // Commands that work on the xtask itself, not on a Python project.
+    let command = match cli.command {
+        Command::Init(args) => return init::run(args),
+        Command::Ci(args) => return workflows::run(args),
+        Command::Completions(args) => return completions::run(args),
+        command => command,
+    };
     let project = project_root(cli.project.as_deref())?;
     let sh = Shell::new().context("creating the shell")?;
     sh.change_dir(&project);
@@ -50,21 +62,47 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         project,
         out: out_dir(),
     };
-    match cli.command {
+    match command {
         Command::PreRelease(args) => pre_release::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Release(args) => release::run(&ctx, args),
         Command::MergeReports(args) => merge_reports::run(&ctx, args),
         Command::Coverage(args) => coverage::run(&ctx, args),
+        Command::Init(_) | Command::Ci(_) | Command::Completions(_) => unreachable!("run above"),
     }
 }
 
-/// The workspace root: where `cargo xtask` sits inside codemate-hub.
+/// The workspace root: where `cargo xtask` sits inside the project. Found at run time, never
+/// compiled in (the binary may have been built elsewhere, or the tree moved since): see
+/// [`find_workspace`]; the current directory when nothing qualifies.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+        let exe = std::env::current_exe().ok();
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        find_workspace(manifest.as_deref(), exe.as_deref(), &cwd).unwrap_or(cwd)
+    })
+    .clone()
+}
+
+/// The xtask workspace: the parent of `CARGO_MANIFEST_DIR` when that is its `xtask/` package
+/// (`cargo run` sets it), else the first ancestor of the binary (`target/debug/xtask` sits
+/// inside it), else of the current directory, that holds `Cargo.toml` and `xtask/Cargo.toml`.
+fn find_workspace(manifest: Option<&Path>, exe: Option<&Path>, cwd: &Path) -> Option<PathBuf> {
+    let is_workspace = |dir: &Path| {
+        dir.join("Cargo.toml").is_file() && dir.join("xtask").join("Cargo.toml").is_file()
+    };
+    let from_manifest = manifest
+        .filter(|dir| dir.file_name() == Some("xtask".as_ref()))
+        .and_then(Path::parent)
+        .filter(|dir| is_workspace(dir));
+    let from_exe = exe.and_then(|exe| exe.ancestors().skip(1).find(|dir| is_workspace(dir)));
+    let from_cwd = || cwd.ancestors().find(|dir| is_workspace(dir));
+    from_manifest
+        .or(from_exe)
+        .or_else(from_cwd)
+        .map(Path::to_path_buf)
 }
 
 /// `--project DIR`, else `XTASK_PROJECT` (clap reads both), else the workspace root.
