@@ -107,8 +107,7 @@ const HEADER: &str = "\
 
 /// Checkout with the tags (the version checks compare with the latest release tag), then the
 /// cached cargo registry and xtask build.
-const SETUP: &str = "\
-      - uses: actions/checkout@v4
+const SETUP: &str = "      - uses: actions/checkout@v4
         with:
           fetch-depth: 0
       - name: cache the xtask build
