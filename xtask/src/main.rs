@@ -52,6 +52,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Init(args) => return init::run(args),
         Command::Ci(args) => return workflows::run(args),
         Command::Completions(args) => return completions::run(args),
+        Command::MergeReports(args) => return merge_reports::run(args),
         command => command,
     };
     let project = project_root(cli.project.as_deref())?;
@@ -66,9 +67,10 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::PreRelease(args) => pre_release::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Release(args) => release::run(&ctx, args),
-        Command::MergeReports(args) => merge_reports::run(&ctx, args),
         Command::Coverage(args) => coverage::run(&ctx, args),
-        Command::Init(_) | Command::Ci(_) | Command::Completions(_) => unreachable!("run above"),
+        Command::Init(_) | Command::Ci(_) | Command::Completions(_) | Command::MergeReports(_) => {
+            unreachable!("run above")
+        }
     }
 }
 

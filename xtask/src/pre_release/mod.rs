@@ -7,6 +7,7 @@ mod code_quality;
 mod documentation;
 mod drift;
 mod functional;
+mod json;
 mod models;
 mod output;
 mod python_env;
@@ -83,6 +84,9 @@ pub struct Args {
     /// Also write the JSON report to PATH.
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Also write JUnit XML (one testcase per check, the log as system-out) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
     /// Checks run at once (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -101,7 +105,10 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let checklist = load_checklist(ctx)?;
     if args.list {
-        print!("{}", output::list(&checklist));
+        match args.format {
+            Format::Json => println!("{:#}", json::list(&checklist)),
+            Format::Human => print!("{}", output::list(&checklist)),
+        }
         return Ok(crate::exit::OK);
     }
     let target = args
@@ -131,8 +138,13 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let jobs = jobs(&checklist, &selection, &env, &vars, &probe, &args.sign_off);
 
     if args.dry_run {
-        for line in runner::dry_run_lines(&jobs)? {
-            println!("{line}");
+        match args.format {
+            Format::Json => println!("{:#}", json::dry_run(&jobs)?),
+            Format::Human => {
+                for line in runner::dry_run_lines(&jobs)? {
+                    println!("{line}");
+                }
+            }
         }
         return Ok(crate::exit::OK);
     }
@@ -157,11 +169,21 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     report.started_at = runner::rfc3339_utc(started);
     report.duration_ms = clock.elapsed().as_millis() as u64;
     report.sign_offs = sign_offs;
+    report.sections = Some(selection.sections(&checklist));
+    report.not_selected = Some(
+        (checklist.checks().iter())
+            .filter(|check| selection.not_selected(check))
+            .map(|check| check.id.clone())
+            .collect(),
+    );
 
     let json = report.to_json();
     crate::fs::write_atomic(&run_dir.join("report.json"), json.as_bytes())?;
     if let Some(path) = &args.report {
         crate::fs::write_atomic(path, json.as_bytes())?;
+    }
+    if let Some(path) = &args.junit {
+        crate::fs::write_atomic(path, crate::ci::junit(&report).as_bytes())?;
     }
     match args.format {
         Format::Json => println!("{json}"),
@@ -171,6 +193,14 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         ),
     }
     crate::ci::annotate(&report);
+    let written = args
+        .report
+        .clone()
+        .unwrap_or_else(|| run_dir.join("report.json"));
+    crate::ci::set_outputs(&[
+        ("verdict", report.verdict().into()),
+        ("report", written.display().to_string()),
+    ]);
     Ok(report.exit_code())
 }
 
@@ -296,6 +326,7 @@ fn sign_offs(
                 id: id.clone(),
                 by: by.clone(),
                 at: at.clone(),
+                role: None,
             }),
             Some(_) => Err(Exit::refused(
                 format!("`{id}` is checked by the machine; only manual checks take a sign-off"),
