@@ -76,8 +76,14 @@ fn finish(
     problems.extend(section_problems(&reports, &args.expect));
     let mut merged = Report::merge(reports.into_iter().map(|(_, r)| r).collect())
         .map_err(|err| anyhow::anyhow!("merging: {err}"))?;
+    // With --expect, the expected sections are the run's scope; without, the whole checklist.
+    let in_scope = |id: &str| {
+        args.expect.is_empty()
+            || (merged.checks.iter()).any(|c| c.id == id && args.expect.contains(&c.section))
+    };
     let never_run: Vec<&str> = (merged.not_selected.iter().flatten())
         .map(String::as_str)
+        .filter(|id| in_scope(id))
         .collect();
     if !never_run.is_empty() {
         problems.push(format!(

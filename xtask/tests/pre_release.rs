@@ -456,16 +456,21 @@ fn separate_jobs_reports_merge_into_one_verdict() {
     assert_eq!(status(&merged, "build").0, "fail");
     assert_eq!(merged["summary"]["fail"], 1);
 
+    // One job's report alone is not a verdict: the checks it left to others ran nowhere.
     let only_a = project.xtask(&["merge-reports", a.to_str().unwrap()]).run();
-    assert_eq!(only_a.code, 0, "{only_a}");
+    assert_eq!(only_a.code, 1, "{only_a}");
+    assert!(only_a.stderr.contains("ran in no report"), "{only_a}");
     let garbage = project.out.path().join("garbage.json");
     std::fs::write(&garbage, "{}").unwrap();
-    assert_eq!(
-        project
-            .xtask(&["merge-reports", garbage.to_str().unwrap()])
-            .run()
-            .code,
-        2
+    let unreadable = project
+        .xtask(&["merge-reports", garbage.to_str().unwrap()])
+        .run();
+    assert_eq!(unreadable.code, 1, "{unreadable}");
+    assert!(
+        unreadable
+            .stderr
+            .contains("garbage.json is not a pre-release report"),
+        "{unreadable}"
     );
 }
 
