@@ -9,6 +9,10 @@ use crate::exit::Exit;
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  cargo xtask coverage           # write trackers/checklist-coverage.md
+  cargo xtask coverage --check   # in CI: exit 1 when it is out of date
+  cargo xtask coverage --seed RELEASE_CHECKLIST.md --out coverage.md")]
 pub struct Args {
     /// The seed checklist (default: the project's docs/RELEASE_CHECKLIST.md, else RELEASE_CHECKLIST.md).
     #[arg(long, value_name = "PATH")]

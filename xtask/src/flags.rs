@@ -7,8 +7,16 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "The codemate-hub release checklist as commands",
-    version
+    version,
+    after_help = "Examples:
+  cargo xtask pre-release                      # the Pre-Release Checklist
+  cargo xtask --project ../app pre-release     # on another project
+  cargo xtask archive                          # reproducible artifacts of the latest tag
+  cargo xtask release 0.5.0                    # the release plan; --execute carries it out
+  cargo xtask init ../app --execute            # install this xtask into a project
+  cargo xtask <COMMAND> --help                 # each command's flags and examples"
 )]
 pub struct Cli {
     /// The Python project to work on (default: the workspace root).

@@ -409,6 +409,43 @@ fn sign_offs_are_recorded_and_manual_checks_stay_manual() {
 }
 
 #[test]
+fn release_manager_and_tech_lead_sign_offs_are_recorded_by_name() {
+    let project = Project::example();
+    let run = project
+        .xtask(&[
+            "pre-release",
+            "--only",
+            "access-controls",
+            "--sign-off",
+            "release-manager:Jane Doe",
+            "--sign-off",
+            "Tech Lead: Sam Roe",
+            "--format",
+            "json",
+        ])
+        .run();
+    assert_eq!(run.code, 0, "{run}");
+    let report = run.json();
+    let signed = report["sign_offs"].as_array().unwrap();
+    assert_eq!(signed.len(), 2, "{run}");
+    assert_eq!(signed[0]["role"], "Release Manager");
+    assert_eq!(signed[0]["by"], "Jane Doe");
+    assert_eq!(signed[0]["id"], "role:release-manager");
+    assert_eq!(signed[1]["role"], "Tech Lead");
+    assert_eq!(signed[1]["by"], "Sam Roe");
+
+    let nobody = project
+        .xtask(&["pre-release", "--sign-off", "tech-lead:", "--dry-run"])
+        .run();
+    assert_eq!(nobody.code, 2, "{nobody}");
+    let unknown = project
+        .xtask(&["pre-release", "--sign-off", "ceo:Pat", "--dry-run"])
+        .run();
+    assert_eq!(unknown.code, 2, "{unknown}");
+    assert!(unknown.stderr.contains("unknown role"), "{unknown}");
+}
+
+#[test]
 fn separate_jobs_reports_merge_into_one_verdict() {
     let project = Project::example();
     let a = project.out.path().join("a.json");
