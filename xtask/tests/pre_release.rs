@@ -231,6 +231,70 @@ fn unhealthy_services_fail_naming_each_one() {
 }
 
 #[test]
+fn services_healthy_polls_the_endpoints_the_environment_names_and_says_which() {
+    let project = Project::example();
+    // The published ports answer nothing: only the overrides can make the check pass.
+    project.publish_ports(
+        http::closed_port(),
+        http::closed_port(),
+        http::closed_port(),
+    );
+    project.write(
+        "release-checks.toml",
+        "[checks.services-healthy]\ntimeout = 3\n",
+    );
+    let ollama = http::serve_status(200);
+    let langflow = http::serve_status(200);
+    let code_server = http::serve_status(200);
+    let run = project
+        .xtask(&[
+            "pre-release",
+            "--only",
+            "services-healthy",
+            "--format",
+            "json",
+        ])
+        .env("OLLAMA_URL", format!("http://127.0.0.1:{ollama}"))
+        .env("LANGFLOW_URL", format!("http://127.0.0.1:{langflow}/"))
+        .env(
+            "CODE_SERVER_URL",
+            format!("http://127.0.0.1:{code_server}/ready"),
+        )
+        .run();
+    let (health, why) = status(&run.json(), "services-healthy");
+    assert_eq!(health, "pass", "{run}");
+    assert!(
+        why.contains(&format!("http://127.0.0.1:{ollama}/api/tags")),
+        "{why}"
+    );
+    assert!(
+        why.contains(&format!("http://127.0.0.1:{langflow}/health")),
+        "{why}"
+    );
+    assert!(
+        why.contains(&format!("http://127.0.0.1:{code_server}/ready")),
+        "{why}"
+    );
+
+    let bad = project
+        .xtask(&[
+            "pre-release",
+            "--only",
+            "services-healthy",
+            "--format",
+            "json",
+        ])
+        .env("OLLAMA_URL", "https://example.invalid")
+        .run();
+    let (health, why) = status(&bad.json(), "services-healthy");
+    assert_eq!(health, "fail");
+    assert!(
+        why.contains("OLLAMA_URL=\"https://example.invalid\": only http://"),
+        "{why}"
+    );
+}
+
+#[test]
 fn models_missing_from_ollama_fail_naming_them() {
     let project = Project::example();
     project.publish_ports(
