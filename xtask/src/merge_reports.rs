@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use checklist::Section;
 use runner::Report;
 
-use crate::exit::{self, Exit};
+use crate::exit;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -35,12 +35,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<u8> {
     for name in &args.expect {
         if Section::from_name(name).is_none() {
-            let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
-            return Err(Exit::refused(
-                format!("--expect names an unknown section `{name}`"),
-                format!("use {}", names.join(",")),
-            )
-            .into());
+            return Err(crate::pre_release::unknown_section(name));
         }
     }
     let mut problems = Vec::new();

@@ -29,6 +29,7 @@ use crate::flags::Format;
 use crate::Ctx;
 
 pub use python_env::PythonTools;
+pub use select::unknown_section;
 
 /// What native checks see. Shared across the runner's threads, so it holds no `Shell`
 /// (make one with `Shell::new()` and `change_dir(&env.project)` where a check needs it).

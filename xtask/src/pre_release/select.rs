@@ -23,12 +23,7 @@ impl Selection {
     ) -> anyhow::Result<Selection> {
         for name in sections {
             if Section::from_name(name).is_none() {
-                let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
-                return Err(Exit::refused(
-                    format!("unknown section `{name}`"),
-                    format!("use one of {}", names.join(", ")),
-                )
-                .into());
+                return Err(unknown_section(name));
             }
         }
         for id in only.iter().chain(skip) {
@@ -128,6 +123,16 @@ fn dependencies_of(checklist: &Checklist, chosen: &BTreeSet<String>) -> BTreeSet
         }
     }
     found
+}
+
+/// The refusal of a section name that is none of the checklist's five.
+pub fn unknown_section(name: &str) -> anyhow::Error {
+    let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
+    Exit::refused(
+        format!("unknown section `{name}`"),
+        format!("use one of {}", names.join(", ")),
+    )
+    .into()
 }
 
 pub fn unknown_id(id: &str) -> anyhow::Error {
