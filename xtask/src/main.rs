@@ -142,3 +142,46 @@ fn out_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"));
     target.join("xtask")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace_in(dir: &Path) -> PathBuf {
+        let root = dir.join("ws");
+        std::fs::create_dir_all(root.join("xtask")).unwrap();
+        std::fs::create_dir_all(root.join("target/debug")).unwrap();
+        std::fs::write(root.join("Cargo.toml"), "[workspace]\n").unwrap();
+        std::fs::write(root.join("xtask/Cargo.toml"), "[package]\n").unwrap();
+        root
+    }
+
+    #[test]
+    fn the_workspace_is_found_from_the_manifest_dir_then_the_binary_then_the_cwd() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = workspace_in(temp.path());
+        let other = workspace_in(&temp.path().join("other"));
+        let nowhere = temp.path().join("nowhere");
+        std::fs::create_dir(&nowhere).unwrap();
+        let exe = root.join("target/debug/xtask");
+
+        let found = |manifest: Option<&Path>, exe: Option<&Path>, cwd: &Path| {
+            find_workspace(manifest, exe, cwd)
+        };
+        assert_eq!(
+            found(Some(&other.join("xtask")), Some(&exe), &nowhere),
+            Some(other.clone())
+        );
+        // A manifest dir of another package (not `xtask/`) does not count.
+        assert_eq!(
+            found(Some(&other.join("crates")), Some(&exe), &nowhere),
+            Some(root.clone())
+        );
+        assert_eq!(found(None, Some(&exe), &nowhere), Some(root.clone()));
+        assert_eq!(
+            found(None, Some(&nowhere.join("xtask")), &other.join("xtask")),
+            Some(other)
+        );
+        assert_eq!(found(None, None, &nowhere), None);
+    }
+}

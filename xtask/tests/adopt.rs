@@ -253,3 +253,22 @@ fn init_refuses_a_project_with_a_cargo_project_of_its_own() {
     );
     assert!(!repo.path().join("xtask").exists());
 }
+
+#[test]
+fn coverage_reads_a_checklist_kept_at_the_project_root() {
+    let repo = python_project();
+    repo.git(&["mv", "docs/RELEASE_CHECKLIST.md", "RELEASE_CHECKLIST.md"]);
+    let out = tempfile::tempdir().unwrap();
+    let table = out.path().join("coverage.md");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .arg("--project")
+        .arg(repo.path())
+        .args(["coverage", "--out"])
+        .arg(&table);
+    let done = run(&mut command);
+    assert_eq!(done.code, 0, "{done:?}");
+    assert!(std::fs::read_to_string(&table)
+        .unwrap()
+        .contains("| `unit-tests` ("));
+}
