@@ -242,3 +242,28 @@ fn merge_reports_fails_on_a_missing_duplicated_or_foreign_report() {
         .run();
     assert_eq!(unknown.code, 2, "{unknown}");
 }
+
+#[test]
+fn a_planned_release_prints_parseable_json_under_github_actions() {
+    let project = Project::example();
+    project.write(".gitignore", "__pycache__/\n.venv/\n");
+    project.commit("ignore");
+    project.repo.push();
+    let dir = project.out.path();
+    let run = on_actions(
+        project.xtask(&[
+            "release",
+            "0.5.0",
+            "--skip-gate",
+            "--no-github",
+            "--format",
+            "json",
+        ]),
+        dir,
+    )
+    .env("SOURCE_DATE_EPOCH", "1767323045")
+    .run();
+    assert_eq!(run.code, 0, "{run}");
+    let doc = run.json();
+    assert!(doc.is_object(), "{run}");
+}
