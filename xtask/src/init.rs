@@ -374,6 +374,28 @@ mod tests {
     }
 
     #[test]
+    fn the_alias_joins_an_existing_cargo_config() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".cargo")).unwrap();
+        let config = "# ours\n[build]\njobs = 2\n\n[alias]\nb = \"build\"\n";
+        std::fs::write(dir.path().join(".cargo/config.toml"), config).unwrap();
+        let merged = String::from_utf8(cargo_config(dir.path()).unwrap()).unwrap();
+        assert!(
+            merged.starts_with("# ours\n[build]\njobs = 2\n"),
+            "{merged}"
+        );
+        assert!(
+            merged.contains("b = \"build\"\nxtask = \"run --quiet --package xtask --\""),
+            "{merged}"
+        );
+        std::fs::write(dir.path().join(".cargo/config.toml"), &merged).unwrap();
+        assert_eq!(cargo_config(dir.path()).unwrap(), merged.into_bytes());
+
+        std::fs::write(dir.path().join(".cargo/config.toml"), "alias = 3\n").unwrap();
+        assert!(cargo_config(dir.path()).is_err());
+    }
+
+    #[test]
     fn ignore_and_attribute_entries_are_added_once() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(".gitignore"), "__pycache__/").unwrap();
