@@ -10,9 +10,15 @@ use std::path::{Path, PathBuf};
 use archive::{ArchiveError, Group, Manifest, Options};
 
 use crate::exit::{self, Exit};
+use crate::flags::Format;
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  cargo xtask archive                        # the latest release tag, into target/xtask/archive/
+  cargo xtask archive --rev HEAD --out dist  # any revision, anywhere outside the tracked tree
+  cargo xtask archive --format json          # one JSON document: the artifacts and their digests
+  cargo xtask archive --verify target/xtask/archive/codemate-hub-v0.5.0")]
 pub struct Args {
     /// The revision to archive (default: the latest release tag vX.Y.Z).
     #[arg(long, value_name = "REV")]
@@ -29,11 +35,14 @@ pub struct Args {
     /// An extra tarball NAME=GLOB[,GLOB...]; repeatable; replaces the default config, docs and flows.
     #[arg(long = "group", value_name = "NAME=GLOBS")]
     pub groups: Vec<String>,
+    /// Output: `human`, or `json` (one document on stdout, docs/json.md).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     if let Some(dir) = &args.verify {
-        return verify(ctx, dir);
+        return verify(ctx, dir, args.format);
     }
     let repo = git::Repo::new(&ctx.project);
     let project = &ctx.project;
@@ -78,7 +87,14 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let manifest = source
         .and_then(|source| source.build(&out, &opts))
         .map_err(to_exit)?;
-    report(&manifest, &rev, &out);
+    report(&manifest, &rev, &out, args.format);
+    crate::ci::set_outputs(&[
+        ("dir", out.display().to_string()),
+        (
+            "sha256sums",
+            out.join(archive::SHA256SUMS).display().to_string(),
+        ),
+    ]);
     Ok(exit::OK)
 }
 
@@ -122,8 +138,22 @@ fn resolve(ctx: &Ctx, repo: &git::Repo, rev: Option<String>) -> anyhow::Result<R
     Ok(Resolved { label, name, rev })
 }
 
-fn verify(ctx: &Ctx, dir: &Path) -> anyhow::Result<u8> {
+fn verify(ctx: &Ctx, dir: &Path, format: Format) -> anyhow::Result<u8> {
     let mismatches = archive::verify(&ctx.project, dir).map_err(to_exit)?;
+    if format == Format::Json {
+        let doc = serde_json::json!({
+            "schema": runner::SCHEMA,
+            "dir": dir.display().to_string(),
+            "verified": mismatches.is_empty(),
+            "mismatches": mismatches,
+        });
+        println!("{doc:#}");
+        return Ok(if mismatches.is_empty() {
+            exit::OK
+        } else {
+            exit::FAILED
+        });
+    }
     if mismatches.is_empty() {
         println!(
             "verified: every file in {} matches a rebuild from its manifest's commit",
@@ -249,9 +279,24 @@ fn refused(err: ArchiveError) -> Exit {
     Exit::refused(err.to_string(), fix)
 }
 
-fn report(manifest: &Manifest, rev: &str, out: &Path) {
+fn report(manifest: &Manifest, rev: &str, out: &Path, format: Format) {
     for exception in &manifest.exceptions {
         eprintln!("warning: {}: {}", exception.path, exception.detail);
+    }
+    if format == Format::Json {
+        let doc = serde_json::json!({
+            "schema": runner::SCHEMA,
+            "rev": rev,
+            "commit": manifest.commit,
+            "dir": out.display().to_string(),
+            "sha256sums": out.join(archive::SHA256SUMS).display().to_string(),
+            "manifest": out.join(archive::MANIFEST).display().to_string(),
+            "artifacts": manifest.artifacts,
+            "left_out": manifest.left_out,
+            "exceptions": manifest.exceptions,
+        });
+        println!("{doc:#}");
+        return;
     }
     for left_out in &manifest.left_out {
         println!("left out {}: {}", left_out.artifact, left_out.reason);

@@ -77,8 +77,8 @@ pub const OTHER_STEPS: &[(&str, &str)] = &[
     ("Stakeholders notified", "manual: communication"),
     ("Issues/milestones closed", "manual"),
     ("Next release planned", "manual"),
-    ("Release Manager:", "manual sign-off: `cargo xtask pre-release --sign-off ID` records who and when"),
-    ("Tech Lead:", "manual sign-off: `cargo xtask pre-release --sign-off ID` records who and when"),
+    ("Release Manager:", "manual sign-off: `cargo xtask pre-release --sign-off \"release-manager:NAME\"` records who and when"),
+    ("Tech Lead:", "manual sign-off: `cargo xtask pre-release --sign-off \"tech-lead:NAME\"` records who and when"),
 ];
 
 /// Seed items that nothing covers.

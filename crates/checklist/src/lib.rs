@@ -18,6 +18,17 @@ pub use parse::ConfigError;
 /// The name of the optional override file at the project root.
 pub const OVERRIDE_FILE: &str = "release-checks.toml";
 
+/// Where a project keeps its release checklist, in the order they are looked for.
+pub const LOCATIONS: &[&str] = &["docs/RELEASE_CHECKLIST.md", "RELEASE_CHECKLIST.md"];
+
+/// The first of [`LOCATIONS`] that `project` has.
+pub fn locate(project: &std::path::Path) -> Option<&'static str> {
+    LOCATIONS
+        .iter()
+        .copied()
+        .find(|f| project.join(f).is_file())
+}
+
 /// What a check may declare in `needs`.
 pub const TOOLS: &[&str] = &["docker"];
 

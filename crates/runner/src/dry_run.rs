@@ -14,6 +14,11 @@ pub fn dry_run_lines(jobs: &[Job]) -> Result<Vec<String>, GraphError> {
         .collect())
 }
 
+/// The jobs' indices in the order they would run (each after its dependencies).
+pub fn dry_run_order(jobs: &[Job]) -> Result<Vec<usize>, GraphError> {
+    Ok(Graph::new(jobs)?.order)
+}
+
 fn dry_run_line(job: &Job) -> String {
     let what = match (&job.action, &job.command) {
         (Action::Fixed(outcome), _) => match &outcome.reason {

@@ -10,19 +10,16 @@ use runner::{Log, Outcome};
 
 use super::Env;
 
-/// Where codemate-hub keeps its checklist.
-const CHECKLIST: &[&str] = &["docs/RELEASE_CHECKLIST.md", "RELEASE_CHECKLIST.md"];
-
 /// The checks of this section implemented here, by id (see `super::NATIVE`).
 pub const NATIVE: &[(&str, super::Native)] = &[("checklist-drift", checklist_drift)];
 
 /// Compares every fact the checklist states with the project's files; each difference is a
 /// finding `checklist:line: says X; file says Y`.
 fn checklist_drift(env: &Env, log: Log) -> Outcome {
-    let Some(file) = CHECKLIST.iter().find(|f| env.project.join(f).is_file()) else {
+    let Some(file) = checklist::locate(&env.project) else {
         return Outcome::skipped(format!(
             "the project has no {}: nothing to compare",
-            CHECKLIST.join(" or ")
+            checklist::LOCATIONS.join(" or ")
         ));
     };
     let text = match std::fs::read_to_string(env.project.join(file)) {
