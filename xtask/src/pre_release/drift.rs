@@ -155,7 +155,7 @@ impl Facts {
                 let compose = self.compose.as_ref().map_err(Clone::clone);
                 let published = compose.as_ref().map(|c| {
                     c.service(service)
-                        .map(|s| s.ports.iter().map(|p| p.host).collect::<Vec<_>>())
+                        .map(|s| s.ports.iter().filter_map(|p| p.host()).collect::<Vec<_>>())
                 });
                 match published {
                     Err(why) => Some(format!("cannot compare: {why}")),
