@@ -26,12 +26,10 @@ fn models_listed(env: &Env, log: Log) -> Outcome {
         Ok(models) => models,
         Err(err) => return Outcome::fail(err.to_string()),
     };
-    let container = match &env.compose {
-        Ok(compose) => compose.service("ollama").map(|s| s.container().to_string()),
+    let container = match env.compose.as_ref().map(|c| c.running("ollama")) {
+        Ok(Ok(service)) => service.container().to_string(),
+        Ok(Err(why)) => return Outcome::fail(why),
         Err(err) => return Outcome::fail(err.to_string()),
-    };
-    let Some(container) = container else {
-        return Outcome::fail("docker-compose.yml has no ollama service");
     };
     let sh = match Shell::new() {
         Ok(sh) => sh,

@@ -104,8 +104,8 @@ impl Builder {
                     Some((k, _)) if k == "<<" => merge_key(entries, node),
                     Some((k, key_line)) => {
                         let mut node = node;
-                        // A collection is reported where its key is.
-                        if matches!(node.value, Value::Map(_) | Value::Seq(_)) {
+                        // A collection (or an empty value) is reported where its key is.
+                        if matches!(node.value, Value::Map(_) | Value::Seq(_) | Value::Null) {
                             node.line = key_line;
                         }
                         entries.retain(|(existing, _)| *existing != k);
