@@ -66,7 +66,9 @@ fn models_listed(env: &Env, log: Log) -> Outcome {
     }
 }
 
-/// The embedding model memory setup uses, followed through its constants, is a default model.
+/// The embedding model memory setup uses, followed through its constants, is a default model;
+/// when an environment variable can override it (`os.getenv("VAR", default)`), the values the
+/// app's compose `environment:` and the project's `.env` give it must be default models too.
 fn embedding_model(env: &Env, log: Log) -> Outcome {
     let defaults = match project::models::default_models(&env.project) {
         Ok(models) => models,
@@ -76,39 +78,101 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
         Ok(resolved) => resolved,
         Err(err) => return Outcome::fail(err.to_string()),
     };
+    writeln!(log, "read with {}", resolved.reader).ok();
     for step in &resolved.trail {
-        writeln!(log, "{step}").ok();
+        writeln!(log, "  {step}").ok();
     }
+    for call in &resolved.uses {
+        writeln!(log, "used by {call}").ok();
+    }
+    let set_at = place(resolved.origin());
+    let used_at = place(resolved.trail.first().map(String::as_str).unwrap_or_default());
+    if used_at.rsplit(':').next() != Some(&CHECKLIST_LINE.to_string()) {
+        writeln!(
+            log,
+            "drift: the checklist points at {MEMORY_SETUP} line {CHECKLIST_LINE}; the model is used at {used_at}"
+        )
+        .ok();
+    }
+    // Each value the model can take: the code's default, then what overrides it.
+    let mut values = vec![(
+        resolved.value.clone(),
+        format!("set at {set_at}, used at {used_at}"),
+    )];
     if let Some(var) = &resolved.env_override {
-        writeln!(
-            log,
-            "note: the environment variable {var} overrides it at run time"
-        )
-        .ok();
+        writeln!(log, "{var} overrides it at run time: looking at compose and .env").ok();
+        values.extend(overrides(env, var, log));
     }
-    let used_at = resolved
-        .trail
-        .first()
-        .and_then(|s| s.split(':').nth(1))
-        .and_then(|l| l.parse::<usize>().ok());
-    if used_at != Some(CHECKLIST_LINE) {
-        writeln!(
-            log,
-            "drift: the checklist points at {MEMORY_SETUP} line {CHECKLIST_LINE}; the model is set at {}",
-            resolved.trail.first().map(String::as_str).unwrap_or("?")
-        )
-        .ok();
+    let wrong: Vec<String> = values
+        .iter()
+        .filter(|(model, _)| !defaults.iter().any(|m| same_model(model, m)))
+        .map(|(model, whence)| format!("{model} ({whence})"))
+        .collect();
+    let reader = match &resolved.reader {
+        project::python::Reader::Lines { why } => format!("; read by lines: {why}"),
+        project::python::Reader::Ast { .. } => String::new(),
+    };
+    if wrong.is_empty() {
+        let all: Vec<String> = values
+            .iter()
+            .map(|(model, whence)| format!("{model} ({whence})"))
+            .collect();
+        return super::documentation::pass_because(format!(
+            "embedding model {} is a default model of scripts/model-pull.sh{reader}",
+            all.join("; overridden to ")
+        ));
     }
-    if defaults.iter().any(|m| same_model(&resolved.value, m)) {
-        Outcome::pass()
-    } else {
-        Outcome::fail(format!(
-            "embedding model {} ({}) is not one of the default models of scripts/model-pull.sh: {}",
-            resolved.value,
-            resolved.origin(),
-            defaults.join(", ")
-        ))
+    Outcome::fail(format!(
+        "embedding model {} is not one of the default models of scripts/model-pull.sh: {}{reader}",
+        wrong.join("; "),
+        defaults.join(", ")
+    ))
+}
+
+/// `file:line` of a trail step (`file:line: source`).
+fn place(step: &str) -> String {
+    let mut parts = step.splitn(3, ':');
+    match (parts.next(), parts.next()) {
+        (Some(file), Some(line)) => format!("{file}:{line}"),
+        _ => step.to_string(),
     }
+}
+
+/// The values `var` takes from the app service's compose `environment:` and the project's .env.
+fn overrides(env: &Env, var: &str, log: Log) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    if let Ok(compose) = &env.compose {
+        for service in compose.services.iter().filter(|s| s.active) {
+            match service.environment.iter().find(|(k, _)| k == var) {
+                Some((_, Some(value))) if !value.is_empty() => found.push((
+                    value.clone(),
+                    format!(
+                        "{var} in the environment of service `{}`, {}:{}",
+                        service.name, service.file, service.line
+                    ),
+                )),
+                Some((_, _)) => {
+                    writeln!(
+                        log,
+                        "service `{}` passes {var} through from the shell",
+                        service.name
+                    )
+                    .ok();
+                }
+                None => {}
+            }
+        }
+    }
+    if let Ok(text) = std::fs::read_to_string(env.project.join(".env")) {
+        let (entries, _) = project::compose::dotenv::parse(&text, &|_| None);
+        if let Some(entry) = entries.iter().find(|e| e.key == var && !e.value.is_empty()) {
+            found.push((entry.value.clone(), format!("{var} in .env:{}", entry.line)));
+        }
+    }
+    if found.is_empty() {
+        writeln!(log, "neither compose nor .env sets {var}").ok();
+    }
+    found
 }
 
 /// `chroma_db/` exists and holds something.
