@@ -28,6 +28,7 @@ pub(super) fn pass_because(reason: impl Into<String>) -> Outcome {
     Outcome {
         status: Status::Pass,
         reason: Some(reason.into()),
+        blocked_by: None,
     }
 }
 
