@@ -12,6 +12,7 @@ mod output;
 mod python_env;
 mod security;
 mod select;
+mod summaries;
 mod tools;
 
 use std::collections::BTreeMap;
@@ -262,10 +263,18 @@ fn action(
             ))),
         },
         _ => match command {
-            Some(Ok(script)) => Action::Shell {
-                script,
-                cwd: env.project.clone(),
-                env: env.python.env_vars(),
+            Some(Ok(script)) => match summaries::for_command(&script) {
+                Some(summarize) => Action::ShellSummarized {
+                    script,
+                    cwd: env.project.clone(),
+                    env: env.python.env_vars(),
+                    summarize,
+                },
+                None => Action::Shell {
+                    script,
+                    cwd: env.project.clone(),
+                    env: env.python.env_vars(),
+                },
             },
             Some(Err(missing)) => Action::Fixed(Outcome::blocked(missing.to_string())),
             None => Action::Fixed(Outcome::blocked(format!("`{}` has no command", check.id))),
