@@ -154,7 +154,11 @@ impl Run<'_> {
             self.reporter.finished(&result);
             self.results[index] = Some(result);
             for &dependent in &self.graph.dependents[index] {
-                if self.results[dependent].is_some() {
+                // A decided outcome (skipped by a flag, manual) stands: it is settled, and
+                // printed, once, as itself.
+                if self.results[dependent].is_some()
+                    || matches!(self.jobs[dependent].action, Action::Fixed(_))
+                {
                     continue;
                 }
                 if outcome.status == Status::Pass {

@@ -553,3 +553,22 @@ fn a_summarizer_names_the_cause_of_a_failed_command() {
     assert_eq!(outcome(&results[0]), (Status::Fail, Some("2 errors")));
     assert_eq!(outcome(&results[1]), (Status::Pass, None));
 }
+
+#[test]
+fn a_decided_outcome_is_printed_once_whatever_its_dependencies_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Captured::default();
+    let jobs = vec![
+        fixed("build", Outcome::skipped("not in --section")),
+        after(&["build"], fixed("pipeline", Outcome::skipped("not in --section"))),
+    ];
+    let results = run(jobs, &options(dir.path(), 2, Progress::plain(out.clone()))).unwrap();
+    assert_eq!(
+        out.text().lines().collect::<Vec<_>>(),
+        [
+            "[skipped] build (0.0s): not in --section",
+            "[skipped] pipeline (0.0s): not in --section"
+        ]
+    );
+    assert_eq!(results[1].blocked_by, None);
+}

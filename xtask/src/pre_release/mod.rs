@@ -248,8 +248,8 @@ fn action(
         };
         return Action::Fixed(Outcome::manual(reason));
     }
-    if let Some(why) = check.needs.iter().find_map(|tool| probe.unavailable(tool)) {
-        return Action::Fixed(Outcome::blocked(why));
+    if let Some(blocked) = check.needs.iter().find_map(|tool| probe.unavailable(tool)) {
+        return Action::Fixed(blocked);
     }
     match check.kind {
         Kind::Native => match native(&check.id) {

@@ -22,14 +22,23 @@ impl Probe {
         }
     }
 
-    /// Why `tool` cannot be used, or `None` when it can.
-    pub fn unavailable(&self, tool: &str) -> Option<String> {
+    /// Why `tool` cannot be used, or `None` when it can: a blocked outcome naming the shared
+    /// cause (`docker engine`, `docker`), so the reason is printed once for every check it blocks.
+    pub fn unavailable(&self, tool: &str) -> Option<runner::Outcome> {
         if !self.asks {
             return None;
         }
         match tool {
-            "docker" => self.docker.get_or_init(docker_unavailable).clone(),
-            other => Some(format!("unknown tool `{other}`")),
+            "docker" => {
+                let why = self.docker.get_or_init(docker_unavailable).clone()?;
+                let cause = if why.starts_with("`docker` not found") {
+                    "docker"
+                } else {
+                    "docker engine"
+                };
+                Some(runner::Outcome::blocked_by(cause, why))
+            }
+            other => Some(runner::Outcome::blocked(format!("unknown tool `{other}`"))),
         }
     }
 }
