@@ -126,11 +126,12 @@ impl PythonTools {
             }),
             (runner::Status::Pass, Runner::Venv) => sources.push(Source::Venv(self.venv.clone())),
             (runner::Status::Pass, Runner::Path) => {}
-            _ => attempts.push(format!(
-                "{}: {}",
-                self.runner.describe(),
-                primary.reason.as_deref().unwrap_or("failed")
-            )),
+            _ => attempts.push(
+                primary
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| format!("{} failed", self.runner.describe())),
+            ),
         }
         let fell_back = !attempts.is_empty();
         match std::env::var_os("VIRTUAL_ENV").map(PathBuf::from) {

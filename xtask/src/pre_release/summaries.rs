@@ -182,28 +182,38 @@ pub fn black(output: &str, outcome: &Outcome) -> Option<String> {
     if !failed(outcome) {
         return None;
     }
-    static CANNOT: OnceLock<Regex> = OnceLock::new();
-    let cannot = regex(&CANNOT, r"^error: cannot (?:format|parse):? (\S+?)(?::(\d+):(\d+))?:?(?: (.*))?$");
     let cwd = cwd(output);
     let lines: Vec<&str> = output.lines().collect();
     let mut unparsable = Vec::new();
     for (index, line) in lines.iter().enumerate() {
-        let Some(c) = cannot.captures(line) else {
+        // `error: cannot format PATH: MESSAGE`, `error: cannot parse: PATH:LINE:COL` and
+        // `error: cannot parse for target version Python 3.15: PATH:LINE:COL`.
+        let (path, message) = if let Some(rest) = line.strip_prefix("error: cannot format ") {
+            match rest.split_once(": ") {
+                Some((path, message)) => (path, Some(message.trim())),
+                None => (rest.trim(), None),
+            }
+        } else if let Some(rest) = line.strip_prefix("error: cannot parse") {
+            match rest.rsplit_once(": ") {
+                Some((_, path)) => (path.trim(), None),
+                None => continue,
+            }
+        } else {
             continue;
         };
-        let place = match (c.get(2), c.get(3)) {
-            (Some(l), Some(col)) => format!("{}:{}:{}", relative(&c[1], cwd), l.as_str(), col.as_str()),
-            _ => relative(&c[1], cwd).to_string(),
-        };
-        // black 24+ prints the parser's message on the next line.
-        let why = c
-            .get(4)
-            .map(|m| m.as_str().to_string())
+        let place = relative(path, cwd).to_string();
+        let why = message
+            .map(str::to_string)
             .or_else(|| {
-                lines
-                    .get(index + 1)
-                    .filter(|next| next.contains("Error"))
-                    .map(|next| next.trim().to_string())
+                // black 24+ prints the parser's error, or the line it stopped at, next.
+                let next = lines.get(index + 1)?;
+                if next.contains("Error") {
+                    Some(next.trim().to_string())
+                } else if next.starts_with(' ') && !next.trim().is_empty() {
+                    Some(format!("at `{}`", next.trim()))
+                } else {
+                    None
+                }
             })
             .unwrap_or_default();
         unparsable.push(if why.is_empty() {

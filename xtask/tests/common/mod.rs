@@ -48,15 +48,15 @@ impl Project {
         self.repo.commit_all(message);
     }
 
-    /// Points the compose file's published ports at local endpoints (ollama, langflow, code-server).
+    /// Points the compose file's published ports at local endpoints (ollama, langflow, code-server)
+    /// the way a user does: in the git-ignored `.env` that docker compose reads.
     pub fn publish_ports(&self, ollama: u16, langflow: u16, code_server: u16) {
-        let compose = self
-            .read("docker-compose.yml")
-            .replace("\"11434:11434\"", &format!("\"{ollama}:11434\""))
-            .replace("\"7860:7860\"", &format!("\"{langflow}:7860\""))
-            .replace("\"8080:8080\"", &format!("\"{code_server}:8080\""));
-        self.write("docker-compose.yml", &compose);
-        self.commit("test ports");
+        self.write(
+            ".env",
+            &format!(
+                "OLLAMA_HOST_PORT={ollama}\nLANGFLOW_HOST_PORT=\"{langflow}\"  # quoted\nexport CODE_SERVER_HOST_PORT={code_server}\n"
+            ),
+        );
     }
 
     /// The xtask on this project with the fake docker first on PATH.

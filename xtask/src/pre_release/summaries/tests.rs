@@ -71,10 +71,15 @@ fn black_names_unparsable_files_and_counts_the_rest() {
         black(&log(BLACK), &fail()).as_deref(),
         Some("1 file cannot be parsed: src/broken.py:4:6 (ParseError: bad input); 4 files would be reformatted: tests/test_broken.py, tests/test_math.py, src/lint.py and 1 more (the diff is in the log)")
     );
-    let old = "error: cannot format src/x.py: Cannot parse: 1:4: def (\nOh no!";
+    let new = "error: cannot parse for target version Python 3.15: /tmp/red/src/broken.py:4:12\n    def handler(:\n               ^\nOh no!";
+    assert_eq!(
+        black(&log(new), &fail()).as_deref(),
+        Some("1 file cannot be parsed: src/broken.py:4:12 (at `def handler(:`)")
+    );
+    let old = "error: cannot format /tmp/red/src/x.py: Cannot parse for target version Python 3.15: 1:4: def (\nOh no!";
     assert_eq!(
         black(&log(old), &fail()).as_deref(),
-        Some("1 file cannot be parsed: src/x.py (Cannot parse: 1:4: def ()")
+        Some("1 file cannot be parsed: src/x.py (Cannot parse for target version Python 3.15: 1:4: def ()")
     );
 }
 
