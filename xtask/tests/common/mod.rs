@@ -28,6 +28,34 @@ impl Project {
         }
     }
 
+    /// A fixture project (e.g. `testkit::red_project()`) committed in a temp repo.
+    pub fn fixture(from: &Path) -> Project {
+        let repo = TempRepo::new();
+        repo.copy_fixture(from);
+        repo.commit_all("Initial import");
+        Project {
+            repo,
+            docker: FakeDocker::new(),
+            out: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A `uv` first on PATH that cannot provision (as offline), in `dir`; returns the PATH.
+    pub fn offline_uv(&self, dir: &Path) -> std::ffi::OsString {
+        use std::os::unix::fs::PermissionsExt;
+        let uv = dir.join("uv");
+        std::fs::write(
+            &uv,
+            "#!/bin/sh\necho 'error: Failed to fetch: https://pypi.org/simple/pytest/ (network unreachable)' >&2\nexit 2\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&uv, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut path = std::ffi::OsString::from(dir);
+        path.push(":");
+        path.push(self.docker.path_env());
+        path
+    }
+
     pub fn path(&self) -> &Path {
         self.repo.path()
     }
@@ -80,7 +108,11 @@ pub fn xtask(project: &Path, args: &[&str]) -> Invocation {
         .env("CI", "true")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("XTASK_PROJECT")
-        .env_remove("XTASK_PYTHON");
+        .env_remove("XTASK_PYTHON")
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("COMPOSE_FILE")
+        .env_remove("COMPOSE_PROFILES")
+        .env_remove("COMPOSE_PROJECT_NAME");
     command
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null");
