@@ -86,7 +86,7 @@ fn a_red_project_fails_naming_every_cause() {
         (
             "env-example",
             "fail",
-            "4 variables missing from .env.example: API_TOKEN (docker-compose.yml:8); EMBED_MODEL (docker-compose.yml:9, src/settings.py:6); OLLAMA_PORT (docker-compose.yml:13); WEB_SECRET_KEY (docker-compose.yml:7)",
+            "4 variables missing from .env.example: API_TOKEN (docker-compose.yml:8); EMBED_MODEL (docker-compose.yml:9, src/settings.py:6); OLLAMA_PORT (docker-compose.yml:13); WEB_SECRET_KEY (docker-compose.yml:7); not read (does not parse): src/broken.py:4: SyntaxError: invalid syntax",
         ),
         (
             "compose-defaults",
@@ -126,8 +126,8 @@ fn the_example_reads_its_compose_files_as_docker_compose_does() {
             "docker-compose.yml + docker-compose.override.yml: project codemate-hub, 4 of 5 services active; 1 warning: docker-compose.yml:58: CODE_SERVER_PASSWORD is not set and has no default (services.code-server.environment): compose uses an empty string".into()
         )
     );
-    let log = std::fs::read_to_string(check(&report, "compose-config")["log"].as_str().unwrap())
-        .unwrap();
+    let log =
+        std::fs::read_to_string(check(&report, "compose-config")["log"].as_str().unwrap()).unwrap();
     for line in [
         "env files: .env",
         "project: codemate-hub (from `name:` in docker-compose.yml:4)",
@@ -228,7 +228,10 @@ fn python_tools_fall_back_when_uv_cannot_provision() {
     let (env, why) = status(&report, "python-env");
     assert_eq!(env, "pass", "{run}");
     assert!(why.starts_with("fell back (uv sync --frozen (installs the locked dev tools) failed (exit status: 2): error: Failed to fetch"), "{why}");
-    assert!(why.ends_with("pytest 9.2.0, black 26.10.1, ruff 0.17.6 from PATH"), "{why}");
+    assert!(
+        why.ends_with("pytest 9.2.0, black 26.10.1, ruff 0.17.6 from PATH"),
+        "{why}"
+    );
     assert_eq!(status(&report, "unit-tests").0, "pass", "{run}");
     assert_eq!(status(&report, "ruff").0, "pass", "{run}");
     assert_eq!(run.code, 0, "{run}");

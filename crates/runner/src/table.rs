@@ -26,8 +26,7 @@ pub fn render_table(results: &[CheckResult]) -> String {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let reasons =
-        std::iter::once(None).chain(results.iter().map(CheckResult::shown_reason));
+    let reasons = std::iter::once(None).chain(results.iter().map(CheckResult::shown_reason));
     let mut table = String::new();
     for (row, reason) in std::iter::once(&header).chain(&rows).zip(reasons) {
         let mut line = String::new();

@@ -516,14 +516,33 @@ fn a_shared_cause_follows_blocked_dependencies_to_the_root() {
     assert_eq!(
         shown,
         [
-            ("build", Some("docker engine"), Some("blocked by: docker engine".into())),
-            ("deploy", Some("docker engine"), Some("blocked by: docker engine".into())),
-            ("health", Some("docker engine"), Some("blocked by: docker engine".into())),
+            (
+                "build",
+                Some("docker engine"),
+                Some("blocked by: docker engine".into())
+            ),
+            (
+                "deploy",
+                Some("docker engine"),
+                Some("blocked by: docker engine".into())
+            ),
+            (
+                "health",
+                Some("docker engine"),
+                Some("blocked by: docker engine".into())
+            ),
             ("lint", None, Some("exit status 3".into())),
-            ("report", Some("lint"), Some("dependency `lint` failed".into())),
+            (
+                "report",
+                Some("lint"),
+                Some("dependency `lint` failed".into())
+            ),
         ]
     );
-    assert_eq!(results[2].reason.as_deref(), Some("dependency `deploy` is blocked"));
+    assert_eq!(
+        results[2].reason.as_deref(),
+        Some("dependency `deploy` is blocked")
+    );
 }
 
 #[test]
@@ -560,7 +579,10 @@ fn a_decided_outcome_is_printed_once_whatever_its_dependencies_do() {
     let out = Captured::default();
     let jobs = vec![
         fixed("build", Outcome::skipped("not in --section")),
-        after(&["build"], fixed("pipeline", Outcome::skipped("not in --section"))),
+        after(
+            &["build"],
+            fixed("pipeline", Outcome::skipped("not in --section")),
+        ),
     ];
     let results = run(jobs, &options(dir.path(), 2, Progress::plain(out.clone()))).unwrap();
     assert_eq!(

@@ -340,10 +340,14 @@ fn run_paths(number: usize, line: &str) -> Vec<Reference> {
         }
         let segment = &code[start..at];
         if runs_paths(segment) {
-            found.extend(command_paths(number, segment).into_iter().map(|r| Reference {
-                column: r.column + start,
-                ..r
-            }));
+            found.extend(
+                command_paths(number, segment)
+                    .into_iter()
+                    .map(|r| Reference {
+                        column: r.column + start,
+                        ..r
+                    }),
+            );
         }
         start = at + separator.len();
     }

@@ -132,7 +132,7 @@ struct Facts {
 impl Facts {
     fn read(env: &Env) -> Facts {
         let project = env.project.as_path();
-        let embedding = project::python::embedding_model(project, "src/memory_setup.py");
+        let embedding = project::python::embedding_model(project, project::python::MEMORY_SETUP);
         Facts {
             compose: env.compose.clone().map_err(|e| e.to_string()),
             models: project::models::default_models(project).map_err(|e| e.to_string()),

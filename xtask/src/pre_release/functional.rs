@@ -71,7 +71,10 @@ profiles enabled: {}",
             service.line,
             if service.active { "" } else { "INACTIVE, " },
             service.container(),
-            service.image.as_deref().unwrap_or(if service.built { "(built)" } else { "-" }),
+            service
+                .image
+                .as_deref()
+                .unwrap_or(if service.built { "(built)" } else { "-" }),
             ports.join(", ")
         )
         .ok();

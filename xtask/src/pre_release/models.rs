@@ -8,7 +8,7 @@ use xshell::{cmd, Shell};
 use super::{Env, Native};
 
 /// The module the checklist names for the embedding model ("line 60" there; resolved here).
-const MEMORY_SETUP: &str = "src/memory_setup.py";
+use project::python::MEMORY_SETUP;
 const CHECKLIST_LINE: usize = 60;
 
 pub fn native(id: &str) -> Option<Native> {
@@ -86,7 +86,13 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
         writeln!(log, "used by {call}").ok();
     }
     let set_at = place(resolved.origin());
-    let used_at = place(resolved.trail.first().map(String::as_str).unwrap_or_default());
+    let used_at = place(
+        resolved
+            .trail
+            .first()
+            .map(String::as_str)
+            .unwrap_or_default(),
+    );
     if used_at.rsplit(':').next() != Some(&CHECKLIST_LINE.to_string()) {
         writeln!(
             log,
@@ -100,7 +106,11 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
         format!("set at {set_at}, used at {used_at}"),
     )];
     if let Some(var) = &resolved.env_override {
-        writeln!(log, "{var} overrides it at run time: looking at compose and .env").ok();
+        writeln!(
+            log,
+            "{var} overrides it at run time: looking at compose and .env"
+        )
+        .ok();
         values.extend(overrides(env, var, log));
     }
     let wrong: Vec<String> = values

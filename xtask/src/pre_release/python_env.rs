@@ -243,7 +243,10 @@ impl Runner {
 /// Where a tool can come from, in the order they are tried.
 enum Source {
     /// `uv run` in the environment `uv sync` made.
-    Uv { uv: PathBuf, venv: PathBuf },
+    Uv {
+        uv: PathBuf,
+        venv: PathBuf,
+    },
     /// A virtualenv's `bin/`.
     Venv(PathBuf),
     Path,
@@ -299,12 +302,7 @@ const LAUNCHED: [&str; 4] = ["pytest", "black", "ruff", "pip"];
 
 /// Writes one launcher per tool from the first source that has it, and says which ran with its
 /// version; blocked only when no source has any tool, with every attempt's reason.
-fn write_launchers(
-    dir: &Path,
-    sources: &[Source],
-    attempts: Vec<String>,
-    log: Log,
-) -> Outcome {
+fn write_launchers(dir: &Path, sources: &[Source], attempts: Vec<String>, log: Log) -> Outcome {
     if let Err(err) = std::fs::create_dir_all(dir) {
         return Outcome::blocked(format!("cannot create {}: {err}", dir.display()));
     }
@@ -328,7 +326,13 @@ fn write_launchers(
                 } else {
                     format!(" {}", tool_version(&program))
                 };
-                writeln!(log, "{tool}: {}{version} from {}", program.display(), source.describe()).ok();
+                writeln!(
+                    log,
+                    "{tool}: {}{version} from {}",
+                    program.display(),
+                    source.describe()
+                )
+                .ok();
                 if tool != "pip" {
                     used.push((source.describe(), format!("{tool}{version}")));
                 }
@@ -342,7 +346,8 @@ fn write_launchers(
             }
         };
         let path = dir.join(tool);
-        let script = format!("#!/bin/sh\n# written by `cargo xtask pre-release` (python-env)\n{body}\n");
+        let script =
+            format!("#!/bin/sh\n# written by `cargo xtask pre-release` (python-env)\n{body}\n");
         if let Err(err) = write_executable(&path, &script) {
             return Outcome::blocked(format!("cannot write {}: {err}", path.display()));
         }
@@ -380,12 +385,18 @@ fn write_launchers(
 }
 
 fn describe_all(sources: &[Source]) -> String {
-    sources.iter().map(Source::describe).collect::<Vec<_>>().join(", ")
+    sources
+        .iter()
+        .map(Source::describe)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `pytest 9.2.0` → `9.2.0`: the last word of the first line of `tool --version` that has a digit.
 fn tool_version(program: &Path) -> String {
-    let output = std::process::Command::new(program).arg("--version").output();
+    let output = std::process::Command::new(program)
+        .arg("--version")
+        .output();
     let text = match output {
         Ok(output) => format!(
             "{}{}",

@@ -160,23 +160,45 @@ fn check_env_example(project: &Path, compose: &Result<Compose, FactError>, log: 
                 .collect(),
         ),
         Err(FactError::Missing { .. }) => (Vec::new(), Vec::new()),
-        Err(err) => {
-            return Outcome::fail(format!(
-                "the compose variables cannot be read: {err}"
-            ))
-        }
+        Err(err) => return Outcome::fail(format!("the compose variables cannot be read: {err}")),
     };
     let python = files_under(project, "src", "py");
-    for source in &python {
-        let Ok(text) = fs::read_to_string(project.join(source)) else {
-            return Outcome::blocked(format!("reading {}", display(source)));
-        };
-        refs.extend(
-            python_env_refs(&text)
-                .into_iter()
-                .map(|(var, line)| (var, format!("{}:{line}", display(source)))),
-        );
+    // Python's own `ast` (one interpreter run shared with the other Python facts); without an
+    // interpreter, the line reader.
+    let facts = project::python::facts(project, project::python::MEMORY_SETUP);
+    let mut unreadable = Vec::new();
+    match &*facts {
+        Ok(facts) => {
+            writeln!(log, "src/ read with Python {}'s ast", facts.python).ok();
+            refs.extend(
+                facts
+                    .env_reads
+                    .iter()
+                    .map(|read| (read.var.clone(), format!("{}:{}", read.file, read.line))),
+            );
+            unreadable.extend(facts.errors.iter().cloned());
+        }
+        Err(why) => {
+            writeln!(log, "src/ read line by line: {why}").ok();
+            for source in &python {
+                let Ok(text) = fs::read_to_string(project.join(source)) else {
+                    return Outcome::blocked(format!("reading {}", display(source)));
+                };
+                refs.extend(
+                    python_env_refs(&text)
+                        .into_iter()
+                        .map(|(var, line)| (var, format!("{}:{line}", display(source)))),
+                );
+            }
+        }
     }
+    for error in &unreadable {
+        writeln!(log, "UNREAD  {error}").ok();
+    }
+    let unread = match unreadable.as_slice() {
+        [] => String::new(),
+        files => format!("; not read (does not parse): {}", files.join("; ")),
+    };
 
     // Variable → every `file:line` that reads it.
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -197,11 +219,18 @@ fn check_env_example(project: &Path, compose: &Result<Compose, FactError>, log: 
         }
         referenced.insert(var);
     }
-    if missing.is_empty() {
+    if missing.is_empty() && unreadable.is_empty() {
         return pass_because(format!(
             "all {} variables read by {} are in {ENV_EXAMPLE}",
             referenced.len(),
             describe_sources(&compose_files, python.len())
+        ));
+    }
+    if missing.is_empty() {
+        return Outcome::fail(format!(
+            "all {} variables read are in {ENV_EXAMPLE}, but {unread}",
+            referenced.len(),
+            unread = unread.trim_start_matches("; ")
         ));
     }
     let items: Vec<String> = missing
@@ -209,7 +238,7 @@ fn check_env_example(project: &Path, compose: &Result<Compose, FactError>, log: 
         .map(|(var, places)| format!("{var} ({})", places.join(", ")))
         .collect();
     Outcome::fail(format!(
-        "{} variables missing from {ENV_EXAMPLE}: {}",
+        "{} variables missing from {ENV_EXAMPLE}: {}{unread}",
         items.len(),
         listed(&items)
     ))
@@ -237,7 +266,15 @@ fn compose_defaults(env: &Env, log: Log) -> Outcome {
 
 /// Words of a variable name that say it holds a secret.
 const SECRET_WORDS: &[&str] = &[
-    "SECRET", "PASSWORD", "PASSWD", "PASS", "PWD", "TOKEN", "KEY", "APIKEY", "CREDENTIALS",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PASS",
+    "PWD",
+    "TOKEN",
+    "KEY",
+    "APIKEY",
+    "CREDENTIALS",
 ];
 
 /// `WEB_SECRET_KEY`, `DB_PASSWORD`, `API_TOKEN`: a word of the name (split on `_`) says secret.

@@ -109,7 +109,10 @@ pub fn pytest(output: &str, outcome: &Outcome) -> Option<String> {
         r"^=*\s*((?:\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|warnings?|deselected)(?:, )?)+) in [\d.]+s",
     );
     let section = regex(&SECTION, r"^_+ ERROR collecting (\S+) _+$");
-    let exception = regex(&EXCEPTION, r"^E\s+((?:[\w.]+(?:Error|Exception|Exit|Warning)|[\w.]*Error)\b.*)$");
+    let exception = regex(
+        &EXCEPTION,
+        r"^E\s+((?:[\w.]+(?:Error|Exception|Exit|Warning)|[\w.]*Error)\b.*)$",
+    );
     let file = regex(&FILE, r#"^E\s+File "([^"]+)", line (\d+)"#);
     let failed_re = regex(&FAILED, r"^FAILED (\S+)(?: - (.*))?$");
     let cwd = cwd(output);
@@ -255,7 +258,10 @@ pub fn ruff(output: &str, outcome: &Outcome) -> Option<String> {
     static ARROW: OnceLock<Regex> = OnceLock::new();
     static FOUND: OnceLock<Regex> = OnceLock::new();
     const CODE: &str = r"[A-Z]+[0-9]+|invalid-syntax|SyntaxError";
-    let concise = regex(&CONCISE, &format!(r"^(\S+?):(\d+):(\d+): ({CODE}):?(?: \[\*\])? (.*)$"));
+    let concise = regex(
+        &CONCISE,
+        &format!(r"^(\S+?):(\d+):(\d+): ({CODE}):?(?: \[\*\])? (.*)$"),
+    );
     let head = regex(&HEAD, &format!(r"^({CODE}):?(?: \[\*\])? (.*)$"));
     let arrow = regex(&ARROW, r"^\s*--> (\S+?):(\d+):(\d+)");
     let found = regex(&FOUND, r"^Found (\d+) errors?");

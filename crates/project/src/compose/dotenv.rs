@@ -217,11 +217,11 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_reported_and_the_rest_is_read() {
-        let (entries, errors) = parse(
-            "GOOD=1\nnot a pair\nBAD KEY=2\nU=\"open\nALSO=3\n",
-            &shell,
+        let (entries, errors) = parse("GOOD=1\nnot a pair\nBAD KEY=2\nU=\"open\nALSO=3\n", &shell);
+        assert_eq!(
+            entries.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            ["GOOD"]
         );
-        assert_eq!(entries.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), ["GOOD"]);
         assert_eq!(
             errors,
             [

@@ -322,11 +322,7 @@ mod tests {
         assert_eq!(
             names,
             [
-                (
-                    "KEY",
-                    Some(Op::DefaultUnsetOrEmpty),
-                    Some("${INNER:-lit}")
-                ),
+                ("KEY", Some(Op::DefaultUnsetOrEmpty), Some("${INNER:-lit}")),
                 ("INNER", Some(Op::DefaultUnsetOrEmpty), Some("lit")),
                 ("PLAIN", None, None),
             ]

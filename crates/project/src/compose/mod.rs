@@ -174,7 +174,10 @@ impl Compose {
             let text = crate::read(project, file)?;
             let mut root = yaml::parse(&text).map_err(|why| FactError::invalid(file, why))?;
             if !matches!(root.value, Value::Map(_)) {
-                return Err(FactError::invalid(file, "not a mapping of compose keys".into()));
+                return Err(FactError::invalid(
+                    file,
+                    "not a mapping of compose keys".into(),
+                ));
             }
             let mut reader = Interpolation {
                 file,
@@ -256,7 +259,12 @@ impl Compose {
     /// The service `docker compose up` would run for `what`, or why there is none: no such
     /// service, or only in profiles that are not enabled.
     pub fn running(&self, what: &str) -> Result<&Service, String> {
-        let Some(service) = self.services.iter().find(|s| s.is(what) && s.active).or_else(|| self.service(what)) else {
+        let Some(service) = self
+            .services
+            .iter()
+            .find(|s| s.is(what) && s.active)
+            .or_else(|| self.service(what))
+        else {
             return Err(format!("{} has no {what} service", self.describe_files()));
         };
         if service.active {
@@ -705,10 +713,7 @@ fn read_service(
             .collect(),
         _ => Vec::new(),
     };
-    let active = profiles.is_empty()
-        || enabled
-            .iter()
-            .any(|p| p == "*" || profiles.contains(p));
+    let active = profiles.is_empty() || enabled.iter().any(|p| p == "*" || profiles.contains(p));
     let environment = match node.get("environment").map(|e| &e.value) {
         Some(Value::Map(entries)) => entries
             .iter()

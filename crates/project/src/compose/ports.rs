@@ -112,7 +112,10 @@ mod tests {
     use super::*;
     use crate::compose::yaml;
 
-    fn read(entry: &str) -> Result<Vec<(Option<String>, Option<String>, u16, String)>, String> {
+    /// `(host_ip, published, target, protocol)`.
+    type Read = (Option<String>, Option<String>, u16, String);
+
+    fn read(entry: &str) -> Result<Vec<Read>, String> {
         let node = yaml::parse(&format!("p: {entry}")).unwrap();
         parse(node.get("p").unwrap()).map(|ports| {
             ports
@@ -122,8 +125,13 @@ mod tests {
         })
     }
 
-    fn port(ip: Option<&str>, published: Option<&str>, target: u16, proto: &str) -> (Option<String>, Option<String>, u16, String) {
-        (ip.map(Into::into), published.map(Into::into), target, proto.into())
+    fn port(ip: Option<&str>, published: Option<&str>, target: u16, proto: &str) -> Read {
+        (
+            ip.map(Into::into),
+            published.map(Into::into),
+            target,
+            proto.into(),
+        )
     }
 
     #[test]
@@ -147,15 +155,30 @@ mod tests {
                     port(None, Some("9091"), 8081, "tcp"),
                 ],
             ),
-            ("\"8000-9000:80\"", vec![port(None, Some("8000-9000"), 80, "tcp")]),
+            (
+                "\"8000-9000:80\"",
+                vec![port(None, Some("8000-9000"), 80, "tcp")],
+            ),
             (
                 "\"127.0.0.1:8001:8001\"",
                 vec![port(Some("127.0.0.1"), Some("8001"), 8001, "tcp")],
             ),
-            ("\"::1:6000:6000\"", vec![port(Some("::1"), Some("6000"), 6000, "tcp")]),
-            ("\"[::1]:6001:6001\"", vec![port(Some("::1"), Some("6001"), 6001, "tcp")]),
-            ("\"6060:6060/udp\"", vec![port(None, Some("6060"), 6060, "udp")]),
-            ("\"127.0.0.1::80\"", vec![port(Some("127.0.0.1"), None, 80, "tcp")]),
+            (
+                "\"::1:6000:6000\"",
+                vec![port(Some("::1"), Some("6000"), 6000, "tcp")],
+            ),
+            (
+                "\"[::1]:6001:6001\"",
+                vec![port(Some("::1"), Some("6001"), 6001, "tcp")],
+            ),
+            (
+                "\"6060:6060/udp\"",
+                vec![port(None, Some("6060"), 6060, "udp")],
+            ),
+            (
+                "\"127.0.0.1::80\"",
+                vec![port(Some("127.0.0.1"), None, 80, "tcp")],
+            ),
         ];
         for (entry, want) in cases {
             assert_eq!(read(entry).unwrap(), want, "{entry}");
@@ -168,7 +191,10 @@ mod tests {
             read("{target: 80, published: 8080, host_ip: 127.0.0.1, protocol: udp}").unwrap(),
             [port(Some("127.0.0.1"), Some("8080"), 80, "udp")]
         );
-        assert_eq!(read("{target: \"80\"}").unwrap(), [port(None, None, 80, "tcp")]);
+        assert_eq!(
+            read("{target: \"80\"}").unwrap(),
+            [port(None, None, 80, "tcp")]
+        );
         assert_eq!(
             read("{target: 80, published: \"8000-8010\"}").unwrap(),
             [port(None, Some("8000-8010"), 80, "tcp")]
@@ -178,12 +204,21 @@ mod tests {
     #[test]
     fn unreadable_ports_say_why() {
         assert_eq!(read("\"x:80\"").unwrap_err(), "cannot read port `x:80`");
-        assert_eq!(read("\"80/icmp\"").unwrap_err(), "cannot read port `80/icmp`");
+        assert_eq!(
+            read("\"80/icmp\"").unwrap_err(),
+            "cannot read port `80/icmp`"
+        );
         assert_eq!(
             read("\"9090-9092:8080-8081\"").unwrap_err(),
             "`9090-9092:8080-8081`: invalid ranges specified for container and host ports"
         );
-        assert_eq!(read("{published: 80}").unwrap_err(), "a long-syntax port needs `target`");
-        assert_eq!(read("{target: http}").unwrap_err(), "`target: http` is not a port");
+        assert_eq!(
+            read("{published: 80}").unwrap_err(),
+            "a long-syntax port needs `target`"
+        );
+        assert_eq!(
+            read("{target: http}").unwrap_err(),
+            "`target: http` is not a port"
+        );
     }
 }

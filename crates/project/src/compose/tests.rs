@@ -1,5 +1,8 @@
 use super::*;
 
+/// Variables of the shell or of a file: `(name, value)`.
+type Vars<'a> = &'a [(&'a str, &'a str)];
+
 fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::Builder::new().prefix("My.App").tempdir().unwrap();
     for (path, text) in files {
@@ -55,8 +58,14 @@ fn reads_names_and_published_ports_with_interpolation() {
     assert_eq!(ollama.container(), "ollama");
     assert_eq!(ollama.host_port(11434), Some(11434));
     assert_eq!(ollama.image.as_deref(), Some("ollama/ollama:latest"));
-    assert_eq!(compose.service("langflow").unwrap().host_port(7860), Some(7999));
-    assert_eq!(compose.service("code-server").unwrap().host_port(8080), Some(8443));
+    assert_eq!(
+        compose.service("langflow").unwrap().host_port(7860),
+        Some(7999)
+    );
+    assert_eq!(
+        compose.service("code-server").unwrap().host_port(8080),
+        Some(8443)
+    );
     let app = compose.app().unwrap();
     assert!(app.built);
     assert_eq!(app.host_port(9000), None);
@@ -78,18 +87,41 @@ fn reads_names_and_published_ports_with_interpolation() {
     let env = &compose.service("code-server").unwrap().environment;
     assert_eq!(
         env,
-        &[("PASSWORD".to_string(), Some(String::new())), ("TZ".to_string(), None)]
+        &[
+            ("PASSWORD".to_string(), Some(String::new())),
+            ("TZ".to_string(), None)
+        ]
     );
 }
 
 #[test]
 fn the_shell_wins_over_dotenv_and_dotenv_over_defaults() {
     let compose_file = "services:\n  web:\n    image: \"web:${TAG:-dflt}\"\n    ports: [\"${PORT}:80\"]\n    container_name: ${NAME}\n";
-    let cases: &[(&[(&str, &str)], &str, Option<&str>, Option<u16>, &str)] = &[
+    /// (shell, .env, image, host port, what the case shows)
+    type Case<'a> = (Vars<'a>, &'a str, Option<&'a str>, Option<u16>, &'a str);
+    let cases: &[Case] = &[
         (&[], "", Some("web:dflt"), None, "no .env"),
-        (&[("TAG", "shell")], "TAG=dotenv\nPORT=81\n", Some("web:shell"), Some(81), "shell first"),
-        (&[], "TAG=dotenv\nPORT=81\nNAME=box\n", Some("web:dotenv"), Some(81), ".env second"),
-        (&[], "TAG=\nPORT=82 # comment\n", Some("web:dflt"), Some(82), ":- takes empty as unset"),
+        (
+            &[("TAG", "shell")],
+            "TAG=dotenv\nPORT=81\n",
+            Some("web:shell"),
+            Some(81),
+            "shell first",
+        ),
+        (
+            &[],
+            "TAG=dotenv\nPORT=81\nNAME=box\n",
+            Some("web:dotenv"),
+            Some(81),
+            ".env second",
+        ),
+        (
+            &[],
+            "TAG=\nPORT=82 # comment\n",
+            Some("web:dflt"),
+            Some(82),
+            ":- takes empty as unset",
+        ),
     ];
     for (shell, dotenv, image, port, what) in cases {
         let mut files = vec![("docker-compose.yml", compose_file)];
@@ -149,9 +181,11 @@ fn the_override_file_merges_as_compose_merges() {
         .map(|(k, v)| (k.as_str(), v.as_deref()))
         .collect();
     assert_eq!(env, [("A", Some("1")), ("B", Some("3")), ("C", Some("4"))]);
-    assert_eq!(web.container(), "web"
-        .replace("web", "stack_one-web-1"));
-    assert_eq!(compose.service("extra").unwrap().file, "compose.override.yml");
+    assert_eq!(web.container(), "web".replace("web", "stack_one-web-1"));
+    assert_eq!(
+        compose.service("extra").unwrap().file,
+        "compose.override.yml"
+    );
 }
 
 #[test]
@@ -171,11 +205,22 @@ fn command_is_replaced_and_reset_removes() {
 fn compose_file_names_the_files_and_their_order() {
     let dir = project(&[
         ("docker-compose.yml", "services:\n  web:\n    image: a\n"),
-        ("docker-compose.prod.yml", "services:\n  web:\n    image: b\n"),
-        ("docker-compose.override.yml", "services:\n  web:\n    image: c\n"),
+        (
+            "docker-compose.prod.yml",
+            "services:\n  web:\n    image: b\n",
+        ),
+        (
+            "docker-compose.override.yml",
+            "services:\n  web:\n    image: c\n",
+        ),
     ]);
-    let cases: &[(&[(&str, &str)], &str, &[&str], &str)] = &[
-        (&[], "", &["docker-compose.yml", "docker-compose.override.yml"], "c"),
+    let cases: &[(Vars, &str, &[&str], &str)] = &[
+        (
+            &[],
+            "",
+            &["docker-compose.yml", "docker-compose.override.yml"],
+            "c",
+        ),
         (
             &[("COMPOSE_FILE", "docker-compose.yml:docker-compose.prod.yml")],
             "",
@@ -183,28 +228,43 @@ fn compose_file_names_the_files_and_their_order() {
             "b",
         ),
         (
-            &[("COMPOSE_FILE", "docker-compose.prod.yml;docker-compose.yml"), ("COMPOSE_PATH_SEPARATOR", ";")],
+            &[
+                ("COMPOSE_FILE", "docker-compose.prod.yml;docker-compose.yml"),
+                ("COMPOSE_PATH_SEPARATOR", ";"),
+            ],
             "",
             &["docker-compose.prod.yml", "docker-compose.yml"],
             "a",
         ),
-        (&[], "COMPOSE_FILE=docker-compose.prod.yml\n", &["docker-compose.prod.yml"], "b"),
+        (
+            &[],
+            "COMPOSE_FILE=docker-compose.prod.yml\n",
+            &["docker-compose.prod.yml"],
+            "b",
+        ),
     ];
     for (shell, dotenv, files, image) in cases {
         std::fs::write(dir.path().join(".env"), dotenv).unwrap();
         let compose = load(&dir, shell);
         assert_eq!(compose.files, *files, "{shell:?} {dotenv}");
-        assert_eq!(compose.service("web").unwrap().image.as_deref(), Some(*image));
+        assert_eq!(
+            compose.service("web").unwrap().image.as_deref(),
+            Some(*image)
+        );
     }
     let err = try_load(&dir, &[("COMPOSE_FILE", "nope.yml")]).unwrap_err();
-    assert_eq!(err.to_string(), "nope.yml: named by COMPOSE_FILE=nope.yml, not found");
+    assert_eq!(
+        err.to_string(),
+        "nope.yml: named by COMPOSE_FILE=nope.yml, not found"
+    );
 }
 
 #[test]
 fn profiles_decide_which_services_run() {
-    let text = "services:\n  web:\n    image: w\n  debug:\n    image: d\n    profiles: [dev, debug]\n";
+    let text =
+        "services:\n  web:\n    image: w\n  debug:\n    image: d\n    profiles: [dev, debug]\n";
     let dir = project(&[("docker-compose.yml", text)]);
-    let cases: &[(&[(&str, &str)], bool)] = &[
+    let cases: &[(Vars, bool)] = &[
         (&[], false),
         (&[("COMPOSE_PROFILES", "prod")], false),
         (&[("COMPOSE_PROFILES", "prod, debug")], true),
@@ -213,7 +273,11 @@ fn profiles_decide_which_services_run() {
     for (shell, active) in cases {
         let compose = load(&dir, shell);
         assert!(compose.service("web").unwrap().active);
-        assert_eq!(compose.service("debug").unwrap().active, *active, "{shell:?}");
+        assert_eq!(
+            compose.service("debug").unwrap().active,
+            *active,
+            "{shell:?}"
+        );
     }
     let compose = load(&dir, &[]);
     assert_eq!(
@@ -225,21 +289,44 @@ fn profiles_decide_which_services_run() {
         "docker-compose.yml has no nope service"
     );
     std::fs::write(dir.path().join(".env"), "COMPOSE_PROFILES=dev\n").unwrap();
-    assert!(load(&dir, &[]).running("debug").is_ok(), "COMPOSE_PROFILES may live in .env");
+    assert!(
+        load(&dir, &[]).running("debug").is_ok(),
+        "COMPOSE_PROFILES may live in .env"
+    );
 }
 
 #[test]
 fn project_name_precedence() {
-    let dir = project(&[("docker-compose.yml", "name: from-file\nservices:\n  web:\n    image: w\n")]);
-    let cases: &[(&[(&str, &str)], &str, &str)] = &[
+    let dir = project(&[(
+        "docker-compose.yml",
+        "name: from-file\nservices:\n  web:\n    image: w\n",
+    )]);
+    let cases: &[(Vars, &str, &str)] = &[
         (&[], "from-file", "`name:` in docker-compose.yml:1"),
-        (&[("COMPOSE_PROJECT_NAME", "env_name")], "env_name", "COMPOSE_PROJECT_NAME"),
-        (&[("COMPOSE_PROJECT_NAME", "")], "from-file", "`name:` in docker-compose.yml:1"),
+        (
+            &[("COMPOSE_PROJECT_NAME", "env_name")],
+            "env_name",
+            "COMPOSE_PROJECT_NAME",
+        ),
+        (
+            &[("COMPOSE_PROJECT_NAME", "")],
+            "from-file",
+            "`name:` in docker-compose.yml:1",
+        ),
     ];
     for (shell, name, from) in cases {
         let compose = load(&dir, shell);
-        assert_eq!((compose.project_name.as_str(), compose.project_name_from.as_str()), (*name, *from));
-        assert_eq!(compose.service("web").unwrap().container(), format!("{name}-web-1"));
+        assert_eq!(
+            (
+                compose.project_name.as_str(),
+                compose.project_name_from.as_str()
+            ),
+            (*name, *from)
+        );
+        assert_eq!(
+            compose.service("web").unwrap().container(),
+            format!("{name}-web-1")
+        );
     }
     let compose = load(&dir, &[("COMPOSE_PROJECT_NAME", "Bad Name")]);
     assert!(messages(&compose)[0].contains("invalid project name \"Bad Name\""));
@@ -259,7 +346,10 @@ fn bad_input_is_a_finding_or_an_error_never_a_panic() {
         "docker-compose.yml: no `services:` mapping"
     );
     let dir = project(&[
-        ("docker-compose.yml", "services:\n  web:\n    image: \"w:${TAG}\"\n    ports: [\"${BAD\"]\n"),
+        (
+            "docker-compose.yml",
+            "services:\n  web:\n    image: \"w:${TAG}\"\n    ports: [\"${BAD\"]\n",
+        ),
         (".env", "TAG=1\nthis is wrong\n"),
     ]);
     let compose = load(&dir, &[]);
@@ -270,5 +360,8 @@ fn bad_input_is_a_finding_or_an_error_never_a_panic() {
             "docker-compose.yml:4: services.web.ports: invalid interpolation format `${BAD` (escape a literal $ as $$)",
         ]
     );
-    assert_eq!(compose.service("web").unwrap().image.as_deref(), Some("w:1"));
+    assert_eq!(
+        compose.service("web").unwrap().image.as_deref(),
+        Some("w:1")
+    );
 }

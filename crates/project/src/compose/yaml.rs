@@ -20,7 +20,10 @@ pub struct Node {
 pub enum Value {
     Null,
     /// A scalar's text; `plain` when it was not quoted (so `80` may be a number, `~` null).
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     /// Keys in file order.
     Map(Vec<(String, Node)>),

@@ -251,6 +251,8 @@ def candidates(module):
 
 
 def embedding(project, rel):
+    if not os.path.isfile(os.path.join(project.root, rel)):
+        return {"error": "not found"}
     module = project.load(rel)
     if module is None:
         return {"error": "%s cannot be parsed" % rel}

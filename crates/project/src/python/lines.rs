@@ -151,4 +151,3 @@ fn string_literal(expr: &str) -> Option<String> {
     let inner = expr.strip_prefix(quote)?.strip_suffix(quote)?;
     (!inner.contains(quote)).then(|| inner.to_string())
 }
-

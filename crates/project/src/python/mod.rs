@@ -49,6 +49,10 @@ impl Resolved {
     }
 }
 
+/// The memory-setup module the checklist names ("line 60" there): where the embedding model is
+/// configured, and the module [`facts`] is asked about by default.
+pub const MEMORY_SETUP: &str = "src/memory_setup.py";
+
 /// An environment variable a Python file reads, with the default it falls back to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvRead {
@@ -90,10 +94,13 @@ const SCRIPT: &str = include_str!("facts.py");
 /// project and module per process (later calls get the same answer). `Err` says why no
 /// interpreter could answer.
 pub fn facts(project: &Path, module: &str) -> Arc<Result<Facts, String>> {
-    static CACHE: OnceLock<Mutex<HashMap<(PathBuf, String), Arc<Result<Facts, String>>>>> =
-        OnceLock::new();
+    type Answers = HashMap<(PathBuf, String), Arc<Result<Facts, String>>>;
+    static CACHE: OnceLock<Mutex<Answers>> = OnceLock::new();
     let key = (project.to_path_buf(), module.to_string());
-    let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let mut cache = CACHE
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     cache
         .entry(key)
         .or_insert_with(|| Arc::new(run_interpreter(interpreter().as_deref(), project, module)))
@@ -107,7 +114,8 @@ pub fn run_interpreter(
     module: &str,
 ) -> Result<Facts, String> {
     use std::io::Write;
-    let python = python.ok_or("no Python interpreter: no $VIRTUAL_ENV/bin/python, no python3 on PATH")?;
+    let python =
+        python.ok_or("no Python interpreter: no $VIRTUAL_ENV/bin/python, no python3 on PATH")?;
     let request = serde_json::json!({
         "root": project,
         "module": module,
@@ -128,8 +136,16 @@ pub fn run_interpreter(
         .map_err(|err| format!("{}: {err}", python.display()))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-        return Err(format!("{} failed ({}): {last}", python.display(), output.status));
+        let last = stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        return Err(format!(
+            "{} failed ({}): {last}",
+            python.display(),
+            output.status
+        ));
     }
     parse_answer(&output.stdout)
 }
@@ -141,7 +157,11 @@ fn parse_answer(stdout: &[u8]) -> Result<Facts, String> {
     let text = |v: &Value| v.as_str().map(str::to_string);
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let python = text(&answer["python"]).unwrap_or_default();
@@ -205,6 +225,9 @@ fn parse_answer(stdout: &[u8]) -> Result<Facts, String> {
 ///
 /// The stable entry point of "the pre-release resolver" (`cargo xtask models` calls it too).
 pub fn embedding_model(project: &Path, module: &str) -> Result<Resolved, FactError> {
+    if !project.join(module).is_file() {
+        return Err(FactError::missing(module, "not found"));
+    }
     match &*facts(project, module) {
         Ok(facts) => facts.embedding.clone().map_err(|why| {
             let parse: Vec<&String> = facts
@@ -299,7 +322,13 @@ mod tests {
     }
 
     /// (files, value, env override, first step of the trail, where set).
-    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, Option<&'a str>, &'a str, &'a str);
+    type Case<'a> = (
+        &'a [(&'a str, &'a str)],
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        &'a str,
+    );
 
     #[test]
     fn every_python_form_resolves_with_the_interpreters_ast() {
@@ -374,7 +403,10 @@ mod tests {
             let dir = project(files);
             let resolved = embedding_model(dir.path(), "src/memory_setup.py")
                 .unwrap_or_else(|e| panic!("{files:?}: {e}"));
-            assert!(matches!(resolved.reader, Reader::Ast { .. }), "{resolved:?}");
+            assert!(
+                matches!(resolved.reader, Reader::Ast { .. }),
+                "{resolved:?}"
+            );
             assert_eq!(resolved.value, *value, "{files:?}");
             assert_eq!(resolved.env_override.as_deref(), *env, "{files:?}");
             assert_eq!(resolved.trail[0], *first, "{:?}", resolved.trail);
@@ -393,26 +425,44 @@ mod tests {
         let facts = run_interpreter(Some(&python), dir.path(), "src/memory_setup.py").unwrap();
         assert_eq!(facts.embedding.unwrap().value, "a:1");
         assert_eq!(facts.errors.len(), 1);
-        assert!(facts.errors[0].starts_with("src/broken.py:1: SyntaxError: "), "{:?}", facts.errors);
+        assert!(
+            facts.errors[0].starts_with("src/broken.py:1: SyntaxError: "),
+            "{:?}",
+            facts.errors
+        );
         let reads: Vec<(&str, usize, Option<&str>)> = facts
             .env_reads
             .iter()
             .map(|r| (r.var.as_str(), r.line, r.default.as_deref()))
             .collect();
-        assert_eq!(reads, [("OLLAMA_URL", 2, Some("http://ollama:11434")), ("API_KEY", 3, None)]);
+        assert_eq!(
+            reads,
+            [
+                ("OLLAMA_URL", 2, Some("http://ollama:11434")),
+                ("API_KEY", 3, None)
+            ]
+        );
         let dir = project(&[("src/memory_setup.py", "x = (\n")]);
         let err = embedding_model(dir.path(), "src/memory_setup.py").unwrap_err();
         assert!(
-            err.to_string().starts_with("src/memory_setup.py: does not parse: src/memory_setup.py:1: SyntaxError: "),
+            err.to_string().starts_with(
+                "src/memory_setup.py: does not parse: src/memory_setup.py:1: SyntaxError: "
+            ),
             "{err}"
         );
     }
 
     #[test]
     fn without_an_interpreter_the_line_reader_answers_and_says_so() {
-        let dir = project(&[("src/memory_setup.py", "embedding_model = 'mistral:latest'\n")]);
+        let dir = project(&[(
+            "src/memory_setup.py",
+            "embedding_model = 'mistral:latest'\n",
+        )]);
         let why = run_interpreter(None, dir.path(), "src/memory_setup.py").unwrap_err();
-        assert_eq!(why, "no Python interpreter: no $VIRTUAL_ENV/bin/python, no python3 on PATH");
+        assert_eq!(
+            why,
+            "no Python interpreter: no $VIRTUAL_ENV/bin/python, no python3 on PATH"
+        );
         let resolved = lines::embedding_model(dir.path(), "src/memory_setup.py").unwrap();
         assert_eq!(resolved.value, "mistral:latest");
     }

@@ -187,7 +187,13 @@ fn env_project(example: Option<&str>) -> tempfile::TempDir {
 #[test]
 fn env_example_passes_when_every_variable_is_listed() {
     let project = env_project(Some("TAG=1\n# OLLAMA_URL=http://ollama:11434\n"));
-    let (outcome, log) = run(|log| check_env_example(project.path(), &Compose::load_with(project.path(), &|_| None), log));
+    let (outcome, log) = run(|log| {
+        check_env_example(
+            project.path(),
+            &Compose::load_with(project.path(), &|_| None),
+            log,
+        )
+    });
     assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     assert_eq!(
         outcome.reason.as_deref(),
@@ -202,7 +208,13 @@ fn env_example_passes_when_every_variable_is_listed() {
 #[test]
 fn env_example_fails_listing_each_missing_variable_where_it_is_read() {
     let project = env_project(Some("OTHER=1\n"));
-    let (outcome, _) = run(|log| check_env_example(project.path(), &Compose::load_with(project.path(), &|_| None), log));
+    let (outcome, _) = run(|log| {
+        check_env_example(
+            project.path(),
+            &Compose::load_with(project.path(), &|_| None),
+            log,
+        )
+    });
     assert_eq!(
         outcome,
         Outcome::fail(
@@ -214,7 +226,13 @@ fn env_example_fails_listing_each_missing_variable_where_it_is_read() {
 #[test]
 fn env_example_fails_when_the_file_is_missing() {
     let project = env_project(None);
-    let (outcome, _) = run(|log| check_env_example(project.path(), &Compose::load_with(project.path(), &|_| None), log));
+    let (outcome, _) = run(|log| {
+        check_env_example(
+            project.path(),
+            &Compose::load_with(project.path(), &|_| None),
+            log,
+        )
+    });
     assert_eq!(outcome.status, Status::Fail);
     assert!(outcome
         .reason
@@ -472,7 +490,10 @@ fn secret_named_variables_with_literal_defaults_fail_with_file_and_line() {
             "2 secret defaults: `WEB_SECRET_KEY` defaults to a literal in docker-compose.yml:4: anyone who does not set it runs with a known secret; `ADMIN_PASS` defaults to a literal in docker-compose.yml:9: anyone who does not set it runs with a known secret"
         )
     );
-    assert!(log.contains("ok      DB_PASSWORD (docker-compose.yml:5)"), "{log}");
+    assert!(
+        log.contains("ok      DB_PASSWORD (docker-compose.yml:5)"),
+        "{log}"
+    );
     assert!(!log.contains("OLLAMA_KEEP_ALIVE"), "{log}");
 }
 
