@@ -236,3 +236,48 @@ fn python_tools_fall_back_when_uv_cannot_provision() {
     assert_eq!(status(&report, "ruff").0, "pass", "{run}");
     assert_eq!(run.code, 0, "{run}");
 }
+
+#[test]
+fn a_compose_file_that_is_not_yaml_defeats_only_the_facts_it_holds() {
+    let project = Project::example();
+    project.write(
+        "docker-compose.override.yml",
+        "services:\n  app:\n    environment: [\n",
+    );
+    project.commit("break the override file");
+    let run = project
+        .xtask(&[
+            "pre-release",
+            "--only",
+            "compose-config",
+            "--only",
+            "checklist-drift",
+            "--only",
+            "doc-references",
+            "--format",
+            "json",
+        ])
+        .run();
+    let report = run.json();
+    let (config, why) = status(&report, "compose-config");
+    assert_eq!(config, "fail");
+    assert!(
+        why.starts_with("docker-compose.override.yml: line 4: ") && why.ends_with("(not YAML)"),
+        "{why}"
+    );
+    // The facts from compose cannot be compared: said once, with the lines; the others are.
+    let (drift, why) = status(&report, "checklist-drift");
+    assert_eq!(drift, "fail", "{why}");
+    assert!(
+        why.starts_with(
+            "docs/RELEASE_CHECKLIST.md is stale: 2 of 17 facts differ from the files: "
+        ),
+        "{why}"
+    );
+    assert_eq!(why.matches("(not YAML)").count(), 1, "{why}");
+    assert!(
+        why.ends_with("; 11 could not be compared: docker-compose.override.yml: line 4: while parsing a node, did not find expected node content (not YAML) (lines 34, 35, 36, 37, 38, 39, 44, 47, 227, 239, 244)"),
+        "{why}"
+    );
+    assert_eq!(status(&report, "doc-references").0, "pass");
+}
