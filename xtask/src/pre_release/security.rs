@@ -6,7 +6,7 @@
 //! - `env-not-tracked`: no `.env` file is tracked by git;
 //! - `image-scan`: the compose images have no HIGH or CRITICAL vulnerability (trivy or grype).
 //!
-//! docs/secrets.md documents all four.
+//! docs/secrets.md documents each.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
