@@ -42,7 +42,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     })?;
     let out = args
         .out
-        .unwrap_or_else(|| crate::workspace_root().join("trackers/checklist-coverage.md"));
+        .unwrap_or_else(|| crate::paths::workspace_root().join("trackers/checklist-coverage.md"));
     if args.check {
         let current = std::fs::read_to_string(&out).unwrap_or_default();
         if current != table {

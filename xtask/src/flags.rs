@@ -1,22 +1,14 @@
-//! Command-line flags.
+//! The global flags every command takes, and [`Format`]. Each command's own flags live in its
+//! module (`release::Args`, `archive::Args`, …); the command list is in `main.rs`.
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "cargo xtask",
-    about = "The codemate-hub release checklist as commands",
-    version
-)]
-pub struct Cli {
+/// Flags that come before or after any command.
+#[derive(Debug, clap::Args)]
+pub struct Global {
     /// The Python project to work on (default: the workspace root).
     #[arg(long, global = true, env = "XTASK_PROJECT", value_name = "DIR")]
     pub project: Option<PathBuf>,
-
-    #[command(subcommand)]
-    pub command: Command,
 }
 
 /// How a command prints its result.
@@ -26,18 +18,4 @@ pub enum Format {
     Human,
     /// One JSON document on stdout, for CI.
     Json,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run the Pre-Release Checklist: code quality, functional, models, documentation, security.
-    PreRelease(crate::pre_release::Args),
-    /// Build reproducible release artifacts with checksums, or verify them.
-    Archive(crate::archive::Args),
-    /// Plan (and with --execute, carry out) a release to git and GitHub.
-    Release(crate::release::Args),
-    /// Combine the JSON reports of separate pre-release jobs into one verdict.
-    MergeReports(crate::merge_reports::Args),
-    /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
-    Coverage(crate::coverage::Args),
 }

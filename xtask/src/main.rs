@@ -9,6 +9,7 @@ mod exit;
 mod flags;
 mod fs;
 mod merge_reports;
+mod paths;
 mod pre_release;
 mod release;
 mod version;
@@ -16,17 +17,41 @@ mod version;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
-use clap::Parser;
-use xshell::Shell;
+use clap::{Parser, Subcommand};
 
 use crate::exit::Exit;
-use crate::flags::{Cli, Command};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "The codemate-hub release checklist as commands",
+    version
+)]
+struct Cli {
+    #[command(flatten)]
+    global: flags::Global,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// One variant per command; each command's module owns its `Args`.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the Pre-Release Checklist: code quality, functional, models, documentation, security.
+    PreRelease(pre_release::Args),
+    /// Build reproducible release artifacts with checksums, or verify them.
+    Archive(archive::Args),
+    /// Plan (and with --execute, carry out) a release to git and GitHub.
+    Release(release::Args),
+    /// Combine the JSON reports of separate pre-release jobs into one verdict.
+    MergeReports(merge_reports::Args),
+    /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
+    Coverage(coverage::Args),
+}
 
 /// What every command works on.
 pub struct Ctx {
-    /// A shell whose current directory is the project root.
-    pub sh: Shell,
     /// The Python project being released (holds `pyproject.toml`).
     pub project: PathBuf,
     /// Where logs, reports and artifacts go: a folder git ignores, so a run never dirties the tree.
@@ -42,13 +67,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
-    let project = project_root(cli.project.as_deref())?;
-    let sh = Shell::new().context("creating the shell")?;
-    sh.change_dir(&project);
+    let project = project_root(cli.global.project.as_deref())?;
     let ctx = Ctx {
-        sh,
         project,
-        out: out_dir(),
+        out: paths::out_dir(),
     };
     match cli.command {
         Command::PreRelease(args) => pre_release::run(&ctx, args),
@@ -59,17 +81,11 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     }
 }
 
-/// The workspace root: where `cargo xtask` sits inside codemate-hub.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
 /// `--project DIR`, else `XTASK_PROJECT` (clap reads both), else the workspace root.
 fn project_root(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let dir = flag.map(Path::to_path_buf).unwrap_or_else(workspace_root);
+    let dir = flag
+        .map(Path::to_path_buf)
+        .unwrap_or_else(paths::workspace_root);
     let dir = dir.canonicalize().map_err(|err| {
         Exit::refused(
             format!(
@@ -90,15 +106,4 @@ fn project_root(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
         .into());
     }
     Ok(dir)
-}
-
-/// `XTASK_OUT`, else `target/xtask` of this workspace (`CARGO_TARGET_DIR` respected).
-fn out_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("XTASK_OUT") {
-        return PathBuf::from(dir);
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    target.join("xtask")
 }

@@ -75,18 +75,51 @@ pub fn insert_row(
     Ok(Some(new_text))
 }
 
-/// The kind of release for the table's Type column: `Major`, `Minor`, `Patch`, or `Pre-release`.
-pub fn release_kind(previous: Option<&Version>, next: &Version) -> &'static str {
+/// The kind of a release, measured from the latest release before it (the Type column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReleaseKind {
+    Major,
+    Minor,
+    Patch,
+    PreRelease,
+}
+
+impl ReleaseKind {
+    /// `Major`, `Minor`, `Patch` or `Pre-release`: the words of the Version History table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseKind::Major => "Major",
+            ReleaseKind::Minor => "Minor",
+            ReleaseKind::Patch => "Patch",
+            ReleaseKind::PreRelease => "Pre-release",
+        }
+    }
+}
+
+impl std::fmt::Display for ReleaseKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ReleaseKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// The kind of release `next` is after `previous` (none: the first release).
+pub fn release_kind(previous: Option<&Version>, next: &Version) -> ReleaseKind {
     let zero = Version::new(0, 0, 0);
     let previous = previous.unwrap_or(&zero);
     if !next.pre.is_empty() {
-        "Pre-release"
+        ReleaseKind::PreRelease
     } else if next.major != previous.major {
-        "Major"
+        ReleaseKind::Major
     } else if next.minor != previous.minor {
-        "Minor"
+        ReleaseKind::Minor
     } else {
-        "Patch"
+        ReleaseKind::Patch
     }
 }
 

@@ -92,8 +92,15 @@ pub fn coverage_markdown(seed: &str, checklist: &Checklist) -> Result<String, Co
     );
     let mut uncovered = Vec::new();
     let mut sections: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut in_fence = false;
     for (number, line) in seed.lines().enumerate() {
-        if let Some(heading) = line.strip_prefix("## ") {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        // A heading inside a fenced block is an example of a file (the CHANGELOG template, the
+        // release checklist template), not a section of the checklist; its items still count.
+        if let Some(heading) = line.strip_prefix("## ").filter(|_| !in_fence) {
             sections.push((heading, Vec::new()));
             continue;
         }

@@ -180,3 +180,19 @@ fn coverage_names_every_seed_item() {
     .unwrap_err();
     assert_eq!(err.0, ["line 2: Something new"]);
 }
+
+#[test]
+fn coverage_headings_inside_code_fences_are_not_sections() {
+    let seed = "## Release Process\n### 3. Update CHANGELOG.md\n```markdown\n## Version X.Y.Z - YYYY-MM-DD\n```\n\
+                ### 4. Commit Release Changes\n";
+    let table = coverage_markdown(seed, &Checklist::defaults()).unwrap();
+    assert!(!table.contains("\n## Version X.Y.Z"), "{table}");
+    assert!(
+        table.contains("## Release Process\n\n| Line | Item | Covered by |\n|---|---|---|\n| 2 | 3. Update CHANGELOG.md |"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| 6 | 4. Commit Release Changes |"),
+        "{table}"
+    );
+}

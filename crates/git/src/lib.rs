@@ -24,6 +24,11 @@ pub enum Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// A commit id cut to 12 hex digits, the way every report shows a commit.
+pub fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
 /// A git operation left half-done in the work tree (it makes the tree dirty for a release).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InProgress {
@@ -347,13 +352,6 @@ impl Repo {
     /// The subject line of a commit.
     pub fn subject(&self, rev: &str) -> Result<String> {
         self.git(&["log", "-1", "--format=%s", rev])
-    }
-
-    /// The committer time of a commit, in seconds since the epoch.
-    pub fn commit_time(&self, rev: &str) -> Result<i64> {
-        let out = self.git(&["log", "-1", "--format=%ct", rev])?;
-        out.parse()
-            .map_err(|err| self.error(&["log", "-1", "--format=%ct", rev], err))
     }
 
     /// Paths (relative to the top) a commit changed compared with its first parent.

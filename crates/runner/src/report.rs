@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Outcome, Status};
+use crate::Status;
 
 /// What happened to one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,14 +29,6 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    pub fn outcome(&self) -> Outcome {
-        Outcome {
-            status: self.status,
-            reason: self.reason.clone(),
-            blocked_by: self.blocked_by.clone(),
-        }
-    }
-
     /// The reason people read: `blocked by: CAUSE` for a shared cause (its text is printed once
     /// elsewhere), else the reason.
     pub fn shown_reason(&self) -> Option<String> {

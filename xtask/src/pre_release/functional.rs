@@ -17,13 +17,11 @@ const SERVICES: &[(&str, u16, &str, u16)] = &[
 
 const RETRY_EVERY: Duration = Duration::from_secs(2);
 
-pub fn native(id: &str) -> Option<Native> {
-    match id {
-        "services-healthy" => Some(services_healthy),
-        "compose-config" => Some(compose_config),
-        _ => None,
-    }
-}
+/// The checks of this section implemented here, by id (see `super::NATIVE`).
+pub const NATIVE: &[(&str, Native)] = &[
+    ("services-healthy", services_healthy),
+    ("compose-config", compose_config),
+];
 
 /// The compose project as docker compose reads it: fails on what compose would refuse (a
 /// required variable missing, an invalid interpolation, a bad `.env` line) and on facts that

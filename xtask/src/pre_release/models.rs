@@ -11,14 +11,12 @@ use super::{Env, Native};
 use project::python::MEMORY_SETUP;
 const CHECKLIST_LINE: usize = 60;
 
-pub fn native(id: &str) -> Option<Native> {
-    match id {
-        "models-listed" => Some(models_listed),
-        "embedding-model" => Some(embedding_model),
-        "chroma-db" => Some(chroma_db),
-        _ => None,
-    }
-}
+/// The checks of this section implemented here, by id (see `super::NATIVE`).
+pub const NATIVE: &[(&str, Native)] = &[
+    ("models-listed", models_listed),
+    ("embedding-model", embedding_model),
+    ("chroma-db", chroma_db),
+];
 
 /// Every default model of scripts/model-pull.sh is in `ollama list`.
 fn models_listed(env: &Env, log: Log) -> Outcome {
@@ -85,15 +83,11 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
     for call in &resolved.uses {
         writeln!(log, "used by {call}").ok();
     }
-    let set_at = place(resolved.origin());
-    let used_at = place(
-        resolved
-            .trail
-            .first()
-            .map(String::as_str)
-            .unwrap_or_default(),
-    );
-    if used_at.rsplit(':').next() != Some(&CHECKLIST_LINE.to_string()) {
+    let place = |step: Option<&project::python::Step>| {
+        step.map_or_else(|| "?".to_string(), project::python::Step::place)
+    };
+    let (set_at, used_at) = (place(resolved.trail.last()), place(resolved.trail.first()));
+    if resolved.trail.first().map(|step| step.line) != Some(CHECKLIST_LINE) {
         writeln!(
             log,
             "drift: the checklist points at {MEMORY_SETUP} line {CHECKLIST_LINE}; the model is used at {used_at}"
@@ -137,15 +131,6 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
         wrong.join("; "),
         defaults.join(", ")
     ))
-}
-
-/// `file:line` of a trail step (`file:line: source`).
-fn place(step: &str) -> String {
-    let mut parts = step.splitn(3, ':');
-    match (parts.next(), parts.next()) {
-        (Some(file), Some(line)) => format!("{file}:{line}"),
-        _ => step.to_string(),
-    }
 }
 
 /// The values `var` takes from the app service's compose `environment:` and the project's .env.

@@ -1,26 +1,14 @@
-//! The file edits of a release: computed in memory from HEAD, checked, shown as diffs, then
+//! Layer 1, the file edits of a release: computed in memory from HEAD, checked, shown as diffs, then
 //! written all-or-nothing (temp file + rename in the same folder; restored on failure).
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 use changelog::Notes;
 use semver::Version;
 
-use super::preflight::Problem;
-use super::Release;
-
-pub const PYPROJECT: &str = "pyproject.toml";
-pub const UV_LOCK: &str = "uv.lock";
-pub const CHANGELOG: &str = "CHANGELOG.md";
-/// Where a project keeps the checklist with its Version History table, first found wins.
-pub const HISTORY_FILES: [&str; 3] = [
-    "docs/RELEASE_CHECKLIST.md",
-    "RELEASE_CHECKLIST.md",
-    "docs/release-checklist.md",
-];
+use super::vocab::{Check, Problem, Release, CHANGELOG, HISTORY_FILES, PYPROJECT, UV_LOCK};
 
 /// One file's new contents; `before` is its contents at HEAD (`None`: a new file).
 #[derive(Debug, Clone)]
@@ -63,13 +51,15 @@ pub fn bump(
     let mut previous = None;
     match at_head(PYPROJECT).map(|text| (project::version::Pyproject::parse(&text), text)) {
         None => problems.push(Problem::new(
-            "files",
+            Check::Files,
             "pyproject.toml is not committed at HEAD",
             "commit it first",
         )),
-        Some((Err(err), _)) => {
-            problems.push(Problem::new("files", err.to_string(), "fix pyproject.toml"))
-        }
+        Some((Err(err), _)) => problems.push(Problem::new(
+            Check::Files,
+            err.to_string(),
+            "fix pyproject.toml",
+        )),
         Some((Ok(pyproject), text)) => {
             match (pyproject.version(), pyproject.with_version(&r.version)) {
                 (Ok(version), Ok(after)) => {
@@ -83,7 +73,7 @@ pub fn bump(
                         ) {
                             Ok(after) => push_edit(&mut edits, UV_LOCK, lock, after),
                             Err(err) => problems.push(Problem::new(
-                                "files",
+                                Check::Files,
                                 err.to_string(),
                                 "run `uv lock` and commit uv.lock",
                             )),
@@ -91,7 +81,7 @@ pub fn bump(
                     }
                 }
                 (Err(err), _) | (_, Err(err)) => problems.push(Problem::new(
-                    "files",
+                    Check::Files,
                     err.to_string(),
                     "set a static semver [project].version",
                 )),
@@ -134,7 +124,7 @@ pub fn bump(
                 }
                 InvalidDate { .. } => "pass --date YYYY-MM-DD",
             };
-            problems.push(Problem::new("changelog", err.to_string(), fix));
+            problems.push(Problem::new(Check::Changelog, err.to_string(), fix));
         }
     }
 
@@ -143,14 +133,20 @@ pub fn bump(
     let description = history_description(&body);
     for path in HISTORY_FILES {
         let Some(text) = at_head(path) else { continue };
-        match changelog::history::insert_row(&text, &r.version, &r.date, kind, &description) {
+        match changelog::history::insert_row(
+            &text,
+            &r.version,
+            &r.date,
+            kind.as_str(),
+            &description,
+        ) {
             Ok(Some(after)) => {
                 push_edit(&mut edits, path, text, after);
                 break;
             }
             Ok(None) => {}
             Err(err) => problems.push(Problem::new(
-                "files",
+                Check::Files,
                 format!("{path}: {err}"),
                 "pass --date YYYY-MM-DD",
             )),
@@ -178,7 +174,7 @@ fn notes_for(
     if let Some(path) = notes_file {
         let text = fs::read_to_string(path).map_err(|err| {
             Problem::new(
-                "changelog",
+                Check::Changelog,
                 format!("cannot read --notes {}: {err}", path.display()),
                 "pass a readable file",
             )
@@ -191,18 +187,13 @@ fn notes_for(
     if changelog::unreleased_notes(changelog_text).is_some_and(|notes| !notes.is_empty()) {
         return Ok((None, "the Unreleased section".into()));
     }
-    let since = r
-        .repo
-        .latest_release_tag()
-        .ok()
-        .flatten()
-        .map(|(_, tag)| tag);
+    let since = r.latest_release().map(|(_, tag)| tag);
     let messages = r
         .repo
         .commit_messages_since(since.as_deref())
         .map_err(|err| {
             Problem::new(
-                "changelog",
+                Check::Changelog,
                 format!("reading the commits to draft notes from: {err}"),
                 "check the repository",
             )
@@ -263,33 +254,13 @@ pub fn restore(project: &Path, edits: &[&Edit]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Temp file in the same folder, flushed, permissions of the file it replaces, then renamed.
-/// Not `crate::fs::write_atomic` (unique temp names): here the temp name is fixed per file, so a
-/// re-run overwrites what a killed run left, and the fault tests can block exactly one write.
-pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let dir = path.parent().context("a file path has a parent")?;
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let name = path
-        .file_name()
-        .context("a file path has a name")?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{name}.release-tmp"));
-    let result = (|| -> anyhow::Result<()> {
-        let mut file =
-            fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        file.write_all(contents.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(meta) = fs::metadata(path) {
-            fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        fs::rename(&tmp, path)
-            .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
-    })();
-    if result.is_err() && tmp.is_file() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+/// The one atomic writer, with a fixed temp name per file (`.NAME.release-tmp`): a re-run
+/// overwrites what a killed run left, and the fault tests can block exactly one write.
+fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
+    crate::fs::write_atomic_with(path, contents.as_bytes(), TEMP_NAME)
 }
+
+const TEMP_NAME: crate::fs::TempName = crate::fs::TempName::Fixed("release-tmp");
 
 /// True when the file in the work tree already has the edit's new contents.
 pub fn in_place(project: &Path, edit: &Edit) -> bool {

@@ -1,4 +1,4 @@
-//! The pre-release gate: `pre-release --version X.Y.Z` must have passed for HEAD's commit,
+//! Layer 1, the pre-release gate: `pre-release --version X.Y.Z` must have passed for HEAD's commit,
 //! run here as a child process of this same binary, or read from `--gate-report PATH`.
 
 use std::path::{Path, PathBuf};
@@ -7,8 +7,9 @@ use anyhow::Context;
 use runner::{Report, Status};
 use xshell::{cmd, Shell};
 
-use super::preflight::Problem;
-use super::Release;
+use git::short;
+
+use super::vocab::{Check, Problem, Release};
 
 /// What the release record says about the gate.
 pub enum Evidence {
@@ -45,17 +46,13 @@ impl Evidence {
     }
 }
 
-pub fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
-}
-
 /// Runs the gate (or reads `report_path`) and checks it passed for `head` and this version.
 pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evidence, Problem> {
     let path = match report_path {
         Some(path) => path.to_path_buf(),
         None => run_gate(r).map_err(|err| {
             Problem::new(
-                "gate",
+                Check::Gate,
                 format!("running the pre-release gate: {err:#}"),
                 "run `cargo xtask pre-release` to see why",
             )
@@ -63,14 +60,14 @@ pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evid
     };
     let text = std::fs::read_to_string(&path).map_err(|err| {
         Problem::new(
-            "gate",
+            Check::Gate,
             format!("cannot read the gate report {}: {err}", path.display()),
             "pass the --report file of `cargo xtask pre-release --version X.Y.Z --format json`",
         )
     })?;
     let report = Report::from_json(&text).map_err(|err| {
         Problem::new(
-            "gate",
+            Check::Gate,
             format!("{} is not a pre-release report: {err}", path.display()),
             "pass the --report file of `cargo xtask pre-release --format json`",
         )
@@ -81,7 +78,7 @@ pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evid
     );
     if report.commit.as_deref() != Some(head) {
         return Err(Problem::new(
-            "gate",
+            Check::Gate,
             format!(
                 "the gate report {} is for commit {}, HEAD is {}",
                 path.display(),
@@ -93,7 +90,7 @@ pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evid
     }
     if report.target_version.as_deref() != Some(&r.version.to_string()) {
         return Err(Problem::new(
-            "gate",
+            Check::Gate,
             format!(
                 "the gate report {} is for version {}, not {}",
                 path.display(),
@@ -111,7 +108,7 @@ pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evid
             .map(|check| format!("{} {}", check.id, check.status))
             .collect();
         return Err(Problem::new(
-            "gate",
+            Check::Gate,
             format!(
                 "the pre-release gate did not pass: {}{}",
                 failed

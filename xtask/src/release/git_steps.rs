@@ -1,12 +1,13 @@
-//! The git steps: one commit with exactly the release's files, an annotated tag, one atomic
+//! Layer 2, the git steps: one commit with exactly the release's files, an annotated tag, one atomic
 //! push of branch and tag. Each looks at the repository first and does only what is missing.
 
 use anyhow::Context;
 
+use git::short;
+
 use super::edits::{self, Edit};
-use super::gate::short;
-use super::report::{Action, Kind, Step};
-use super::Release;
+use super::effect::{Action, ActionKind, Step};
+use super::vocab::Release;
 
 /// Writes the edits (all or nothing) unless the release commit already has them.
 pub fn files(r: &Release, edits: &[Edit], s: &mut Step) -> anyhow::Result<()> {
@@ -42,7 +43,10 @@ pub fn files(r: &Release, edits: &[Edit], s: &mut Step) -> anyhow::Result<()> {
         )?;
     }
     s.act(
-        Action::new(Kind::File, "write them atomically (temp file + rename)"),
+        Action::new(
+            ActionKind::File,
+            "write them atomically (temp file + rename)",
+        ),
         || edits::write_all(&r.project, &pending),
     )?;
     Ok(())
@@ -57,7 +61,7 @@ pub fn commit(r: &Release, edits: &[Edit], s: &mut Step) -> anyhow::Result<()> {
     let all: Vec<&Edit> = edits.iter().collect();
     let paths = paths(&all);
     let shown = format!("git commit -m {:?} -- {}", r.message, paths.join(" "));
-    let made = s.act(Action::new(Kind::Git, shown), || {
+    let made = s.act(Action::new(ActionKind::Git, shown), || {
         r.repo.commit_paths(&r.message, &paths).map_err(|err| {
             let _ = r.repo.unstage(&paths);
             let restored = match edits::restore(&r.project, &all) {
@@ -86,7 +90,7 @@ pub fn tag(r: &Release, s: &mut Step) -> anyhow::Result<()> {
         r.tag,
         short(&target)
     );
-    s.act(Action::new(Kind::Git, shown), || {
+    s.act(Action::new(ActionKind::Git, shown), || {
         let commit = r
             .release_commit()?
             .context("there is no release commit to tag")?;
@@ -104,7 +108,7 @@ pub fn push(r: &Release, s: &mut Step) -> anyhow::Result<()> {
         return Ok(());
     }
     let shown = format!("git push --atomic {} {}", r.remote, refspecs.join(" "));
-    s.act(Action::new(Kind::Git, shown), || {
+    s.act(Action::new(ActionKind::Git, shown), || {
         // Planned before the tag existed: look again.
         let refspecs = missing_refspecs(r)?;
         let refspecs: Vec<&str> = refspecs.iter().map(String::as_str).collect();

@@ -1,4 +1,4 @@
-//! The GitHub release, through the `xtask-github` binary (octocrab and tokio stay out of this
+//! Layer 1, the GitHub release, through the `xtask-github` binary (octocrab and tokio stay out of this
 //! crate's build): `check` in the preflight, `plan` in the plan, `publish` when executing.
 //! It reads one JSON request on stdin and writes one JSON result on stdout; the token reaches
 //! it only through the inherited environment (`GITHUB_TOKEN` / `GH_TOKEN`), never argv.
@@ -8,12 +8,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use anyhow::Context;
-use serde_json::{json, Value};
+use github_protocol::{
+    AssetSpec, Command as GhCommand, ReleaseSpec, Reply, PROTOCOL, REBUILD_HINT,
+};
 
-use super::preflight::Problem;
-use super::report::{Action, Kind, Step};
-use super::Release;
+use super::effect::{Action, ActionKind, Step};
+use super::vocab::{Check, Problem, Release};
 use crate::exit::Exit;
 
 /// Where the release goes. The token is not here: it stays in the environment.
@@ -25,6 +25,11 @@ pub struct Target {
     pub api_url: Option<String>,
     /// `GITHUB_UPLOADS_URL` when set; else derived from the API URL by xtask-github.
     pub uploads_url: Option<String>,
+    /// Marked as a pre-release on GitHub (a `-PRE` version).
+    pub prerelease: bool,
+    /// Becomes the repository's latest release: explicit, since a hotfix of an older line
+    /// must not (default: unless a pre-release).
+    pub make_latest: bool,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -36,11 +41,15 @@ fn env(name: &str) -> Option<String> {
 /// Token present, owner/repo known, the token can see the repo, no published release for the
 /// tag that lacks something (`xtask-github check`).
 /// `fresh`: this release has no release commit yet, so any published release is someone else's.
-pub fn preflight(r: &Release, fresh: bool) -> Result<Target, Vec<Problem>> {
+pub fn preflight(
+    r: &Release,
+    fresh: bool,
+    make_latest: Option<bool>,
+) -> Result<Target, Vec<Problem>> {
     let mut problems = Vec::new();
     if env("GITHUB_TOKEN").is_none() && env("GH_TOKEN").is_none() {
         problems.push(Problem::new(
-            "github",
+            Check::Github,
             "no GitHub token: GITHUB_TOKEN and GH_TOKEN are unset",
             "export GITHUB_TOKEN (a token with contents:write on the repo), or pass --no-github",
         ));
@@ -58,7 +67,7 @@ pub fn preflight(r: &Release, fresh: bool) -> Result<Target, Vec<Problem>> {
     };
     let Some((owner, repo)) = slug else {
         problems.push(Problem::new(
-            "github",
+            Check::Github,
             format!("cannot tell the GitHub repository: GITHUB_REPOSITORY is unset and the {} URL names none", r.remote),
             "set GITHUB_REPOSITORY=owner/repo",
         ));
@@ -69,15 +78,17 @@ pub fn preflight(r: &Release, fresh: bool) -> Result<Target, Vec<Problem>> {
         repo,
         api_url: env("GITHUB_API_URL"),
         uploads_url: env("GITHUB_UPLOADS_URL"),
+        prerelease: r.is_prerelease(),
+        make_latest: make_latest.unwrap_or(!r.is_prerelease()),
     };
     if !problems.is_empty() {
         return Err(problems);
     }
     let request = request(r, &target, "", "", &[]);
-    match call("check", &request) {
-        Ok((0, result)) if result["release"]["state"] == "published" && fresh => {
+    match call(GhCommand::Check, &request) {
+        Ok((0, reply)) if fresh && reply.release.as_ref().is_some_and(|s| s.is_published()) => {
             Err(vec![Problem::new(
-                "github",
+                Check::Github,
                 format!(
                     "{}/{} already has a published release for {}",
                     target.owner, target.repo, r.tag
@@ -86,15 +97,15 @@ pub fn preflight(r: &Release, fresh: bool) -> Result<Target, Vec<Problem>> {
             )])
         }
         Ok((0, _)) => Ok(target),
-        Ok((_, result)) => Err(vec![Problem::new(
-            "github",
-            format!("xtask-github check: {}", cause(&result)),
-            fix(&result),
+        Ok((_, reply)) => Err(vec![Problem::new(
+            Check::Github,
+            format!("xtask-github check: {}", cause(&reply)),
+            fix(&reply),
         )]),
         Err(err) => Err(vec![Problem::new(
-            "github",
-            format!("{err:#}"),
-            "see the error above",
+            Check::Github,
+            err.cause,
+            err.fix.unwrap_or_default(),
         )]),
     }
 }
@@ -123,22 +134,21 @@ pub fn step(
             .chain(assets.iter().map(|(_, name)| format!("upload {name}")))
             .chain(std::iter::once(format!(
                 "publish (prerelease={}, make_latest={})",
-                prerelease(r),
-                !prerelease(r)
+                target.prerelease, target.make_latest
             )))
         {
-            s.act(Action::new(Kind::Github, what), || Ok(()))?;
+            s.act(Action::new(ActionKind::Github, what), || Ok(()))?;
         }
         return Ok(());
     };
     let request = request(r, target, body, &commit, assets);
-    let (code, planned) = call("plan", &request)?;
+    let (code, planned) = call(GhCommand::Plan, &request)?;
     if code != 0 {
         // Exit 1 when planning, 3 (resume) when executing: see `Output::failed`.
         anyhow::bail!("xtask-github plan: {} ({})", cause(&planned), fix(&planned));
     }
-    let actions = actions(&planned);
-    if planned["up_to_date"] == true {
+    let actions = planned.actions.unwrap_or_default();
+    if planned.up_to_date == Some(true) {
         s.done(format!(
             "{}/{}: release {} is published with all {} asset(s)",
             target.owner,
@@ -153,26 +163,27 @@ pub fn step(
         target.owner, target.repo, r.tag
     ));
     for action in &actions {
-        s.act(Action::new(Kind::Github, action.clone()), || Ok(()))?;
+        s.act(Action::new(ActionKind::Github, action.to_string()), || {
+            Ok(())
+        })?;
     }
-    s.act(Action::new(Kind::Github, "xtask-github publish"), || {
-        let (code, result) = call("publish", &request)?;
-        match code {
-            0 => Ok(()),
-            2 => Err(Exit::interrupted(format!(
-                "github refused: {} ({})",
-                cause(&result),
-                fix(&result)
-            ))
-            .into()),
-            _ => Err(Exit::interrupted(format!("github: {}", cause(&result))).into()),
-        }
-    })?;
+    s.act(
+        Action::new(ActionKind::Github, "xtask-github publish"),
+        || {
+            let (code, result) = call(GhCommand::Publish, &request)?;
+            match code {
+                0 => Ok(()),
+                2 => Err(Exit::interrupted(format!(
+                    "github refused: {} ({})",
+                    cause(&result),
+                    fix(&result)
+                ))
+                .into()),
+                _ => Err(Exit::interrupted(format!("github: {}", cause(&result))).into()),
+            }
+        },
+    )?;
     Ok(())
-}
-
-fn prerelease(r: &Release) -> bool {
-    !r.version.pre.is_empty()
 }
 
 fn request(
@@ -181,67 +192,91 @@ fn request(
     body: &str,
     commit: &str,
     assets: &[(PathBuf, String)],
-) -> Value {
-    json!({
-        "api_url": target.api_url,
-        "uploads_url": target.uploads_url,
-        "owner": target.owner,
-        "repo": target.repo,
-        "tag": r.tag,
-        "name": format!("Version {}", r.version),
-        "body": body,
-        "target_commitish": if commit.is_empty() { r.branch.as_str() } else { commit },
-        "prerelease": prerelease(r),
-        "make_latest": !prerelease(r),
-        "assets": assets.iter().map(|(path, name)| json!({"path": path, "name": name})).collect::<Vec<_>>(),
-    })
+) -> ReleaseSpec {
+    ReleaseSpec {
+        protocol: Some(PROTOCOL),
+        api_url: target.api_url.clone(),
+        uploads_url: target.uploads_url.clone(),
+        owner: target.owner.clone(),
+        repo: target.repo.clone(),
+        tag: r.tag.clone(),
+        name: format!("Version {}", r.version),
+        body: body.to_string(),
+        target_commitish: if commit.is_empty() {
+            r.branch.clone()
+        } else {
+            commit.to_string()
+        },
+        prerelease: target.prerelease,
+        make_latest: target.make_latest,
+        assets: assets
+            .iter()
+            .map(|(path, name)| AssetSpec {
+                path: path.clone(),
+                name: name.clone(),
+                label: None,
+            })
+            .collect(),
+    }
 }
 
-/// Runs `xtask-github <command>` with `request` on stdin; returns its exit code and result.
-fn call(command: &str, request: &Value) -> anyhow::Result<(i32, Value)> {
+/// Runs `xtask-github <command>` with `spec` on stdin; returns its exit code and reply. A
+/// binary that cannot be started or speaks another protocol is refused (nothing was changed).
+fn call(command: GhCommand, spec: &ReleaseSpec) -> Result<(i32, Reply), Exit> {
     let bin = binary()?;
+    let refused = |cause: String| Exit::refused(cause, REBUILD_HINT);
     let mut child = Command::new(&bin)
-        .arg(command)
+        .arg(command.name())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .with_context(|| format!("starting {}", bin.display()))?;
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(request.to_string().as_bytes())
-        .context("writing the request")?;
+        .map_err(|err| refused(format!("cannot start {}: {err}", bin.display())))?;
+    let json = serde_json::to_vec(spec).expect("a release spec serialises");
+    let written = child.stdin.take().expect("piped").write_all(&json);
     let out = child
         .wait_with_output()
-        .context("waiting for xtask-github")?;
+        .map_err(|err| Exit::interrupted(format!("waiting for xtask-github {command}: {err}")))?;
     let code = out.status.code().unwrap_or(3);
-    let result = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        json!({"error": format!("no JSON result (exit {code}): {}", String::from_utf8_lossy(&out.stdout).trim())})
-    });
-    Ok((code, result))
+    let reply: Reply = match serde_json::from_slice(&out.stdout) {
+        Ok(reply) => reply,
+        Err(err) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let cause = format!(
+                "xtask-github {command} gave no reply this xtask can read (exit {code}, {err}; writing the request: {}): {}",
+                written.map_or_else(|err| err.to_string(), |()| "ok".into()),
+                text.trim()
+            );
+            return Err(match command.changes_github() {
+                true => Exit::interrupted(cause),
+                false => refused(cause),
+            });
+        }
+    };
+    if let Err(mismatch) = reply.check_protocol() {
+        return Err(refused(format!("{mismatch} ({})", bin.display())));
+    }
+    Ok((code, reply))
 }
 
-/// `XTASK_GITHUB_BIN`, else built on demand from this workspace.
-fn binary() -> anyhow::Result<PathBuf> {
+/// `XTASK_GITHUB_BIN`, else built on demand from this workspace (`cargo build -p github`).
+fn binary() -> Result<PathBuf, Exit> {
     if let Some(bin) = std::env::var_os("XTASK_GITHUB_BIN") {
         return Ok(PathBuf::from(bin));
     }
-    let root = crate::workspace_root();
+    let hint = "build it by hand: cargo build -p github --bin xtask-github, then set XTASK_GITHUB_BIN=target/debug/xtask-github";
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["build", "-q", "-p", "github", "--bin", "xtask-github"])
-        .current_dir(&root)
+        .current_dir(crate::paths::workspace_root())
         .status()
-        .context("running cargo build -p github")?;
-    anyhow::ensure!(
-        status.success(),
-        "cargo build -p github --bin xtask-github failed"
-    );
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    Ok(target.join("debug").join(exe_name()))
+        .map_err(|err| Exit::refused(format!("cannot run cargo build -p github: {err}"), hint))?;
+    if !status.success() {
+        return Err(Exit::refused(
+            format!("cargo build -p github --bin xtask-github failed ({status})"),
+            hint,
+        ));
+    }
+    Ok(crate::paths::target_dir().join("debug").join(exe_name()))
 }
 
 fn exe_name() -> String {
@@ -263,38 +298,16 @@ pub fn archive_assets(dir: &Path, manifest: &archive::Manifest) -> Vec<(PathBuf,
         .collect()
 }
 
-fn text_field(result: &Value, keys: &[&str]) -> Option<String> {
-    keys.iter()
-        .find_map(|key| result.get(*key).and_then(Value::as_str).map(str::to_string))
+fn cause(reply: &Reply) -> String {
+    reply
+        .error
+        .clone()
+        .unwrap_or_else(|| format!("it failed without saying why (ok={})", reply.ok))
 }
 
-fn cause(result: &Value) -> String {
-    text_field(result, &["error", "message", "cause"]).unwrap_or_else(|| result.to_string())
-}
-
-fn fix(result: &Value) -> String {
-    text_field(result, &["fix", "hint"]).unwrap_or_else(|| "see the error above".into())
-}
-
-/// The planned actions, one line each (`create draft release v1.2.0`, `upload x (12 bytes)`).
-fn actions(result: &Value) -> Vec<String> {
-    let list = result.get("actions").and_then(Value::as_array);
-    list.into_iter().flatten().map(action_line).collect()
-}
-
-fn action_line(action: &Value) -> String {
-    let field = |key: &str| match &action[key] {
-        Value::String(text) => text.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    match action["action"].as_str().unwrap_or_default() {
-        "create_draft" => format!("create draft release {}", field("tag")),
-        "update_draft" => format!("update the draft ({})", field("fields")),
-        "upload" => format!("upload {} ({} bytes)", field("name"), field("size")),
-        "skip" => format!("skip {} ({})", field("name"), field("reason")),
-        "replace" => format!("replace {} (the draft's copy differs)", field("name")),
-        "publish" => format!("publish (make_latest={})", field("make_latest")),
-        _ => action.to_string(),
-    }
+fn fix(reply: &Reply) -> String {
+    reply.fix.clone().unwrap_or_else(|| {
+        "re-run with the same arguments; if it fails again, run xtask-github by hand (docs/github.md)"
+            .into()
+    })
 }

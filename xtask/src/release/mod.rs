@@ -6,30 +6,47 @@
 //! ([`Mode::Plan`] or [`Mode::Execute`]) is a value threaded through one code path: the plan is
 //! the real run with its side effects switched off, and it prints the real bytes (file diffs,
 //! git commands, GitHub calls). Nothing is kept between runs but git and GitHub themselves.
+//!
+//! ## Layers
+//!
+//! Each module imports only from layers below it (checked by `xtask/tests/release_layers.rs`):
+//!
+//! | layer | modules | what |
+//! |-------|---------|------|
+//! | 0 vocabulary | `vocab`, `effect`, `diff` | [`core::Release`], [`core::Problem`] / [`core::Check`], file names, [`core::Options`]; [`core::Mode`], [`core::Step::act`] |
+//! | 1 leaves | `edits`, `gate`, `github`, `verify` | one concern each |
+//! | 2 leaves on leaves | `git_steps`, `record` | writes and commits the edits; the release record |
+//! | 3 | `preflight` | every check before the first write ([`core::Prepared`]) |
+//! | 4 | `report` | the output, human or JSON ([`core::Output`]) |
+//! | 5 | `steps` | the step list as data, run in a mode |
+//! | 6, 7 | `core`, `mod.rs` (this) | the public surface; the command (`Args` → [`core::Options`]) |
+//!
+//! Other commands (post-release, hotfix, rollback, models tag) use [`core`] only.
 
+pub mod core;
 mod diff;
-mod edits;
-mod gate;
-mod git_steps;
-mod github;
-mod preflight;
-mod record;
+pub mod edits;
+mod effect;
+pub mod gate;
+pub mod git_steps;
+pub mod github;
+pub mod preflight;
+pub mod record;
 mod report;
 mod steps;
 mod verify;
+mod vocab;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use semver::Version;
 
+use self::effect::Mode;
+use self::vocab::{GateChoice, Options, Release};
 use crate::exit::{self, Exit};
 use crate::flags::Format;
 use crate::Ctx;
-
-pub use report::Mode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -103,114 +120,41 @@ pub struct Args {
     pub health_timeout: u64,
 }
 
-/// The fixed inputs of one release, shared by every step.
-pub struct Release {
-    pub project: PathBuf,
-    /// `<out>/release`: the assets (`vX.Y.Z/`), the gate report and logs (`vX.Y.Z.*`); git
-    /// ignores it, and everything in it can be rebuilt.
-    pub out: PathBuf,
-    pub repo: git::Repo,
-    pub version: Version,
-    pub tag: String,
-    /// "Release version X.Y.Z": the commit subject and the tag message.
-    pub message: String,
-    pub branch: String,
-    pub remote: String,
-    pub date: String,
-    /// When this run started (`SOURCE_DATE_EPOCH` when set), for the release record.
-    pub now: SystemTime,
-}
-
-impl Release {
-    /// Major, Minor, Patch or Pre-release, measured from the latest release tag.
-    pub fn kind(&self) -> &'static str {
-        let latest = self
-            .repo
-            .latest_release_tag()
-            .ok()
-            .flatten()
-            .map(|(version, _)| version);
-        changelog::history::release_kind(latest.as_ref(), &self.version)
-    }
-
-    fn new(ctx: &Ctx, args: &Args) -> anyhow::Result<Release> {
-        let version = crate::version::parse_release_version(&args.version)?;
-        let now = match std::env::var("SOURCE_DATE_EPOCH") {
-            Ok(secs) => {
-                let secs: u64 = secs.trim().parse().map_err(|_| {
-                    Exit::refused(
-                        format!("SOURCE_DATE_EPOCH={secs:?} is not a number of seconds"),
-                        "unset it or set it to seconds since 1970",
-                    )
-                })?;
-                UNIX_EPOCH + Duration::from_secs(secs)
-            }
-            Err(_) => SystemTime::now(),
-        };
-        let date = match &args.date {
-            Some(date) => date.clone(),
-            None => runner::rfc3339_utc(now)[..10].to_string(),
-        };
-        let tag = format!("v{version}");
-        Ok(Release {
-            project: ctx.project.clone(),
-            out: ctx.out.join("release"),
-            repo: git::Repo::new(&ctx.project),
-            message: format!("Release version {version}"),
-            version,
-            tag,
-            branch: args.branch.clone(),
-            remote: args.remote.clone(),
-            date,
-            now,
-        })
-    }
-
-    /// Where the archive puts the release assets.
-    pub fn assets_dir(&self) -> PathBuf {
-        self.out.join(&self.tag)
-    }
-
-    /// `<out>/release/vX.Y.Z.<what>`: the gate report, logs, the verify worktree.
-    pub fn out_file(&self, what: &str) -> PathBuf {
-        self.out.join(format!("{}.{what}", self.tag))
-    }
-
-    /// The commit this command made for this version, if it exists: the tag's commit when the
-    /// tag exists, else HEAD — when it is "Release version X.Y.Z" and changed only the files a
-    /// release edits.
-    pub fn release_commit(&self) -> anyhow::Result<Option<String>> {
-        let candidate = match self.repo.tag_target(&self.tag)? {
-            Some(commit) => commit,
-            None => match self.repo.head()? {
-                Some(head) => head,
-                None => return Ok(None),
+impl Args {
+    /// The options of the release steps these flags ask for.
+    fn options(&self) -> Options {
+        Options {
+            notes: self.notes.clone(),
+            allow_empty: self.allow_empty,
+            gate: match (&self.gate_report, self.skip_gate) {
+                (_, true) => GateChoice::Skip,
+                (Some(path), false) => GateChoice::Report(path.clone()),
+                (None, false) => GateChoice::Run,
             },
-        };
-        if self.repo.subject(&candidate)? != self.message {
-            return Ok(None);
+            github: !self.no_github,
+            assets: self.assets.clone(),
+            verify_deploy: self.verify_deploy.then_some(self.health_timeout),
+            execute: self.execute,
+            make_latest: None,
         }
-        let prefix = self.repo.prefix()?;
-        let record = record::path(self);
-        let ours = |path: &str| {
-            path.strip_prefix(prefix.as_str()).is_some_and(|path| {
-                [edits::PYPROJECT, edits::UV_LOCK, edits::CHANGELOG, &record]
-                    .into_iter()
-                    .chain(edits::HISTORY_FILES)
-                    .any(|file| file == path)
-            })
-        };
-        let changed = self.repo.changed_files(&candidate)?;
-        Ok(changed.iter().all(|path| ours(path)).then_some(candidate))
     }
 }
 
 /// `X.Y.Z` or `vX.Y.Z`, semver; build metadata is refused (tags must be distinct versions).
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
-    let release = Release::new(ctx, &args)?;
+    let version = crate::version::parse_release_version(&args.version)?;
+    let release = Release::new(
+        ctx.project.clone(),
+        &ctx.out,
+        version,
+        args.branch.clone(),
+        args.remote.clone(),
+        args.date.clone(),
+    )?;
+    let opts = args.options();
     let mut out = report::Output::new(args.format, &release);
 
-    let prepared = match preflight::run(&release, &args)? {
+    let prepared = match preflight::run(&release, &opts)? {
         Ok(prepared) => prepared,
         Err(problems) => {
             out.refused(&problems);
@@ -220,7 +164,14 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     out.preflight_passed(&prepared);
 
     out.begin(Mode::Plan);
-    if let Err(err) = steps::run(Mode::Plan, &release, &args, &prepared, &mut out) {
+    if let Err(err) = steps::run(
+        &steps::RELEASE,
+        Mode::Plan,
+        &release,
+        &opts,
+        &prepared,
+        &mut out,
+    ) {
         return Ok(out.failed(Mode::Plan, &err));
     }
     if !args.execute {
@@ -236,7 +187,14 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     }
 
     out.begin(Mode::Execute);
-    if let Err(err) = steps::run(Mode::Execute, &release, &args, &prepared, &mut out) {
+    if let Err(err) = steps::run(
+        &steps::RELEASE,
+        Mode::Execute,
+        &release,
+        &opts,
+        &prepared,
+        &mut out,
+    ) {
         return Ok(out.failed(Mode::Execute, &err));
     }
     out.finish(Mode::Execute);

@@ -1,33 +1,14 @@
-//! Everything checked before the first write. Every failed check is reported, each as one
+//! Layer 3 (orchestrator), everything checked before the first write. Every failed check is reported, each as one
 //! cause and its fix; any failure refuses the release (exit 2) with nothing changed.
 
+use git::short;
 use semver::Version;
-use serde::Serialize;
 
 use super::edits::{self, Edit};
-use super::gate::{self, short, Evidence};
+use super::gate::{self, Evidence};
 use super::github;
 use super::record;
-use super::{Args, Release};
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Problem {
-    /// Which check: `repo`, `branch`, `tree`, `remote`, `tag`, `version`, `files`, `changelog`,
-    /// `gate`, `github`.
-    pub check: &'static str,
-    pub cause: String,
-    pub fix: String,
-}
-
-impl Problem {
-    pub fn new(check: &'static str, cause: impl Into<String>, fix: impl Into<String>) -> Problem {
-        Problem {
-            check,
-            cause: cause.into(),
-            fix: fix.into(),
-        }
-    }
-}
+use super::vocab::{Check, GateChoice, Options, Problem, Release, CHANGELOG, PYPROJECT};
 
 /// What the steps need, worked out by the preflight.
 pub struct Prepared {
@@ -42,25 +23,26 @@ pub struct Prepared {
     pub notes: Vec<String>,
 }
 
+/// What the checks found so far: problems refuse, notes are for a person.
 #[derive(Default)]
-struct Checks {
-    problems: Vec<Problem>,
-    notes: Vec<String>,
+pub struct Checks {
+    pub problems: Vec<Problem>,
+    pub notes: Vec<String>,
 }
 
 impl Checks {
-    fn fail(&mut self, check: &'static str, cause: impl Into<String>, fix: impl Into<String>) {
+    pub fn fail(&mut self, check: Check, cause: impl Into<String>, fix: impl Into<String>) {
         self.problems.push(Problem::new(check, cause, fix));
     }
 }
 
 /// `Ok(Err(problems))`: refused. `Err`: git itself could not be run.
-pub fn run(r: &Release, args: &Args) -> anyhow::Result<Result<Prepared, Vec<Problem>>> {
+pub fn run(r: &Release, args: &Options) -> anyhow::Result<Result<Prepared, Vec<Problem>>> {
     let mut c = Checks::default();
     let repo = &r.repo;
     if !repo.is_repo() {
         c.fail(
-            "repo",
+            Check::Repo,
             format!("{} is not in a git work tree", r.project.display()),
             "run it in the project's git clone",
         );
@@ -68,7 +50,7 @@ pub fn run(r: &Release, args: &Args) -> anyhow::Result<Result<Prepared, Vec<Prob
     }
     let Some(head) = repo.head()? else {
         c.fail(
-            "repo",
+            Check::Repo,
             "the repository has no commits",
             "commit the project first",
         );
@@ -77,29 +59,17 @@ pub fn run(r: &Release, args: &Args) -> anyhow::Result<Result<Prepared, Vec<Prob
 
     if let Some(op) = repo.in_progress()? {
         c.fail(
-            "tree",
+            Check::Tree,
             format!("a {} is in progress", op.as_str()),
             format!("finish or abort the {} first", op.as_str()),
         );
     }
-    match repo.current_branch()? {
-        None => c.fail(
-            "branch",
-            "HEAD is detached",
-            format!("check out the release branch: git switch {}", r.branch),
-        ),
-        Some(branch) if branch != r.branch => c.fail(
-            "branch",
-            format!("on branch {branch}, releases are cut from {}", r.branch),
-            format!("git switch {} (or pass --branch {branch})", r.branch),
-        ),
-        Some(_) => {}
-    }
+    check_branch(r, &mut c)?;
 
     let release_commit = r.release_commit()?;
-    check_remote(r, &mut c, release_commit.as_deref())?;
-    check_tag(r, &mut c)?;
-    check_versions(r, &mut c, release_commit.as_deref())?;
+    check_not_behind(r, &mut c, release_commit.as_deref())?;
+    check_tag_absent(r, &mut c)?;
+    check_version_greater(r, &mut c, release_commit.as_deref())?;
 
     // The edits (only before the release commit) and the release body.
     let mut bump = None;
@@ -108,18 +78,16 @@ pub fn run(r: &Release, args: &Args) -> anyhow::Result<Result<Prepared, Vec<Prob
         Some(commit) => {
             if commit != &head && !repo.is_ancestor(commit, &head)? {
                 c.fail(
-                    "tag",
+                    Check::Tag,
                     format!("the release commit {} is not on this branch", short(commit)),
                     "switch to the branch that has it",
                 );
             }
-            let text = repo
-                .show_file(commit, edits::CHANGELOG)?
-                .unwrap_or_default();
+            let text = repo.show_file(commit, CHANGELOG)?.unwrap_or_default();
             match changelog::extract(&text, &r.version) {
                 Some(found) => body = found,
                 None => c.fail(
-                    "changelog",
+                    Check::Changelog,
                     format!(
                         "the release commit {} has no CHANGELOG.md section for {}",
                         short(commit),
@@ -140,28 +108,38 @@ pub fn run(r: &Release, args: &Args) -> anyhow::Result<Result<Prepared, Vec<Prob
         },
     }
 
-    check_tree(r, &mut c, bump.as_ref().map_or(&[][..], |b| &b.edits))?;
+    check_clean_tree(r, &mut c, bump.as_ref().map_or(&[][..], |b| &b.edits))?;
 
     // The gate: only before the release commit (it passed before that commit was made).
-    let gate = match (&release_commit, args.skip_gate) {
+    let report = match &args.gate {
+        GateChoice::Report(path) => Some(path.as_path()),
+        _ => None,
+    };
+    let gate = match (&release_commit, &args.gate) {
         (Some(commit), _) => Some(Evidence::Recorded {
             commit: commit.clone(),
         }),
-        (None, true) => Some(Evidence::Skipped),
-        (None, false) if args.gate_report.is_none() && !c.problems.is_empty() => {
+        (None, GateChoice::Skip) => Some(Evidence::Skipped),
+        (None, GateChoice::Run) if !c.problems.is_empty() => {
             c.notes
                 .push("the pre-release gate was not run: fix the problems above first".into());
             None
         }
-        (None, false) => match gate::check(r, args.gate_report.as_deref(), &head) {
-            Ok(Evidence::Passed { report, path }) => {
-                if args.gate_report.is_none() && !args.execute {
+        (None, _) => match gate::check(r, report, &head) {
+            Ok(Evidence::Passed {
+                report: found,
+                path,
+            }) => {
+                if report.is_none() && !args.execute {
                     c.notes.push(format!(
                         "to reuse this gate run: --execute --gate-report {}",
                         path.display()
                     ));
                 }
-                Some(Evidence::Passed { report, path })
+                Some(Evidence::Passed {
+                    report: found,
+                    path,
+                })
             }
             Ok(evidence) => Some(evidence),
             Err(problem) => {
@@ -171,10 +149,10 @@ pub fn run(r: &Release, args: &Args) -> anyhow::Result<Result<Prepared, Vec<Prob
         },
     };
 
-    let github = if args.no_github {
+    let github = if !args.github {
         None
     } else {
-        match github::preflight(r, release_commit.is_none()) {
+        match github::preflight(r, release_commit.is_none(), args.make_latest) {
             Ok(target) => Some(target),
             Err(problems) => {
                 c.problems.extend(problems);
@@ -190,7 +168,7 @@ pub fn run(r: &Release, args: &Args) -> anyhow::Result<Result<Prepared, Vec<Prob
     let mut edits = Vec::new();
     if let Some(bump) = bump {
         let record = record::render(r, &gate, &bump, github.as_ref());
-        let path = record::path(r);
+        let path = r.record_path();
         let before = repo.show_file("HEAD", &path)?;
         edits = bump.edits;
         edits.push(Edit {
@@ -208,12 +186,34 @@ pub fn run(r: &Release, args: &Args) -> anyhow::Result<Result<Prepared, Vec<Prob
     }))
 }
 
+/// On the release branch, not detached.
+pub fn check_branch(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
+    match r.repo.current_branch()? {
+        None => c.fail(
+            Check::Branch,
+            "HEAD is detached",
+            format!("check out the release branch: git switch {}", r.branch),
+        ),
+        Some(branch) if branch != r.branch => c.fail(
+            Check::Branch,
+            format!("on branch {branch}, releases are cut from {}", r.branch),
+            format!("git switch {} (or pass --branch {branch})", r.branch),
+        ),
+        Some(_) => {}
+    }
+    Ok(())
+}
+
 /// After a fetch, the release branch is not behind its remote.
-fn check_remote(r: &Release, c: &mut Checks, release_commit: Option<&str>) -> anyhow::Result<()> {
+pub fn check_not_behind(
+    r: &Release,
+    c: &mut Checks,
+    release_commit: Option<&str>,
+) -> anyhow::Result<()> {
     let repo = &r.repo;
     if repo.remote_url(&r.remote)?.is_none() {
         c.fail(
-            "remote",
+            Check::Remote,
             format!("there is no remote {:?}", r.remote),
             format!("git remote add {} URL (or pass --remote NAME)", r.remote),
         );
@@ -221,7 +221,7 @@ fn check_remote(r: &Release, c: &mut Checks, release_commit: Option<&str>) -> an
     }
     if let Err(err) = repo.fetch(&r.remote) {
         c.fail(
-            "remote",
+            Check::Remote,
             format!("cannot fetch {}: {err}", r.remote),
             "check the remote URL, the network and your credentials",
         );
@@ -238,7 +238,7 @@ fn check_remote(r: &Release, c: &mut Checks, release_commit: Option<&str>) -> an
             .is_some_and(|commit| repo.is_ancestor(commit, &upstream).unwrap_or(false))
     {
         c.fail(
-            "remote",
+            Check::Remote,
             format!(
                 "{} is {behind} commit(s) behind {}/{}",
                 r.branch, r.remote, r.branch
@@ -251,13 +251,13 @@ fn check_remote(r: &Release, c: &mut Checks, release_commit: Option<&str>) -> an
 
 /// The tag is absent locally and on the remote, unless it is this command's, at the release
 /// commit (resume).
-fn check_tag(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
+pub fn check_tag_absent(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
     let repo = &r.repo;
     let local = repo.tag_target(&r.tag)?;
     if let Some(commit) = &local {
         if repo.subject(commit)? != r.message || !repo.is_annotated_tag(&r.tag)? {
             c.fail(
-                "tag",
+                Check::Tag,
                 format!("tag {} already exists at {}, which is not a release commit made by this command", r.tag, short(commit)),
                 format!("release another version (or, if the tag is wrong and unpublished: git tag -d {})", r.tag),
             );
@@ -268,7 +268,7 @@ fn check_tag(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
         Ok(remote) => remote,
         Err(err) => {
             c.fail(
-                "remote",
+                Check::Remote,
                 format!("cannot list the tags of {}: {err}", r.remote),
                 "check the remote and your credentials",
             );
@@ -278,7 +278,7 @@ fn check_tag(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
     match (remote, repo.tag_object(&r.tag)?) {
         (None, _) => {}
         (Some(remote), None) => c.fail(
-            "tag",
+            Check::Tag,
             format!(
                 "tag {} already exists on {} (at {})",
                 r.tag,
@@ -291,7 +291,7 @@ fn check_tag(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
             ),
         ),
         (Some(remote), Some(object)) if remote.object != object => c.fail(
-            "tag",
+            Check::Tag,
             format!("tag {} on {} differs from the local one", r.tag, r.remote),
             "release another version; the tag on the remote is someone else's",
         ),
@@ -301,7 +301,11 @@ fn check_tag(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
 }
 
 /// Greater than the latest release tag, not below pyproject.toml's version; MAJOR flagged.
-fn check_versions(r: &Release, c: &mut Checks, release_commit: Option<&str>) -> anyhow::Result<()> {
+pub fn check_version_greater(
+    r: &Release,
+    c: &mut Checks,
+    release_commit: Option<&str>,
+) -> anyhow::Result<()> {
     // Local and remote release tags: a release someone else pushed counts too.
     let mut tags = r.repo.release_tags()?;
     let remote = r.repo.remote_tags(&r.remote).unwrap_or_default(); // errors: see check_tag
@@ -316,7 +320,7 @@ fn check_versions(r: &Release, c: &mut Checks, release_commit: Option<&str>) -> 
     if let Some((latest, tag)) = &latest {
         if r.version <= *latest {
             c.fail(
-                "version",
+                Check::Version,
                 format!("{} is not greater than the latest release {tag}", r.version),
                 format!("choose a version above {latest}"),
             );
@@ -331,15 +335,12 @@ fn check_versions(r: &Release, c: &mut Checks, release_commit: Option<&str>) -> 
     if release_commit.is_some() {
         return Ok(());
     }
-    let text = r
-        .repo
-        .show_file("HEAD", edits::PYPROJECT)?
-        .unwrap_or_default();
+    let text = r.repo.show_file("HEAD", PYPROJECT)?.unwrap_or_default();
     // Parse errors are reported by the edits.
     if let Ok(current) = project::version::Pyproject::parse(&text).and_then(|p| p.version()) {
         if r.version < current {
             c.fail(
-                "version",
+                Check::Version,
                 format!(
                     "{} is below the version in pyproject.toml ({current})",
                     r.version
@@ -358,9 +359,9 @@ fn check_versions(r: &Release, c: &mut Checks, release_commit: Option<&str>) -> 
 /// A clean work tree (untracked files count). The one exception is a run that was stopped
 /// while writing this release's files: a file that already has exactly its new contents (or,
 /// for the release record, any contents) is this command's own work and is resumed.
-fn check_tree(r: &Release, c: &mut Checks, edits: &[Edit]) -> anyhow::Result<()> {
+pub fn check_clean_tree(r: &Release, c: &mut Checks, edits: &[Edit]) -> anyhow::Result<()> {
     let prefix = r.repo.prefix()?;
-    let record = record::path(r);
+    let record = r.record_path();
     let dirty: Vec<String> = r
         .repo
         .status_paths()?
@@ -382,7 +383,7 @@ fn check_tree(r: &Release, c: &mut Checks, edits: &[Edit]) -> anyhow::Result<()>
             String::new()
         };
         c.fail(
-            "tree",
+            Check::Tree,
             format!("the work tree is not clean: {}{more}", shown.join(", ")),
             "commit, stash or remove these changes (untracked files too), then re-run",
         );

@@ -1,18 +1,14 @@
-//! `trackers/releases/vX.Y.Z.md`: the seed's Checklist Template filled from evidence. An item
+//! Layer 2, the release record `trackers/releases/vX.Y.Z.md`: the seed's Checklist Template filled from evidence. An item
 //! is ticked only when something checked it; the rest is left for a person. The record is part
 //! of the release commit, so what happens after that commit (tag, push, GitHub) is listed with
 //! the way to verify it, not ticked.
 
 use runner::Status;
 
-use super::edits::{Bump, CHANGELOG, PYPROJECT, UV_LOCK};
+use super::edits::Bump;
 use super::gate::Evidence;
 use super::github::Target;
-use super::Release;
-
-pub fn path(r: &Release) -> String {
-    format!("trackers/releases/{}.md", r.tag)
-}
+use super::vocab::{Release, CHANGELOG, PYPROJECT, UV_LOCK};
 
 pub fn render(r: &Release, gate: &Evidence, bump: &Bump, github: Option<&Target>) -> String {
     let kind = r.kind();

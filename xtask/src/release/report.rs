@@ -1,140 +1,17 @@
-//! The mode threaded through the steps, what each step did or would do, and how that is shown:
+//! Layer 4, what each step did or would do, and how that is shown:
 //! lines for a person (steps printed as they finish) or one JSON document on stdout.
 
 use serde::Serialize;
 
-use super::preflight::{Prepared, Problem};
-use super::Release;
+use super::effect::{Mode, Status, Step};
+use super::preflight::Prepared;
+use super::vocab::{Problem, Release};
 use crate::exit::{self, Exit};
 use crate::flags::Format;
-
-/// Plan (look, print what would be done) or execute (look, then do it). One value, one code
-/// path: every side effect goes through [`Step::act`], which skips it when planning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Plan,
-    Execute,
-}
 
 /// Test hook: `XTASK_RELEASE_ABORT_AFTER=<step>` aborts the process right after that step
 /// executed, to test resuming after a kill at every point.
 const ABORT_AFTER: &str = "XTASK_RELEASE_ABORT_AFTER";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Status {
-    /// Already in place before this step ran (an earlier run did it, or nothing is needed).
-    Done,
-    /// Would act (plan).
-    Planned,
-    /// Acted (execute).
-    Ran,
-    /// Not part of this release (a flag left it out).
-    Skipped,
-    Failed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    File,
-    Git,
-    Github,
-    Run,
-}
-
-/// One side effect: a file write (with its diff), a git command, a GitHub call, a command run.
-#[derive(Debug, Clone, Serialize)]
-pub struct Action {
-    pub kind: Kind,
-    pub what: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub diff: Option<String>,
-}
-
-impl Action {
-    pub fn new(kind: Kind, what: impl Into<String>) -> Action {
-        Action {
-            kind,
-            what: what.into(),
-            diff: None,
-        }
-    }
-    pub fn file(what: impl Into<String>, diff: String) -> Action {
-        Action {
-            kind: Kind::File,
-            what: what.into(),
-            diff: Some(diff),
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct Step {
-    pub name: &'static str,
-    pub status: Status,
-    pub summary: String,
-    pub actions: Vec<Action>,
-    #[serde(skip)]
-    mode: Mode,
-}
-
-impl Step {
-    pub fn new(name: &'static str, mode: Mode) -> Step {
-        Step {
-            name,
-            status: Status::Planned,
-            summary: String::new(),
-            actions: Vec::new(),
-            mode,
-        }
-    }
-
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
-    /// The step's effect is already there: nothing to do.
-    pub fn done(&mut self, summary: impl Into<String>) {
-        self.status = Status::Done;
-        self.summary = summary.into();
-    }
-
-    /// Not part of this release; returns `Ok(())` so a step's body can end with it.
-    pub fn skipped(&mut self, reason: impl Into<String>) -> anyhow::Result<()> {
-        self.status = Status::Skipped;
-        self.summary = reason.into();
-        Ok(())
-    }
-
-    pub fn summary(&mut self, summary: impl Into<String>) {
-        self.summary = summary.into();
-    }
-
-    /// Records `action`; runs `effect` only when executing (`Ok(None)` when planning).
-    pub fn act<T>(
-        &mut self,
-        action: Action,
-        effect: impl FnOnce() -> anyhow::Result<T>,
-    ) -> anyhow::Result<Option<T>> {
-        self.actions.push(action);
-        match self.mode {
-            Mode::Plan => Ok(None),
-            Mode::Execute => effect().map(Some),
-        }
-    }
-
-    fn settle(&mut self) {
-        if self.status == Status::Planned {
-            self.status = match (self.actions.is_empty(), self.mode) {
-                (true, _) => Status::Done,
-                (false, Mode::Plan) => Status::Planned,
-                (false, Mode::Execute) => Status::Ran,
-            };
-        }
-    }
-}
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -187,8 +64,7 @@ impl Output {
         match self.format {
             Format::Human => {
                 for problem in problems {
-                    eprintln!("error: {}", problem.cause);
-                    eprintln!("hint: {}", problem.fix);
+                    exit::print(&problem.cause, Some(&problem.fix));
                 }
                 eprintln!(
                     "release {}: refused, {} preflight check(s) failed; nothing was changed",
@@ -249,26 +125,18 @@ impl Output {
     /// Reports a failed step and returns the exit code: 3 when executing (re-run to resume),
     /// 1 when only planning. An [`Exit`] keeps its own code.
     pub fn failed(&mut self, mode: Mode, err: &anyhow::Error) -> u8 {
-        let (code, cause, fix) = match err.downcast_ref::<Exit>() {
-            Some(exit) => (exit.code, exit.cause.clone(), exit.fix.clone()),
-            None => {
-                let cause = format!("{err:#}");
-                match mode {
-                    Mode::Execute => {
-                        let interrupted = Exit::interrupted(cause);
-                        (interrupted.code, interrupted.cause, interrupted.fix)
-                    }
-                    Mode::Plan => (exit::FAILED, cause, None),
-                }
-            }
+        let (code, cause, fix) = match (err.downcast_ref::<Exit>(), mode) {
+            // Executing: 3 once anything changed (the contract), else the error's own code.
+            (_, Mode::Execute) => exit::classify(err),
+            (Some(exit), Mode::Plan) => (exit.code, exit.cause.clone(), exit.fix.clone()),
+            (None, Mode::Plan) => (
+                exit::FAILED,
+                format!("{err:#}"),
+                Some("fix the cause named above, then plan again".into()),
+            ),
         };
         match self.format {
-            Format::Human => {
-                eprintln!("error: {cause}");
-                if let Some(fix) = &fix {
-                    eprintln!("hint: {fix}");
-                }
-            }
+            Format::Human => exit::print(&cause, fix.as_deref()),
             Format::Json => self.print_json(mode, &[], code, Some(ErrorDoc { cause, fix })),
         }
         code

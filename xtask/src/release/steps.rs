@@ -1,42 +1,96 @@
-//! The release as an ordered list of steps, run once to plan and once to execute:
-//! files → commit → tag → push → archive → verify-deploy → github (publish last).
+//! Layer 5 (orchestrator), the release as an ordered list of steps, run once to plan and once
+//! to execute. The list is data ([`RELEASE`]); a command that needs fewer steps (a re-publish,
+//! a hotfix without verify-deploy) passes its own list to [`run`].
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use git::short;
 
-use super::gate::short;
+use super::effect::{Action, ActionKind, Mode, Step};
 use super::preflight::Prepared;
-use super::report::{Action, Kind, Mode, Output, Step};
-use super::{git_steps, github, verify, Args, Release};
+use super::report::Output;
+use super::vocab::{Options, Release};
+use super::{git_steps, github, verify};
 
+/// One release step; [`StepId::name`] is its name in the plan and the JSON report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepId {
+    /// Write the edits (all or nothing).
+    Files,
+    /// Commit exactly the release's files.
+    Commit,
+    /// The annotated tag at the release commit.
+    Tag,
+    /// One atomic push of branch and tag.
+    Push,
+    /// Build the reproducible release assets of the tag.
+    Archive,
+    /// Checklist step 7 on the tag, in a separate worktree.
+    VerifyDeploy,
+    /// Draft, upload, publish (last).
+    Github,
+}
+
+impl StepId {
+    pub fn name(self) -> &'static str {
+        match self {
+            StepId::Files => "files",
+            StepId::Commit => "commit",
+            StepId::Tag => "tag",
+            StepId::Push => "push",
+            StepId::Archive => "archive",
+            StepId::VerifyDeploy => "verify-deploy",
+            StepId::Github => "github",
+        }
+    }
+}
+
+/// `cargo xtask release`: files → commit → tag → push → archive → verify-deploy → github.
+pub const RELEASE: [StepId; 7] = [
+    StepId::Files,
+    StepId::Commit,
+    StepId::Tag,
+    StepId::Push,
+    StepId::Archive,
+    StepId::VerifyDeploy,
+    StepId::Github,
+];
+
+/// Runs `list` in order in `mode`, each step shown as it finishes; stops at the first failure.
 pub fn run(
+    list: &[StepId],
     mode: Mode,
     r: &Release,
-    args: &Args,
+    opts: &Options,
     p: &Prepared,
     out: &mut Output,
 ) -> anyhow::Result<()> {
-    out.step("files", mode, |s| git_steps::files(r, &p.edits, s))?;
-    out.step("commit", mode, |s| git_steps::commit(r, &p.edits, s))?;
-    out.step("tag", mode, |s| git_steps::tag(r, s))?;
-    out.step("push", mode, |s| git_steps::push(r, s))?;
     let mut assets = Vec::new();
-    out.step("archive", mode, |s| match &p.github {
-        Some(_) => {
-            assets = archive(r, &args.assets, s)?;
-            Ok(())
-        }
-        None => s.skipped("--no-github: nothing to upload"),
-    })?;
-    out.step("verify-deploy", mode, |s| match args.verify_deploy {
-        true => verify::step(r, args.health_timeout, s),
-        false => s.skipped("not asked for (--verify-deploy)"),
-    })?;
-    out.step("github", mode, |s| match &p.github {
-        Some(target) => github::step(r, target, &p.body, &assets, s),
-        None => s.skipped("--no-github"),
-    })
+    for &id in list {
+        out.step(id.name(), mode, |s| match id {
+            StepId::Files => git_steps::files(r, &p.edits, s),
+            StepId::Commit => git_steps::commit(r, &p.edits, s),
+            StepId::Tag => git_steps::tag(r, s),
+            StepId::Push => git_steps::push(r, s),
+            StepId::Archive => match &p.github {
+                Some(_) => {
+                    assets = archive(r, &opts.assets, s)?;
+                    Ok(())
+                }
+                None => s.skipped("--no-github: nothing to upload"),
+            },
+            StepId::VerifyDeploy => match opts.verify_deploy {
+                Some(health_timeout) => verify::step(r, health_timeout, s),
+                None => s.skipped("not asked for (--verify-deploy)"),
+            },
+            StepId::Github => match &p.github {
+                Some(target) => github::step(r, target, &p.body, &assets, s),
+                None => s.skipped("--no-github"),
+            },
+        })?;
+    }
+    Ok(())
 }
 
 /// Builds the release assets of the tag into `<out>/release/vX.Y.Z/` (reproducible: a rebuild
@@ -52,11 +106,7 @@ fn archive(r: &Release, globs: &[String], s: &mut Step) -> anyhow::Result<Vec<(P
     let dir = r.assets_dir();
     let tagged = r.repo.tag_target(&r.tag)?;
     let build = |rev: &str, dir: &Path| -> anyhow::Result<Vec<(PathBuf, String)>> {
-        let text = r
-            .repo
-            .show_file(rev, super::edits::PYPROJECT)?
-            .unwrap_or_default();
-        let name = project::version::Pyproject::parse(&text).map(|p| p.name().to_string())?;
+        let name = crate::version::project_name(&r.repo, rev, rev)?;
         let mut options = archive::Options::new(name, r.tag.clone());
         options.force = true;
         let manifest = archive::build(&r.project, rev, dir, &options)
@@ -71,10 +121,10 @@ fn archive(r: &Release, globs: &[String], s: &mut Step) -> anyhow::Result<Vec<(P
         // No tag yet: a build of HEAD, aside, tells the plan the asset names.
         (None, Mode::Plan) => {
             let names = build("HEAD", &r.out_file("plan"))?;
-            s.act(Action::new(Kind::Run, shown), || Ok(()))?;
+            s.act(Action::new(ActionKind::Run, shown), || Ok(()))?;
             Some(names)
         }
-        (_, Mode::Execute) => s.act(Action::new(Kind::Run, shown), || {
+        (_, Mode::Execute) => s.act(Action::new(ActionKind::Run, shown), || {
             let commit = r
                 .repo
                 .tag_target(&r.tag)?

@@ -1,4 +1,4 @@
-//! Checklist step 7, "Build and Test Release", with `--verify-deploy`: the scripts run on the
+//! Layer 1, checklist step 7, "Build and Test Release", with `--verify-deploy`: the scripts run on the
 //! tag in a separate git worktree (the user's checkout is never switched), before the GitHub
 //! release is published, so a release that does not deploy is not published.
 
@@ -8,8 +8,8 @@ use std::path::Path;
 use anyhow::Context;
 use xshell::{cmd, Shell};
 
-use super::report::{Action, Kind, Step};
-use super::Release;
+use super::effect::{Action, ActionKind, Step};
+use super::vocab::Release;
 
 pub fn step(r: &Release, health_timeout: u64, s: &mut Step) -> anyhow::Result<()> {
     let worktree = r.out_file("worktree");
@@ -30,7 +30,7 @@ pub fn step(r: &Release, health_timeout: u64, s: &mut Step) -> anyhow::Result<()
     ));
     s.act(
         Action::new(
-            Kind::Git,
+            ActionKind::Git,
             format!("git worktree add --detach {} {}", worktree.display(), r.tag),
         ),
         || Ok(()),
@@ -38,7 +38,7 @@ pub fn step(r: &Release, health_timeout: u64, s: &mut Step) -> anyhow::Result<()
     for (script, args) in &scripts {
         s.act(
             Action::new(
-                Kind::Run,
+                ActionKind::Run,
                 format!("./scripts/{script} {}", args.join(" "))
                     .trim_end()
                     .to_string(),
@@ -48,7 +48,7 @@ pub fn step(r: &Release, health_timeout: u64, s: &mut Step) -> anyhow::Result<()
     }
     s.act(
         Action::new(
-            Kind::Git,
+            ActionKind::Git,
             format!("git worktree remove --force {}", worktree.display()),
         ),
         || run_all(r, &worktree, &log, &scripts),

@@ -78,7 +78,11 @@ class Module:
     def step(self, node):
         line = getattr(node, "lineno", 0)
         text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
-        return "%s:%d: %s" % (self.rel, line, text)
+        return {"file": self.rel, "line": line, "source": text}
+
+    def place(self, node):
+        step = self.step(node)
+        return "%s:%d: %s" % (step["file"], step["line"], step["source"])
 
 
 def enclosing_function(node):
@@ -211,7 +215,7 @@ class Resolver:
                 target = self.project.module_file(module.rel, stmt.module or "", stmt.level)
                 other = self.project.load(target) if target else None
                 if other is None:
-                    raise Unresolved("%s imports %s from a module outside the project" % (module.step(stmt), name))
+                    raise Unresolved("%s imports %s from a module outside the project" % (module.place(stmt), name))
                 return self.name(other, value.name, None, trail, hops + 1)
             if isinstance(stmt, ast.Import):
                 raise Unresolved("`%s` is a module" % name)
@@ -263,7 +267,7 @@ def embedding(project, rel):
         try:
             value = resolver.value(module, expr, trail)
         except Unresolved as why:
-            reasons.append("%s: %s" % (module.step(at), why))
+            reasons.append("%s: %s" % (module.place(at), why))
             continue
         uses = [module.step(call)] if call is not None else []
         return {"value": value, "env": resolver.env, "trail": trail, "uses": uses}

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use regex::Regex;
 
-use super::{Reader, Resolved};
+use super::{Reader, Resolved, Step};
 use crate::FactError;
 
 const MAX_HOPS: usize = 8;
@@ -25,7 +25,7 @@ pub(super) fn embedding_model(project: &Path, module: &str) -> Result<Resolved, 
             .map(|c| c[2].to_string())
             .or_else(|| keyword.captures(line).map(|c| c[1].trim().to_string()));
         let Some(expr) = expr else { continue };
-        let step = format!("{module}:{}: {}", number + 1, line.trim());
+        let step = Step::new(module, number + 1, line);
         if let Some(resolved) = resolve_expr(project, module, &expr, vec![step], 0)? {
             return Ok(resolved);
         }
@@ -41,7 +41,7 @@ fn resolve_expr(
     project: &Path,
     module: &str,
     expr: &str,
-    trail: Vec<String>,
+    trail: Vec<Step>,
     hops: usize,
 ) -> Result<Option<Resolved>, FactError> {
     if hops > MAX_HOPS {
@@ -78,7 +78,7 @@ fn resolve_name(
     project: &Path,
     module: &str,
     name: &str,
-    mut trail: Vec<String>,
+    mut trail: Vec<Step>,
     hops: usize,
 ) -> Result<Option<Resolved>, FactError> {
     let text = crate::read(project, module)?;
@@ -88,7 +88,7 @@ fn resolve_name(
     .unwrap();
     let import = Regex::new(&format!(r"^from\s+([\w.]+)\s+import\s+.*\b{name}\b")).unwrap();
     for (number, line) in logical_lines(&text) {
-        let step = format!("{module}:{number}: {}", line.trim());
+        let step = Step::new(module, number, &line);
         if let Some(c) = assign.captures(&line) {
             trail.push(step);
             return resolve_expr(project, module, &c[1], trail, hops);

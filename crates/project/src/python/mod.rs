@@ -11,17 +11,54 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::FactError;
 
-/// A value and how it was found: each step is `file:line: source line`.
+/// A value and how it was found, step by step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub value: String,
     /// An environment variable that overrides the value at run time, if any.
     pub env_override: Option<String>,
     /// From where the value is used to where it is set.
-    pub trail: Vec<String>,
-    /// The calls that use the value (an embeddings constructor), `file:line: source line`.
-    pub uses: Vec<String>,
+    pub trail: Vec<Step>,
+    /// The calls that use the value (an embeddings constructor).
+    pub uses: Vec<Step>,
     pub reader: Reader,
+}
+
+/// One line followed: shown as `file:line: source line`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+    pub source: String,
+}
+
+impl Step {
+    fn new(file: &str, line: usize, source: &str) -> Step {
+        Step {
+            file: file.to_string(),
+            line,
+            source: source.trim().to_string(),
+        }
+    }
+
+    /// `file:line`.
+    pub fn place(&self) -> String {
+        format!("{}:{}", self.file, self.line)
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.source)
+    }
+}
+
+impl Resolved {
+    /// Where the value was finally written (`file:line: source line`).
+    pub fn origin(&self) -> String {
+        self.trail.last().map(Step::to_string).unwrap_or_default()
+    }
 }
 
 /// What read the Python files.
@@ -39,13 +76,6 @@ impl std::fmt::Display for Reader {
             Reader::Ast { python } => write!(f, "Python {python}'s ast"),
             Reader::Lines { why } => write!(f, "the line reader ({why})"),
         }
-    }
-}
-
-impl Resolved {
-    /// Where the value was finally written.
-    pub fn origin(&self) -> &str {
-        self.trail.last().map(String::as_str).unwrap_or_default()
     }
 }
 
@@ -155,11 +185,17 @@ fn parse_answer(stdout: &[u8]) -> Result<Facts, String> {
     let answer: Value = serde_json::from_slice(stdout)
         .map_err(|err| format!("the interpreter's answer is not JSON: {err}"))?;
     let text = |v: &Value| v.as_str().map(str::to_string);
-    let strings = |v: &Value| -> Vec<String> {
+    let steps = |v: &Value| -> Vec<Step> {
         v.as_array()
             .map(|a| {
                 a.iter()
-                    .filter_map(|s| s.as_str().map(str::to_string))
+                    .map(|s| {
+                        Step::new(
+                            s["file"].as_str().unwrap_or("?"),
+                            s["line"].as_u64().unwrap_or(0) as usize,
+                            s["source"].as_str().unwrap_or(""),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -186,8 +222,8 @@ fn parse_answer(stdout: &[u8]) -> Result<Facts, String> {
         Some(value) => Ok(Resolved {
             value,
             env_override: text(&embedding["env"]),
-            trail: strings(&embedding["trail"]),
-            uses: strings(&embedding["uses"]),
+            trail: steps(&embedding["trail"]),
+            uses: steps(&embedding["uses"]),
             reader: Reader::Ast {
                 python: python.clone(),
             },
@@ -271,7 +307,7 @@ mod tests {
         assert_eq!(resolved.value, "qwen2.5-coder:7b-q4_0");
         assert_eq!(resolved.env_override.as_deref(), Some("EMBEDDING_MODEL"));
         assert_eq!(
-            resolved.trail[0],
+            resolved.trail[0].to_string(),
             "src/memory_setup.py:6: embedding_model = EMBEDDING_MODEL"
         );
         assert_eq!(
@@ -303,7 +339,9 @@ mod tests {
         let resolved = embedding_model(dir.path(), "src/memory_setup.py").unwrap();
         assert_eq!(resolved.value, "mistral:latest");
         assert!(
-            resolved.trail[1].starts_with("src/memory_setup.py:1: from src.constants import"),
+            resolved.trail[1]
+                .to_string()
+                .starts_with("src/memory_setup.py:1: from src.constants import"),
             "{:?}",
             resolved.trail
         );
@@ -409,7 +447,12 @@ mod tests {
             );
             assert_eq!(resolved.value, *value, "{files:?}");
             assert_eq!(resolved.env_override.as_deref(), *env, "{files:?}");
-            assert_eq!(resolved.trail[0], *first, "{:?}", resolved.trail);
+            assert_eq!(
+                resolved.trail[0].to_string(),
+                *first,
+                "{:?}",
+                resolved.trail
+            );
             assert_eq!(resolved.origin(), *origin, "{:?}", resolved.trail);
         }
     }

@@ -1,0 +1,39 @@
+//! The release core: the public surface other commands (post-release, hotfix, rollback,
+//! models tag) build on. Everything here is re-exported from the layered modules beside it.
+//!
+//! - **The release** — [`Release`] (version, tag, kind, branch, remote, date, the out dir) and
+//!   [`Options`] (notes, gate, GitHub, assets, verify-deploy, `make_latest`).
+//! - **Plan/execute** — [`Mode`] is a value threaded through one code path; every side effect
+//!   is an [`Action`] recorded through [`Step::act`], which runs it only in [`Mode::Execute`].
+//! - **Preflight** — [`Problem`] (with the [`Check`] that found it) and building blocks:
+//!   [`preflight::run`] for the whole release, or the single checks [`check_clean_tree`],
+//!   [`check_branch`], [`check_not_behind`], [`check_tag_absent`], [`check_version_greater`].
+//! - **File edits** — [`edits::bump`] computes pyproject.toml/uv.lock, the CHANGELOG section
+//!   and the Version History row in memory; [`record::render`] the release record;
+//!   [`edits::write_all`] writes them all-or-nothing.
+//! - **Git steps** — [`git_steps::files`], [`git_steps::commit`] (exactly the edited files),
+//!   [`git_steps::tag`] (annotated), [`git_steps::push`] (one atomic push of what is missing).
+//! - **GitHub** — [`github::preflight`] gives a [`github::Target`] (`make_latest` and
+//!   `prerelease` settable), [`github::step`] plans and publishes through `xtask-github`.
+//! - **The step list** — [`StepId`] and [`RELEASE`]; [`run_steps`] runs a list in a mode,
+//!   printing through [`Output`].
+
+// The surface for the commands being built on it: not every item has a caller yet.
+#![allow(unused_imports)]
+
+pub use super::edits::{self, Bump, Edit};
+pub use super::effect::{Action, ActionKind, Mode, Status, Step};
+pub use super::gate::{self, Evidence};
+pub use super::git_steps;
+pub use super::github::{self, Target};
+pub use super::preflight::{
+    self, check_branch, check_clean_tree, check_not_behind, check_tag_absent,
+    check_version_greater, Checks, Prepared,
+};
+pub use super::record;
+pub use super::report::Output;
+pub use super::steps::{run as run_steps, StepId, RELEASE};
+pub use super::vocab::{
+    Check, GateChoice, Options, Problem, Release, ReleaseKind, CHANGELOG, HISTORY_FILES, PYPROJECT,
+    UV_LOCK,
+};
