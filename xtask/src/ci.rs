@@ -377,6 +377,7 @@ mod tests {
             command: None,
             log: None,
             reason: reason.map(Into::into),
+            blocked_by: None,
         };
         let report = Report::new(vec![
             check("a", Status::Pass, None),

@@ -129,8 +129,50 @@ pub fn coverage_markdown(seed: &str, checklist: &Checklist) -> Result<String, Co
             writeln!(out, "{row}").unwrap();
         }
     }
+    out.push_str(
+        "\n## Facts the checklist states, and where they are read from\n\n\
+         `checklist-drift` compares each with the project's files, read the way the real tool \
+         reads them (docs/pre-release.md).\n\n| Fact | Read from | Checks |\n|---|---|---|\n",
+    );
+    for (fact, from, checks) in FACTS {
+        writeln!(out, "| {fact} | {from} | {checks} |").unwrap();
+    }
     Ok(out)
 }
+
+/// The facts the seed checklist states, where pre-release reads the truth, and which checks use it.
+const FACTS: &[(&str, &str, &str)] = &[
+    (
+        "Published ports (Langflow 7860, code-server 8080, Ollama 11434)",
+        "the compose files as `docker compose` reads them: `COMPOSE_FILE` or docker-compose.yml + its override, interpolated from the shell then `.env`, short and long `ports:` syntax",
+        "`services-healthy`, `checklist-drift`, `compose-config`",
+    ),
+    (
+        "Container names (`coding-assistant`, `ollama`)",
+        "`container_name:`, else compose's `<project>-<service>-1` (project: `COMPOSE_PROJECT_NAME`, `name:`, the folder); services outside the enabled profiles (`COMPOSE_PROFILES`) are inactive",
+        "`pipeline`, `enclave-demo`, `orchestrator-examples`, `models-listed`, `memory-setup`, `checklist-drift`",
+    ),
+    (
+        "Default models (`qwen2.5-coder:7b-q4_0`, `mistral:latest`)",
+        "`DEFAULT_MODELS=(...)` of scripts/model-pull.sh",
+        "`models-listed`, `embedding-model`, `checklist-drift`",
+    ),
+    (
+        "Embedding model (`src/memory_setup.py` line 60)",
+        "src/memory_setup.py through the project's Python `ast`: the `model` argument of the embeddings constructor, followed through imports and constants; `os.getenv` defaults and their compose `environment:`/`.env` overrides",
+        "`embedding-model`, `checklist-drift`",
+    ),
+    (
+        "Version (`pyproject.toml` line 7)",
+        "`[project].version` of pyproject.toml and uv.lock's entry",
+        "`version`, `checklist-drift`",
+    ),
+    (
+        "Variables of `.env.example`",
+        "every variable the compose files interpolate or pass through, and every `os.getenv`/`os.environ` of src/ (Python `ast`)",
+        "`env-example`, `compose-defaults`",
+    ),
+];
 
 /// A checklist item: `- [ ] text`, a `### N. step` heading, a `N. **bold**` step, or a
 /// `#### Topic` heading (Model Versioning's "Default Models", "Model Pruning Strategy", ...).

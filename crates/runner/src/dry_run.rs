@@ -25,7 +25,9 @@ fn dry_run_line(job: &Job) -> String {
             Some(reason) => format!("({}: {reason})", outcome.status),
             None => format!("({})", outcome.status),
         },
-        (Action::Shell { script, .. }, None) => script.clone(),
+        (Action::Shell { script, .. } | Action::ShellSummarized { script, .. }, None) => {
+            script.clone()
+        }
         (_, Some(command)) => command.clone(),
         (Action::Native(_), None) => format!("(native: {})", job.title),
     };

@@ -25,7 +25,7 @@ mod time;
 
 pub use dry_run::{dry_run_lines, dry_run_order};
 pub use graph::{find_cycle, GraphError};
-pub use job::{Action, Job, NativeCheck};
+pub use job::{Action, Job, NativeCheck, Summarizer};
 pub use outcome::{Outcome, Status};
 pub use progress::Progress;
 pub use report::{CheckResult, MergeError, Report, SignOff, Summary, SCHEMA};

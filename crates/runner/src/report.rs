@@ -22,6 +22,27 @@ pub struct CheckResult {
     pub log: Option<PathBuf>,
     /// Why it failed, could not run, or was left out; `null` when it passed.
     pub reason: Option<String>,
+    /// For a blocked check, the root cause it shares with others: `docker engine`, or the id
+    /// of the check that did not pass (followed through blocked dependencies).
+    #[serde(default)]
+    pub blocked_by: Option<String>,
+}
+
+impl CheckResult {
+    /// The reason people read: `blocked by: CAUSE` for a shared cause (its text is printed once
+    /// elsewhere), else the reason.
+    pub fn shown_reason(&self) -> Option<String> {
+        match (&self.blocked_by, &self.reason) {
+            // "dependency `deploy` failed" already names its cause.
+            (Some(cause), Some(reason)) if reason.contains(&format!("`{cause}`")) => {
+                Some(reason.clone())
+            }
+            (Some(cause), _) if self.status == Status::Blocked => {
+                Some(format!("blocked by: {cause}"))
+            }
+            _ => self.reason.clone(),
+        }
+    }
 }
 
 /// Counts by status; all five keys are always present in the JSON.

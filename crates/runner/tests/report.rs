@@ -17,6 +17,7 @@ fn check(id: &str, status: Status) -> CheckResult {
         command: None,
         log: None,
         reason: None,
+        blocked_by: None,
     }
 }
 

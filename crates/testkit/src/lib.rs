@@ -15,3 +15,13 @@ pub fn example_project() -> PathBuf {
         .canonicalize()
         .unwrap()
 }
+
+/// A deliberately red project (`crates/testkit/fixtures/red-project`): a module that does not
+/// parse, ruff findings, compose variables unset or with a literal secret default, an unreadable
+/// port, an embedding model that is not a default model.
+pub fn red_project() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/red-project")
+        .canonicalize()
+        .unwrap()
+}

@@ -18,7 +18,109 @@ const SERVICES: &[(&str, u16, &str, u16)] = &[
 const RETRY_EVERY: Duration = Duration::from_secs(2);
 
 /// The checks of this section implemented here, by id (see `super::NATIVE`).
-pub const NATIVE: &[(&str, Native)] = &[("services-healthy", services_healthy)];
+pub const NATIVE: &[(&str, Native)] = &[
+    ("services-healthy", services_healthy),
+    ("compose-config", compose_config),
+];
+
+/// The compose project as docker compose reads it: fails on what compose would refuse (a
+/// required variable missing, an invalid interpolation, a bad `.env` line) and on facts that
+/// cannot be read; unset variables (compose warns and uses "") are named in the reason.
+fn compose_config(env: &Env, log: Log) -> Outcome {
+    let compose = match &env.compose {
+        Ok(compose) => compose,
+        Err(err) => return Outcome::fail(err.to_string()),
+    };
+    let env_files = if compose.env_files.is_empty() {
+        "none".to_string()
+    } else {
+        compose.env_files.join(", ")
+    };
+    writeln!(
+        log,
+        "files: {}
+env files: {env_files}
+project: {} (from {})
+profiles enabled: {}",
+        compose.describe_files(),
+        compose.project_name,
+        compose.project_name_from,
+        if compose.profiles.is_empty() {
+            "none".to_string()
+        } else {
+            compose.profiles.join(",")
+        }
+    )
+    .ok();
+    for service in &compose.services {
+        let ports: Vec<String> = service
+            .ports
+            .iter()
+            .map(|p| match &p.published {
+                Some(host) => format!("{host}:{}/{}", p.target, p.protocol),
+                None => format!("{}/{}", p.target, p.protocol),
+            })
+            .collect();
+        writeln!(
+            log,
+            "{} ({}:{}): {}container {}, image {}, ports [{}]",
+            service.name,
+            service.file,
+            service.line,
+            if service.active { "" } else { "INACTIVE, " },
+            service.container(),
+            service
+                .image
+                .as_deref()
+                .unwrap_or(if service.built { "(built)" } else { "-" }),
+            ports.join(", ")
+        )
+        .ok();
+    }
+    for finding in &compose.findings {
+        writeln!(log, "{finding}").ok();
+    }
+    let of = |severity| -> Vec<String> {
+        compose
+            .findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .map(ToString::to_string)
+            .collect()
+    };
+    let (errors, warnings) = (
+        of(project::compose::Severity::Error),
+        of(project::compose::Severity::Warning),
+    );
+    let active = compose.services.iter().filter(|s| s.active).count();
+    let warned = match warnings.len() {
+        0 => String::new(),
+        n => format!("; {n} warning{}: {}", plural(n), warnings.join("; ")),
+    };
+    if !errors.is_empty() {
+        return Outcome::fail(format!(
+            "{} problem{} in {}: {}{warned}",
+            errors.len(),
+            plural(errors.len()),
+            compose.describe_files(),
+            errors.join("; ")
+        ));
+    }
+    super::documentation::pass_because(format!(
+        "{}: project {}, {active} of {} services active{warned}",
+        compose.describe_files(),
+        compose.project_name,
+        compose.services.len()
+    ))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
 
 /// `OLLAMA_URL`, `LANGFLOW_URL`, `CODE_SERVER_URL`: the environment variable that points a
 /// service's check at another endpoint (`http://host:port`, optionally with the path to poll).
@@ -78,21 +180,33 @@ fn services_healthy(env: &Env, log: Log) -> Outcome {
             }
             continue;
         }
-        let Some(port) = compose
-            .service(name)
-            .and_then(|s| s.host_port(container_port))
-        else {
-            problems.push(format!(
-                "{} publishes no port for {name} (or set {var})",
-                compose.file
-            ));
+        let service = match compose.running(name) {
+            Ok(service) => service,
+            Err(why) => {
+                problems.push(why);
+                continue;
+            }
+        };
+        let Some(port) = service.host_port(container_port) else {
+            let findings: Vec<String> = compose
+                .findings_for(&service.name)
+                .map(ToString::to_string)
+                .collect();
+            problems.push(if findings.is_empty() {
+                format!(
+                    "{} publishes no port for {name} (or set {var})",
+                    compose.describe_files()
+                )
+            } else {
+                format!("no port for {name}: {}", findings.join("; "))
+            });
             continue;
         };
         if port != stated {
             writeln!(
                 log,
                 "drift: the checklist says localhost:{stated} for {name}; {} publishes {port}",
-                compose.file
+                compose.describe_files()
             )
             .ok();
         }
@@ -125,10 +239,7 @@ fn services_healthy(env: &Env, log: Log) -> Outcome {
         };
     }
     if problems.is_empty() {
-        Outcome {
-            status: runner::Status::Pass,
-            reason: Some(format!("answered: {}", answered.join(", "))),
-        }
+        super::documentation::pass_because(format!("answered: {}", answered.join(", ")))
     } else {
         Outcome::fail(problems.join("; "))
     }

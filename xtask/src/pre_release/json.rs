@@ -37,7 +37,7 @@ pub fn dry_run(jobs: &[Job]) -> Result<Value, runner::GraphError> {
         .map(|&index| {
             let job = &jobs[index];
             let (action, status, reason) = match &job.action {
-                Action::Shell { .. } => ("command", None, None),
+                Action::Shell { .. } | Action::ShellSummarized { .. } => ("command", None, None),
                 Action::Native(_) => ("native", None, None),
                 Action::Fixed(outcome) => (
                     "decided",

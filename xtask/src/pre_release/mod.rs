@@ -13,6 +13,7 @@ mod output;
 mod python_env;
 mod security;
 mod select;
+mod summaries;
 mod tools;
 
 use std::collections::BTreeMap;
@@ -328,8 +329,8 @@ fn action(
         };
         return Action::Fixed(Outcome::manual(reason));
     }
-    if let Some(why) = check.needs.iter().find_map(|tool| probe.unavailable(tool)) {
-        return Action::Fixed(Outcome::blocked(why));
+    if let Some(blocked) = check.needs.iter().find_map(|tool| probe.unavailable(tool)) {
+        return Action::Fixed(blocked);
     }
     match check.kind {
         Kind::Native => match native(&check.id) {
@@ -343,10 +344,18 @@ fn action(
             ))),
         },
         _ => match command {
-            Some(Ok(script)) => Action::Shell {
-                script,
-                cwd: env.project.clone(),
-                env: env.python.env_vars(),
+            Some(Ok(script)) => match summaries::for_command(&script) {
+                Some(summarize) => Action::ShellSummarized {
+                    script,
+                    cwd: env.project.clone(),
+                    env: env.python.env_vars(),
+                    summarize,
+                },
+                None => Action::Shell {
+                    script,
+                    cwd: env.project.clone(),
+                    env: env.python.env_vars(),
+                },
             },
             Some(Err(missing)) => Action::Fixed(Outcome::blocked(missing.to_string())),
             None => Action::Fixed(Outcome::blocked(format!("`{}` has no command", check.id))),

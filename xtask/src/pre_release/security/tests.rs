@@ -124,7 +124,14 @@ services:
 
 #[test]
 fn compose_refs_cover_interpolation_and_pass_through_environment() {
-    let refs = compose_env_refs(COMPOSE);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "docker-compose.yml", COMPOSE);
+    let compose = Compose::load_with(dir.path(), &|_| None).unwrap();
+    let refs: Vec<(String, usize)> = compose
+        .variables
+        .iter()
+        .map(|v| (v.name.clone(), v.line))
+        .collect();
     let expected = [
         ("APP_TAG", 4),
         ("HOST_VAR", 5),
@@ -180,7 +187,13 @@ fn env_project(example: Option<&str>) -> tempfile::TempDir {
 #[test]
 fn env_example_passes_when_every_variable_is_listed() {
     let project = env_project(Some("TAG=1\n# OLLAMA_URL=http://ollama:11434\n"));
-    let (outcome, log) = run(|log| check_env_example(project.path(), log));
+    let (outcome, log) = run(|log| {
+        check_env_example(
+            project.path(),
+            &Compose::load_with(project.path(), &|_| None),
+            log,
+        )
+    });
     assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     assert_eq!(
         outcome.reason.as_deref(),
@@ -195,7 +208,13 @@ fn env_example_passes_when_every_variable_is_listed() {
 #[test]
 fn env_example_fails_listing_each_missing_variable_where_it_is_read() {
     let project = env_project(Some("OTHER=1\n"));
-    let (outcome, _) = run(|log| check_env_example(project.path(), log));
+    let (outcome, _) = run(|log| {
+        check_env_example(
+            project.path(),
+            &Compose::load_with(project.path(), &|_| None),
+            log,
+        )
+    });
     assert_eq!(
         outcome,
         Outcome::fail(
@@ -207,7 +226,13 @@ fn env_example_fails_listing_each_missing_variable_where_it_is_read() {
 #[test]
 fn env_example_fails_when_the_file_is_missing() {
     let project = env_project(None);
-    let (outcome, _) = run(|log| check_env_example(project.path(), log));
+    let (outcome, _) = run(|log| {
+        check_env_example(
+            project.path(),
+            &Compose::load_with(project.path(), &|_| None),
+            log,
+        )
+    });
     assert_eq!(outcome.status, Status::Fail);
     assert!(outcome
         .reason
@@ -447,22 +472,46 @@ fn image_scan_passes_a_project_without_compose_file_saying_so() {
     assert!(outcome.reason.unwrap().contains("no compose file"));
 }
 
+// --- compose-defaults --------------------------------------------------------------------------
+
 #[test]
-fn interpolation_follows_compose() {
-    let vars = |name: &str| match name {
-        "SET" => Some("v".to_string()),
-        "EMPTY" => Some(String::new()),
-        _ => None,
-    };
-    let cases = [
-        ("a:${SET}", "a:v"),
-        ("a:${UNSET}", "a:"),
-        ("a:${UNSET:-d}", "a:d"),
-        ("a:${EMPTY:-d}", "a:d"),
-        ("a:${EMPTY-d}", "a:"),
-        ("a:$SET", "a:v"),
-    ];
-    for (text, expected) in cases {
-        assert_eq!(interpolate(text, &vars), expected, "{text}");
-    }
+fn secret_named_variables_with_literal_defaults_fail_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  web:\n    environment:\n      - SECRET_KEY=${WEB_SECRET_KEY:-supersecret}\n      - DB_PASSWORD=${DB_PASSWORD:-}\n      - API_TOKEN=${API_TOKEN:?set it}\n      - T=${GH_TOKEN-${OTHER}}\n      - KEEP=${OLLAMA_KEEP_ALIVE:-10m}\n      - PW=${ADMIN_PASS-admin}\n",
+    );
+    let compose = Compose::load_with(dir.path(), &|_| None);
+    let (outcome, log) = run(|log| check_compose_defaults(&compose, log));
+    assert_eq!(
+        outcome,
+        Outcome::fail(
+            "2 secret defaults: `WEB_SECRET_KEY` defaults to a literal in docker-compose.yml:4: anyone who does not set it runs with a known secret; `ADMIN_PASS` defaults to a literal in docker-compose.yml:9: anyone who does not set it runs with a known secret"
+        )
+    );
+    assert!(
+        log.contains("ok      DB_PASSWORD (docker-compose.yml:5)"),
+        "{log}"
+    );
+    assert!(!log.contains("OLLAMA_KEEP_ALIVE"), "{log}");
+}
+
+#[test]
+fn compose_defaults_pass_without_literal_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  web:\n    environment:\n      - PASSWORD=${CODE_SERVER_PASSWORD}\n",
+    );
+    let compose = Compose::load_with(dir.path(), &|_| None);
+    let (outcome, _) = run(|log| check_compose_defaults(&compose, log));
+    assert_eq!(
+        outcome.reason.as_deref(),
+        Some("no literal default among 1 secret-named variables of docker-compose.yml")
+    );
+    assert_eq!(outcome.status, Status::Pass);
+    assert!(is_secret_name("WEB_SECRET_KEY") && is_secret_name("api_key"));
+    assert!(!is_secret_name("MONKEY_BUSINESS") && !is_secret_name("OLLAMA_KEEP_ALIVE"));
 }
