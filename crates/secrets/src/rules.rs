@@ -137,9 +137,9 @@ pub static RULES: &[Rule] = &[
         description: "framework secret key with a literal default (`SECRET_KEY = os.environ.get(\"X\", \"...\")`)",
         // Django's and Flask's `SECRET_KEY` (and `JWT_SECRET`...) read from the environment with
         // a string default: whoever does not set the variable runs with that known secret, so
-        // every non-empty literal counts, placeholders included.
+        // every non-empty literal counts, placeholders included (but not the `...` of docs).
         pattern: r#"(?i)secret(?:[_-]?key)?["'\]]*\s*(?::\s*[A-Za-z_][A-Za-z0-9_.\[\]]*\s*)?=\s*(?:os\.)?(?:getenv|environ\.get)\(\s*["'][A-Za-z_][A-Za-z0-9_]*["']\s*,\s*(?:default\s*=\s*)?["'](?P<secret>[^"'\r\n]+)["']"#,
-        accept: any_value,
+        accept: literal_default,
     },
     Rule {
         id: "url-password",
@@ -322,9 +322,11 @@ fn huggingface_token(captures: &Captures<'_>) -> bool {
         && shannon_entropy(letters) >= MIN_ENTROPY
 }
 
-/// Every match is a finding (the pattern already demands the shape).
-fn any_value(_: &Captures<'_>) -> bool {
-    true
+/// Any literal but an elision (`"..."` in docs): even `changeme` is the secret of whoever does
+/// not set the variable.
+fn literal_default(captures: &Captures<'_>) -> bool {
+    let value = secret(captures).as_str();
+    !value.contains("...") && !value.contains('…')
 }
 
 /// `user:pass@host`; a password equal to the user name is a local development default
