@@ -410,11 +410,31 @@ fn framework_secret_key_table() {
     let key = format!("django-insecure-{}", random_chars(90, 50, ALNUM));
     // Assembled at run time, so this file holds no finding of its own.
     let samples = [
-        ["SECRET_KEY = os.environ.get(\"DJANGO_SECRET_KEY\", \"", &key, "\")"].concat(),
+        [
+            "SECRET_KEY = os.environ.get(\"DJANGO_SECRET_KEY\", \"",
+            &key,
+            "\")",
+        ]
+        .concat(),
         ["SECRET_KEY = os.getenv('SECRET_KEY', '", "dev", "')"].concat(),
-        ["app.config[\"SECRET_KEY\"] = os.environ.get(\"FLASK_SECRET\", \"", "changeme", "\")"].concat(),
-        ["app.secret_key = getenv(\"APP_SECRET\", default=\"", "s3cr3t-for-dev", "\")"].concat(),
-        ["JWT_SECRET: str = os.getenv(\"JWT_SECRET\", \"", "supersecret", "\")"].concat(),
+        [
+            "app.config[\"SECRET_KEY\"] = os.environ.get(\"FLASK_SECRET\", \"",
+            "changeme",
+            "\")",
+        ]
+        .concat(),
+        [
+            "app.secret_key = getenv(\"APP_SECRET\", default=\"",
+            "s3cr3t-for-dev",
+            "\")",
+        ]
+        .concat(),
+        [
+            "JWT_SECRET: str = os.getenv(\"JWT_SECRET\", \"",
+            "supersecret",
+            "\")",
+        ]
+        .concat(),
     ];
     let decoys = [
         // No default, an empty one, or one that is not a literal.

@@ -119,11 +119,7 @@ fn check_secrets(project: &Path, log: Log) -> Outcome {
         secrets::ALLOWLIST_FILE
     )
     .ok();
-    let findings: Vec<String> = scan
-        .findings
-        .iter()
-        .map(|f| format!("{}:{}: {} {}", f.path, f.line, f.rule, f.redacted))
-        .collect();
+    let findings: Vec<String> = scan.findings.iter().map(short_finding).collect();
     Outcome::fail(format!(
         "{} possible secrets in tracked files: {}",
         findings.len(),
@@ -333,19 +329,18 @@ fn python_env_refs(text: &str) -> Vec<(String, usize)> {
 const ENV_TEMPLATES: &[&str] = &["example", "sample", "template"];
 
 fn env_not_tracked(env: &Env, log: Log) -> Outcome {
-    check_env_not_tracked(&env.project, log)
+    check_env_not_tracked(&env.project, &env.allow_env_files, log)
 }
 
-fn check_env_not_tracked(project: &Path, log: Log) -> Outcome {
+/// How a tracked env file is let through, for the failure's hint.
+const ALLOW_ENV_FILE: &str = "[checks.env-not-tracked] allow_env_files = [\"FILE\"]";
+
+fn check_env_not_tracked(project: &Path, allowed: &[String], log: Log) -> Outcome {
     let files = match tracked_files(project) {
         Ok(files) => files,
         Err(outcome) => return outcome,
     };
-    let tracked: Vec<String> = files
-        .iter()
-        .filter(|path| is_env_file(path))
-        .map(|path| display(path))
-        .collect();
+    let tracked: Vec<&PathBuf> = files.iter().filter(|path| is_env_file(path)).collect();
     writeln!(
         log,
         "{} tracked files; .env files among them: {}",
@@ -353,18 +348,116 @@ fn check_env_not_tracked(project: &Path, log: Log) -> Outcome {
         tracked.len()
     )
     .ok();
-    if tracked.is_empty() {
-        return pass_because(format!(
-            "no .env file among {} tracked files (templates .env.{{{}}} allowed)",
-            files.len(),
-            ENV_TEMPLATES.join(",")
+    let is_allowed = |path: &PathBuf| {
+        let shown = display(path);
+        allowed
+            .iter()
+            .any(|entry| entry.trim_start_matches("./") == shown)
+    };
+    let (allowed_files, refused): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        tracked.into_iter().partition(|path| is_allowed(path));
+    for entry in allowed {
+        if !allowed_files
+            .iter()
+            .any(|path| display(path) == entry.trim_start_matches("./"))
+        {
+            writeln!(
+                log,
+                "allowed in {}, not tracked: {entry}",
+                checklist::OVERRIDE_FILE
+            )
+            .ok();
+        }
+    }
+    // Allowed files pass only when the secret scan finds nothing in them.
+    let leaks = match scan_allowed(project, &allowed_files, log) {
+        Ok(leaks) => leaks,
+        Err(outcome) => return outcome,
+    };
+    let refused: Vec<String> = refused.iter().map(|path| display(path)).collect();
+    let mut problems = Vec::new();
+    if !refused.is_empty() {
+        problems.push(format!(
+            "tracked by git: {}: untrack with `git rm --cached <file>`, add it to .gitignore, and rotate \
+             what it held; or, if it holds no secrets (test values for CI), allow it in {} with \
+             `{ALLOW_ENV_FILE}`",
+            refused.join(", "),
+            checklist::OVERRIDE_FILE
         ));
     }
-    Outcome::fail(format!(
-        "tracked by git: {}: untrack with `git rm --cached <file>`, add it to .gitignore, and rotate \
-         what it held",
-        tracked.join(", ")
+    if !leaks.is_empty() {
+        problems.push(format!(
+            "allowed in {} but the secret scan finds {} possible secrets in {}: {}",
+            checklist::OVERRIDE_FILE,
+            leaks.len(),
+            allowed_files
+                .iter()
+                .map(|p| display(p))
+                .collect::<Vec<_>>()
+                .join(", "),
+            listed(&leaks)
+        ));
+    }
+    if !problems.is_empty() {
+        return Outcome::fail(problems.join("; "));
+    }
+    let allowed_note = if allowed_files.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; allowed in {} and free of secrets: {}",
+            checklist::OVERRIDE_FILE,
+            allowed_files
+                .iter()
+                .map(|p| display(p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    pass_because(format!(
+        "no .env file among {} tracked files (templates .env.{{{}}} allowed){allowed_note}",
+        files.len(),
+        ENV_TEMPLATES.join(",")
     ))
+}
+
+/// The secret scan's findings in the allowed env files, as `file:line: rule preview`.
+fn scan_allowed(project: &Path, files: &[&PathBuf], log: Log) -> Result<Vec<String>, Outcome> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let allow = secrets::load_allowlist(project)
+        .map_err(|err| Outcome::fail(format!("{err} (format: docs/secrets.md)")))?;
+    let files: Vec<PathBuf> = files.iter().map(|path| path.to_path_buf()).collect();
+    let scan = secrets::scan_files(project, &files, &allow)
+        .map_err(|err| Outcome::blocked(err.to_string()))?;
+    let unscanned: Vec<String> = scan
+        .skipped_binary
+        .iter()
+        .chain(&scan.skipped_large)
+        .map(|path| display(path))
+        .collect();
+    if !unscanned.is_empty() {
+        return Err(Outcome::blocked(format!(
+            "allowed in {} but the secret scan cannot read {} (binary or over {} KiB), so it cannot \
+             say they hold no secret",
+            checklist::OVERRIDE_FILE,
+            unscanned.join(", "),
+            secrets::MAX_FILE_SIZE / 1024
+        )));
+    }
+    for finding in &scan.findings {
+        writeln!(log, "{finding}").ok();
+    }
+    Ok(scan.findings.iter().map(short_finding).collect())
+}
+
+/// `file:line: rule preview`, as reasons show a finding (the log adds the fingerprint).
+fn short_finding(finding: &secrets::Finding) -> String {
+    format!(
+        "{}:{}: {} {}",
+        finding.path, finding.line, finding.rule, finding.redacted
+    )
 }
 
 /// `.env` or `.env.<anything>` except the templates, in any folder.

@@ -241,7 +241,7 @@ fn env_not_tracked_passes_with_only_templates_tracked() {
     repo.write(".env", "A=1\n");
     repo.write(".gitignore", ".env\n");
     repo.commit_all("init");
-    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), log));
+    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), &[], log));
     assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
 }
 
@@ -251,7 +251,7 @@ fn env_not_tracked_fails_naming_the_tracked_env_files() {
     repo.write(".env.example", "A=\n");
     repo.write("deploy/.env.local", "A=1\n");
     repo.commit_all("init");
-    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), log));
+    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), &[], log));
     assert_eq!(outcome.status, Status::Fail);
     assert!(outcome
         .reason
@@ -260,9 +260,96 @@ fn env_not_tracked_fails_naming_the_tracked_env_files() {
 }
 
 #[test]
+fn env_not_tracked_failure_says_how_to_allow_a_file() {
+    let repo = TempRepo::new();
+    repo.write(".env.ci", "DB_PASSWORD=ci\n");
+    repo.commit_all("init");
+    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), &[], log));
+    assert_eq!(outcome.status, Status::Fail);
+    assert!(
+        outcome.reason.as_deref().unwrap().ends_with(
+            "or, if it holds no secrets (test values for CI), allow it in release-checks.toml with \
+             `[checks.env-not-tracked] allow_env_files = [\"FILE\"]`"
+        ),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn env_not_tracked_passes_an_allowed_env_file_without_secrets() {
+    let repo = TempRepo::new();
+    repo.write(
+        ".env.ci",
+        "DB_PASSWORD=ci\nOLLAMA_URL=http://localhost:11434\n",
+    );
+    repo.write("deploy/.env.ci", "A=1\n");
+    repo.commit_all("init");
+    let allowed = [
+        ".env.ci".to_string(),
+        "./deploy/.env.ci".to_string(),
+        ".env.gone".to_string(),
+    ];
+    let (outcome, log) = run(|log| check_env_not_tracked(repo.path(), &allowed, log));
+    assert_eq!(
+        outcome,
+        Outcome {
+            status: Status::Pass,
+            reason: Some(
+                "no .env file among 2 tracked files (templates .env.{example,sample,template} \
+                 allowed); allowed in release-checks.toml and free of secrets: .env.ci, deploy/.env.ci"
+                    .into()
+            ),
+        }
+    );
+    assert!(
+        log.contains("allowed in release-checks.toml, not tracked: .env.gone"),
+        "{log}"
+    );
+}
+
+#[test]
+fn env_not_tracked_fails_an_allowed_env_file_that_holds_a_secret() {
+    let repo = TempRepo::new();
+    let token = github_token();
+    repo.write(".env.ci", &format!("A=1\nGITHUB_TOKEN={token}\n"));
+    repo.write(".env", "A=1\n");
+    repo.commit_all("init");
+    let (outcome, log) = run(|log| check_env_not_tracked(repo.path(), &[".env.ci".into()], log));
+    assert_eq!(outcome.status, Status::Fail);
+    let reason = outcome.reason.unwrap();
+    assert!(
+        reason.starts_with("tracked by git: .env: untrack"),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with(
+            "; allowed in release-checks.toml but the secret scan finds 1 possible secrets in \
+             .env.ci: .env.ci:2: github-token ghp_…"
+        ),
+        "{reason}"
+    );
+    for text in [&log, &reason] {
+        assert!(!text.contains(&token[4..12]), "the secret leaked: {text}");
+    }
+}
+
+#[test]
+fn env_not_tracked_is_blocked_when_an_allowed_file_cannot_be_scanned() {
+    let repo = TempRepo::new();
+    repo.write(".env.ci", "A=\u{0}1\n");
+    repo.commit_all("init");
+    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), &[".env.ci".into()], log));
+    assert_eq!(outcome.status, Status::Blocked, "{outcome:?}");
+    assert!(outcome
+        .reason
+        .unwrap()
+        .contains("cannot read .env.ci (binary"));
+}
+
+#[test]
 fn env_not_tracked_is_blocked_outside_a_git_repository() {
     let dir = tempfile::tempdir().unwrap();
-    let (outcome, _) = run(|log| check_env_not_tracked(dir.path(), log));
+    let (outcome, _) = run(|log| check_env_not_tracked(dir.path(), &[], log));
     assert_eq!(outcome.status, Status::Blocked);
 }
 
