@@ -481,6 +481,12 @@ fn is_env_file(path: &Path) -> bool {
 /// `--fail-on high` means the same: high and above).
 const SEVERITY: &str = "HIGH,CRITICAL";
 
+/// How to get a scanner, for the reason when neither is installed.
+const INSTALL_SCANNER: &str = "trivy: `brew install trivy`, or `curl -sSfL \
+    https://raw.githubusercontent.com/aquasecurity/trivy/main/contrib/install.sh | sh -s -- -b \
+    /usr/local/bin`; or grype: `brew install grype`, or `curl -sSfL \
+    https://raw.githubusercontent.com/anchore/grype/main/install.sh | sh -s -- -b /usr/local/bin`";
+
 fn image_scan(env: &Env, log: Log) -> Outcome {
     check_image_scan(&env.project, &env.compose, &Machine::current(), log)
 }
@@ -524,7 +530,7 @@ struct Scanner {
 
 enum Verdict {
     Clean,
-    Vulnerable,
+    Vulnerable(Vec<vulns::Vulnerability>),
     /// The scanner could not scan (no network for its database, image not found, ...).
     Error(String),
 }
@@ -552,6 +558,8 @@ impl Scanner {
                     "image",
                     "--quiet",
                     "--no-progress",
+                    "--format",
+                    "json",
                     "--severity",
                     SEVERITY,
                     "--exit-code",
@@ -560,7 +568,7 @@ impl Scanner {
                 ]
             }
             // grype exits 2 when --fail-on trips, 1 on its own errors.
-            ScannerKind::Grype => vec![image, "--quiet", "--fail-on", "high"],
+            ScannerKind::Grype => vec![image, "--quiet", "--output", "json", "--fail-on", "high"],
         }
     }
 
@@ -573,16 +581,37 @@ impl Scanner {
                 return Verdict::Error(format!("running {}: {err}", self.program.display()))
             }
         };
-        log.write_all(&output.stdout).ok();
         log.write_all(&output.stderr).ok();
         let vulnerable_code = match self.kind {
             ScannerKind::Trivy => 5,
             ScannerKind::Grype => 2,
         };
         match output.status.code() {
-            Some(0) => Verdict::Clean,
-            Some(code) if code == vulnerable_code => Verdict::Vulnerable,
-            _ => Verdict::Error(format!("{} {}", output.status, last_line(&output.stderr))),
+            Some(code) if code == 0 || code == vulnerable_code => {}
+            _ => return Verdict::Error(format!("{} {}", output.status, last_line(&output.stderr))),
+        }
+        // The JSON report, not the exit code, says what was found: a report that cannot be
+        // read is an error, never a pass.
+        let json = String::from_utf8_lossy(&output.stdout);
+        let found = match self.kind {
+            ScannerKind::Trivy => vulns::from_trivy(&json),
+            ScannerKind::Grype => vulns::from_grype(&json),
+        };
+        match found {
+            Ok(found) if found.is_empty() => {
+                writeln!(log, "{image}: no {SEVERITY} vulnerability").ok();
+                Verdict::Clean
+            }
+            Ok(found) => {
+                for vulnerability in &found {
+                    writeln!(log, "{image}: {}", vulnerability.describe()).ok();
+                }
+                Verdict::Vulnerable(found)
+            }
+            Err(why) => {
+                log.write_all(&output.stdout).ok();
+                Verdict::Error(why)
+            }
         }
     }
 }
@@ -603,9 +632,9 @@ fn check_image_scan(
     log: Log,
 ) -> Outcome {
     let Some(scanner) = Scanner::find(machine) else {
-        return Outcome::blocked(
-            "neither trivy nor grype is installed: install one to scan images",
-        );
+        return Outcome::blocked(format!(
+            "neither trivy nor grype is installed: install one to scan images ({INSTALL_SCANNER})"
+        ));
     };
     let compose = match compose {
         Ok(compose) => compose,
@@ -626,11 +655,18 @@ fn check_image_scan(
     )
     .ok();
 
-    let (mut vulnerable, mut unscanned) = (Vec::new(), Vec::new());
+    let (mut vulnerable, mut found, mut unscanned) = (Vec::new(), Vec::new(), Vec::new());
     for image in &images {
         match scanner.scan(machine, project, image, log) {
             Verdict::Clean => {}
-            Verdict::Vulnerable => vulnerable.push(image.clone()),
+            Verdict::Vulnerable(vulnerabilities) => {
+                vulnerable.push(image.clone());
+                found.extend(
+                    vulnerabilities
+                        .iter()
+                        .map(|v| format!("{image}: {}", v.describe())),
+                );
+            }
             Verdict::Error(why) => unscanned.push(format!("{image} ({why})")),
         }
     }
@@ -641,9 +677,11 @@ fn check_image_scan(
     };
     if !vulnerable.is_empty() {
         return Outcome::fail(format!(
-            "{} found {SEVERITY} vulnerabilities in {}{not_scanned} (details in the log)",
+            "{} found {} {SEVERITY} vulnerabilities in {}{not_scanned}: {}",
             scanner.name(),
-            vulnerable.join(", ")
+            found.len(),
+            vulnerable.join(", "),
+            listed(&found)
         ));
     }
     if !unscanned.is_empty() {
@@ -803,6 +841,8 @@ fn interpolate(text: &str, variables: &dyn Fn(&str) -> Option<String>) -> String
         })
         .into_owned()
 }
+
+mod vulns;
 
 #[cfg(test)]
 mod tests;
