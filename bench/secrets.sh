@@ -38,36 +38,47 @@ fi
 cargo build --quiet -p xtask
 cargo build --quiet -p secrets --example scan_tree
 cargo build --quiet --release -p secrets --example scan_tree
+# The dev profile without the opt-level lines of Cargo.toml for the scan's crates (as before).
+unopt=""
+for crate in regex-automata aho-corasick memchr secrets; do
+    unopt="$unopt --config profile.dev.package.$crate.opt-level=0"
+done
+# shellcheck disable=SC2086 # one word per flag
+CARGO_TARGET_DIR="$work/target-unoptimised" cargo build --quiet -p secrets --example scan_tree $unopt
 xtask="$root/target/debug/xtask"
 scan_dev="$root/target/debug/examples/scan_tree"
 scan_release="$root/target/release/examples/scan_tree"
+scan_unopt="$work/target-unoptimised/debug/examples/scan_tree"
 
-ms() { # command... -> wall milliseconds
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1 || true
-    end=$(date +%s%N)
-    echo $(((end - start) / 1000000))
+measure() { # NAME command...: appends "wall cpu" seconds to $work/NAME.txt
+    name=$1; shift
+    /usr/bin/time -f '%e %U %S' -o "$work/time.txt" "$@" >/dev/null 2>&1 || true
+    awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$work/time.txt" >>"$work/$name.txt"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
-: >"$work/xtask.txt"; : >"$work/dev.txt"; : >"$work/release.txt"; : >"$work/ds.txt"
+tools="xtask scan-dev scan-unoptimised scan-release detect-secrets"
+for name in $tools; do : >"$work/$name.txt"; done
 i=0
 while [ "$i" -lt "$runs" ]; do # interleaved, so load drifts hit every tool alike
-    ms env XTASK_OUT="$work/out" "$xtask" --project "$tree" pre-release --only secrets >>"$work/xtask.txt"
-    ms "$scan_dev" "$tree" >>"$work/dev.txt"
-    ms "$scan_release" "$tree" >>"$work/release.txt"
-    (cd "$tree" && ms "$venv/bin/detect-secrets" scan) >>"$work/ds.txt"
+    measure xtask env XTASK_OUT="$work/out" "$xtask" --project "$tree" pre-release --only secrets
+    measure scan-dev "$scan_dev" "$tree"
+    measure scan-unoptimised "$scan_unopt" "$tree"
+    measure scan-release "$scan_release" "$tree"
+    (cd "$tree" && measure detect-secrets "$venv/bin/detect-secrets" scan)
     i=$((i + 1))
 done
 
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 files=$(git -C "$tree" ls-files | wc -l)
-printf 'machine: %s cores, %s, load %s; tree: %s tracked files; %s runs, median (min-max) ms\n' \
+printf 'machine: %s cores, %s, load %s; tree: %s tracked files; %s runs\n' \
     "$(nproc)" "$(rustc --version)" "$(cut -d' ' -f1-3 /proc/loadavg)" "$files" "$runs"
-for name in xtask dev release ds; do
-    printf '%-8s %6s (%s-%s)\n' "$name" "$(median <"$work/$name.txt")" \
-        "$(sort -n "$work/$name.txt" | head -n 1)" "$(sort -n "$work/$name.txt" | tail -n 1)"
+printf '%-18s %12s %12s\n' tool "wall median" "CPU median"
+for name in $tools; do
+    printf '%-18s %10s s %10s s\n' "$name" "$(cut -d' ' -f1 "$work/$name.txt" | median)" \
+        "$(cut -d' ' -f2 "$work/$name.txt" | median)"
 done
-echo "findings: xtask scan_tree (dev) / detect-secrets:"
+printf 'findings: ours: '
 "$scan_dev" "$tree" | tail -n 1
-(cd "$tree" && "$venv/bin/detect-secrets" scan) | python3 -c 'import json,sys; r=json.load(sys.stdin)["results"]; print(sum(len(v) for v in r.values()), "findings in", len(r), "files")'
+printf 'detect-secrets: '
+(cd "$tree" && "$venv/bin/detect-secrets" scan) | python3 -c \
+    'import json, sys; r = json.load(sys.stdin)["results"]; print(sum(map(len, r.values())), "findings in", len(r), "files")'

@@ -142,6 +142,10 @@ fn failing(found: impl Iterator<Item = Vulnerability>) -> Vec<Vulnerability> {
 mod tests {
     use super::*;
 
+    fn described(found: Result<Vec<Vulnerability>, String>) -> Vec<String> {
+        found.unwrap().iter().map(Vulnerability::describe).collect()
+    }
+
     #[test]
     fn trivy_reports_give_package_installed_and_fixed_versions() {
         let json = r#"{"SchemaVersion":2,"ArtifactName":"app:1","Results":[
@@ -150,13 +154,8 @@ mod tests {
               {"VulnerabilityID":"CVE-2026-0002","PkgName":"zlib","InstalledVersion":"1.2.13","FixedVersion":"","Severity":"HIGH"},
               {"VulnerabilityID":"CVE-2026-0003","PkgName":"curl","InstalledVersion":"7.88","FixedVersion":"8.0","Severity":"MEDIUM"}]},
             {"Target":"Python","Class":"lang-pkgs"}]}"#;
-        let found: Vec<String> = from_trivy(json)
-            .unwrap()
-            .iter()
-            .map(Vulnerability::describe)
-            .collect();
         assert_eq!(
-            found,
+            described(from_trivy(json)),
             [
                 "openssl 3.0.1 → 3.0.7 (CVE-2026-0001, CRITICAL)",
                 "zlib 1.2.13 (no fixed version yet) (CVE-2026-0002, HIGH)"
@@ -174,13 +173,8 @@ mod tests {
             {"vulnerability":{"id":"GHSA-aaaa","severity":"High","fix":{"versions":["2.31.0"],"state":"fixed"}},"artifact":{"name":"requests","version":"2.25.0","type":"python"}},
             {"vulnerability":{"id":"CVE-2026-0009","severity":"Low","fix":{"versions":[],"state":"not-fixed"}},"artifact":{"name":"bash","version":"5.1"}},
             {"vulnerability":{"id":"CVE-2026-0010","severity":"Critical","fix":{"versions":[],"state":"not-fixed"}},"artifact":{"name":"glibc","version":"2.36"}}]}"#;
-        let found: Vec<String> = from_grype(json)
-            .unwrap()
-            .iter()
-            .map(Vulnerability::describe)
-            .collect();
         assert_eq!(
-            found,
+            described(from_grype(json)),
             [
                 "glibc 2.36 (no fixed version yet) (CVE-2026-0010, CRITICAL)",
                 "requests 2.25.0 → 2.31.0 (GHSA-aaaa, HIGH)"
