@@ -123,7 +123,18 @@ pub struct Check {
     pub reason: Option<String>,
     /// The seed checklist lines this check automates.
     pub seed: Vec<String>,
+    /// Settings only this check takes, from the override file (`allow_env_files` of
+    /// `env-not-tracked`; see [`CHECK_OPTIONS`]): key → strings.
+    pub options: BTreeMap<String, Vec<String>>,
 }
+
+/// The settings a built-in check takes besides the common keys: (check id, key), each an array
+/// of strings in `[checks.ID]`.
+pub const CHECK_OPTIONS: &[(&str, &str)] = &[
+    // Env files a project commits on purpose (`.env.ci` with test values): they pass
+    // `env-not-tracked` when the secret scan finds nothing in them.
+    ("env-not-tracked", "allow_env_files"),
+];
 
 /// The checks of a run, in checklist order, with valid ids, dependencies and no cycles.
 #[derive(Debug, Clone)]

@@ -196,3 +196,26 @@ fn coverage_headings_inside_code_fences_are_not_sections() {
         "{table}"
     );
 }
+
+#[test]
+fn a_check_takes_its_own_options_and_no_other_check_does() {
+    let checklist =
+        apply("[checks.env-not-tracked]\nallow_env_files = [\".env.ci\", \"deploy/.env.test\"]\n")
+            .unwrap();
+    let check = checklist.get("env-not-tracked").unwrap();
+    assert_eq!(
+        check.options.get("allow_env_files").unwrap(),
+        &[".env.ci", "deploy/.env.test"]
+    );
+    assert!(checklist.get("secrets").unwrap().options.is_empty());
+
+    let err = apply("[checks.secrets]\nallow_env_files = [\".env.ci\"]\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "release-checks.toml:2: unknown key `allow_env_files`"
+    );
+    assert!(!err.hint.contains("allow_env_files"), "{}", err.hint);
+    let err = apply("[checks.env-not-tracked]\nallow_env_files = \".env.ci\"\n").unwrap_err();
+    assert_eq!(err.line, Some(2));
+    assert!(err.message.contains("must be an array of strings"), "{err}");
+}

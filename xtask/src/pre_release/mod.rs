@@ -46,6 +46,8 @@ pub struct Env {
     /// How long `services-healthy` polls: a little under its timeout, so it can say which
     /// service never answered before the runner gives up on it.
     pub health_timeout: std::time::Duration,
+    /// Env files `env-not-tracked` lets git track (its `allow_env_files` in release-checks.toml).
+    pub allow_env_files: Vec<String>,
 }
 
 /// A check implemented in Rust. It writes what a person needs to read to `log`.
@@ -178,6 +180,10 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         health_timeout: checklist
             .get("services-healthy")
             .map_or(HEALTH_TIMEOUT, |c| c.timeout.mul_f32(0.9)),
+        allow_env_files: checklist
+            .get("env-not-tracked")
+            .and_then(|c| c.options.get("allow_env_files").cloned())
+            .unwrap_or_default(),
     });
     let vars = env
         .python

@@ -118,11 +118,7 @@ fn check_secrets(project: &Path, log: Log) -> Outcome {
         secrets::ALLOWLIST_FILE
     )
     .ok();
-    let findings: Vec<String> = scan
-        .findings
-        .iter()
-        .map(|f| format!("{}:{}: {} {}", f.path, f.line, f.rule, f.redacted))
-        .collect();
+    let findings: Vec<String> = scan.findings.iter().map(short_finding).collect();
     Outcome::fail(format!(
         "{} possible secrets in tracked files: {}",
         findings.len(),
@@ -377,19 +373,18 @@ fn python_env_refs(text: &str) -> Vec<(String, usize)> {
 const ENV_TEMPLATES: &[&str] = &["example", "sample", "template"];
 
 fn env_not_tracked(env: &Env, log: Log) -> Outcome {
-    check_env_not_tracked(&env.project, log)
+    check_env_not_tracked(&env.project, &env.allow_env_files, log)
 }
 
-fn check_env_not_tracked(project: &Path, log: Log) -> Outcome {
+/// How a tracked env file is let through, for the failure's hint.
+const ALLOW_ENV_FILE: &str = "[checks.env-not-tracked] allow_env_files = [\"FILE\"]";
+
+fn check_env_not_tracked(project: &Path, allowed: &[String], log: Log) -> Outcome {
     let files = match tracked_files(project) {
         Ok(files) => files,
         Err(outcome) => return outcome,
     };
-    let tracked: Vec<String> = files
-        .iter()
-        .filter(|path| is_env_file(path))
-        .map(|path| display(path))
-        .collect();
+    let tracked: Vec<&PathBuf> = files.iter().filter(|path| is_env_file(path)).collect();
     writeln!(
         log,
         "{} tracked files; .env files among them: {}",
@@ -397,18 +392,116 @@ fn check_env_not_tracked(project: &Path, log: Log) -> Outcome {
         tracked.len()
     )
     .ok();
-    if tracked.is_empty() {
-        return pass_because(format!(
-            "no .env file among {} tracked files (templates .env.{{{}}} allowed)",
-            files.len(),
-            ENV_TEMPLATES.join(",")
+    let is_allowed = |path: &PathBuf| {
+        let shown = display(path);
+        allowed
+            .iter()
+            .any(|entry| entry.trim_start_matches("./") == shown)
+    };
+    let (allowed_files, refused): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        tracked.into_iter().partition(|path| is_allowed(path));
+    for entry in allowed {
+        if !allowed_files
+            .iter()
+            .any(|path| display(path) == entry.trim_start_matches("./"))
+        {
+            writeln!(
+                log,
+                "allowed in {}, not tracked: {entry}",
+                checklist::OVERRIDE_FILE
+            )
+            .ok();
+        }
+    }
+    // Allowed files pass only when the secret scan finds nothing in them.
+    let leaks = match scan_allowed(project, &allowed_files, log) {
+        Ok(leaks) => leaks,
+        Err(outcome) => return outcome,
+    };
+    let refused: Vec<String> = refused.iter().map(|path| display(path)).collect();
+    let mut problems = Vec::new();
+    if !refused.is_empty() {
+        problems.push(format!(
+            "tracked by git: {}: untrack with `git rm --cached <file>`, add it to .gitignore, and rotate \
+             what it held; or, if it holds no secrets (test values for CI), allow it in {} with \
+             `{ALLOW_ENV_FILE}`",
+            refused.join(", "),
+            checklist::OVERRIDE_FILE
         ));
     }
-    Outcome::fail(format!(
-        "tracked by git: {}: untrack with `git rm --cached <file>`, add it to .gitignore, and rotate \
-         what it held",
-        tracked.join(", ")
+    if !leaks.is_empty() {
+        problems.push(format!(
+            "allowed in {} but the secret scan finds {} possible secrets in {}: {}",
+            checklist::OVERRIDE_FILE,
+            leaks.len(),
+            allowed_files
+                .iter()
+                .map(|p| display(p))
+                .collect::<Vec<_>>()
+                .join(", "),
+            listed(&leaks)
+        ));
+    }
+    if !problems.is_empty() {
+        return Outcome::fail(problems.join("; "));
+    }
+    let allowed_note = if allowed_files.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; allowed in {} and free of secrets: {}",
+            checklist::OVERRIDE_FILE,
+            allowed_files
+                .iter()
+                .map(|p| display(p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    pass_because(format!(
+        "no .env file among {} tracked files (templates .env.{{{}}} allowed){allowed_note}",
+        files.len(),
+        ENV_TEMPLATES.join(",")
     ))
+}
+
+/// The secret scan's findings in the allowed env files, as `file:line: rule preview`.
+fn scan_allowed(project: &Path, files: &[&PathBuf], log: Log) -> Result<Vec<String>, Outcome> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let allow = secrets::load_allowlist(project)
+        .map_err(|err| Outcome::fail(format!("{err} (format: docs/secrets.md)")))?;
+    let files: Vec<PathBuf> = files.iter().map(|path| path.to_path_buf()).collect();
+    let scan = secrets::scan_files(project, &files, &allow)
+        .map_err(|err| Outcome::blocked(err.to_string()))?;
+    let unscanned: Vec<String> = scan
+        .skipped_binary
+        .iter()
+        .chain(&scan.skipped_large)
+        .map(|path| display(path))
+        .collect();
+    if !unscanned.is_empty() {
+        return Err(Outcome::blocked(format!(
+            "allowed in {} but the secret scan cannot read {} (binary or over {} KiB), so it cannot \
+             say they hold no secret",
+            checklist::OVERRIDE_FILE,
+            unscanned.join(", "),
+            secrets::MAX_FILE_SIZE / 1024
+        )));
+    }
+    for finding in &scan.findings {
+        writeln!(log, "{finding}").ok();
+    }
+    Ok(scan.findings.iter().map(short_finding).collect())
+}
+
+/// `file:line: rule preview`, as reasons show a finding (the log adds the fingerprint).
+fn short_finding(finding: &secrets::Finding) -> String {
+    format!(
+        "{}:{}: {} {}",
+        finding.path, finding.line, finding.rule, finding.redacted
+    )
 }
 
 /// `.env` or `.env.<anything>` except the templates, in any folder.
@@ -431,6 +524,12 @@ fn is_env_file(path: &Path) -> bool {
 /// Vulnerabilities at these severities fail the check (trivy's `--severity`; grype's
 /// `--fail-on high` means the same: high and above).
 const SEVERITY: &str = "HIGH,CRITICAL";
+
+/// How to get a scanner, for the reason when neither is installed.
+const INSTALL_SCANNER: &str = "trivy: `brew install trivy`, or `curl -sSfL \
+    https://raw.githubusercontent.com/aquasecurity/trivy/main/contrib/install.sh | sh -s -- -b \
+    /usr/local/bin`; or grype: `brew install grype`, or `curl -sSfL \
+    https://raw.githubusercontent.com/anchore/grype/main/install.sh | sh -s -- -b /usr/local/bin`";
 
 fn image_scan(env: &Env, log: Log) -> Outcome {
     check_image_scan(&env.project, &env.compose, &Machine::current(), log)
@@ -475,7 +574,7 @@ struct Scanner {
 
 enum Verdict {
     Clean,
-    Vulnerable,
+    Vulnerable(Vec<vulns::Vulnerability>),
     /// The scanner could not scan (no network for its database, image not found, ...).
     Error(String),
 }
@@ -503,6 +602,8 @@ impl Scanner {
                     "image",
                     "--quiet",
                     "--no-progress",
+                    "--format",
+                    "json",
                     "--severity",
                     SEVERITY,
                     "--exit-code",
@@ -511,7 +612,7 @@ impl Scanner {
                 ]
             }
             // grype exits 2 when --fail-on trips, 1 on its own errors.
-            ScannerKind::Grype => vec![image, "--quiet", "--fail-on", "high"],
+            ScannerKind::Grype => vec![image, "--quiet", "--output", "json", "--fail-on", "high"],
         }
     }
 
@@ -524,16 +625,37 @@ impl Scanner {
                 return Verdict::Error(format!("running {}: {err}", self.program.display()))
             }
         };
-        log.write_all(&output.stdout).ok();
         log.write_all(&output.stderr).ok();
         let vulnerable_code = match self.kind {
             ScannerKind::Trivy => 5,
             ScannerKind::Grype => 2,
         };
         match output.status.code() {
-            Some(0) => Verdict::Clean,
-            Some(code) if code == vulnerable_code => Verdict::Vulnerable,
-            _ => Verdict::Error(format!("{} {}", output.status, last_line(&output.stderr))),
+            Some(code) if code == 0 || code == vulnerable_code => {}
+            _ => return Verdict::Error(format!("{} {}", output.status, last_line(&output.stderr))),
+        }
+        // The JSON report, not the exit code, says what was found: a report that cannot be
+        // read is an error, never a pass.
+        let json = String::from_utf8_lossy(&output.stdout);
+        let found = match self.kind {
+            ScannerKind::Trivy => vulns::from_trivy(&json),
+            ScannerKind::Grype => vulns::from_grype(&json),
+        };
+        match found {
+            Ok(found) if found.is_empty() => {
+                writeln!(log, "{image}: no {SEVERITY} vulnerability").ok();
+                Verdict::Clean
+            }
+            Ok(found) => {
+                for vulnerability in &found {
+                    writeln!(log, "{image}: {}", vulnerability.describe()).ok();
+                }
+                Verdict::Vulnerable(found)
+            }
+            Err(why) => {
+                log.write_all(&output.stdout).ok();
+                Verdict::Error(why)
+            }
         }
     }
 }
@@ -554,9 +676,9 @@ fn check_image_scan(
     log: Log,
 ) -> Outcome {
     let Some(scanner) = Scanner::find(machine) else {
-        return Outcome::blocked(
-            "neither trivy nor grype is installed: install one to scan images",
-        );
+        return Outcome::blocked(format!(
+            "neither trivy nor grype is installed: install one to scan images ({INSTALL_SCANNER})"
+        ));
     };
     let compose = match compose {
         Ok(compose) => compose,
@@ -577,11 +699,18 @@ fn check_image_scan(
     )
     .ok();
 
-    let (mut vulnerable, mut unscanned) = (Vec::new(), Vec::new());
+    let (mut vulnerable, mut found, mut unscanned) = (Vec::new(), Vec::new(), Vec::new());
     for image in &images {
         match scanner.scan(machine, project, image, log) {
             Verdict::Clean => {}
-            Verdict::Vulnerable => vulnerable.push(image.clone()),
+            Verdict::Vulnerable(vulnerabilities) => {
+                vulnerable.push(image.clone());
+                found.extend(
+                    vulnerabilities
+                        .iter()
+                        .map(|v| format!("{image}: {}", v.describe())),
+                );
+            }
             Verdict::Error(why) => unscanned.push(format!("{image} ({why})")),
         }
     }
@@ -592,9 +721,11 @@ fn check_image_scan(
     };
     if !vulnerable.is_empty() {
         return Outcome::fail(format!(
-            "{} found {SEVERITY} vulnerabilities in {}{not_scanned} (details in the log)",
+            "{} found {} {SEVERITY} vulnerabilities in {}{not_scanned}: {}",
             scanner.name(),
-            vulnerable.join(", ")
+            found.len(),
+            vulnerable.join(", "),
+            listed(&found)
         ));
     }
     if !unscanned.is_empty() {
@@ -692,6 +823,8 @@ fn docker_engine_unreachable(machine: &Machine, docker: &Path, project: &Path) -
         Err(err) => Some(format!("`docker info` could not run: {err}")),
     }
 }
+
+mod vulns;
 
 #[cfg(test)]
 mod tests;
