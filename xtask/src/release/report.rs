@@ -40,6 +40,8 @@ struct ErrorDoc {
 
 pub struct Output {
     format: Format,
+    /// The command shown in its lines: `release`, `hotfix finish`, …
+    command: &'static str,
     version: String,
     tag: String,
     notes: Vec<String>,
@@ -51,12 +53,19 @@ impl Output {
     pub fn new(format: Format, release: &Release) -> Output {
         Output {
             format,
+            command: "release",
             version: release.version.to_string(),
             tag: release.tag.clone(),
             notes: Vec::new(),
             gate: None,
             steps: Vec::new(),
         }
+    }
+
+    /// The same output for another command built on the release steps.
+    pub fn for_command(mut self, command: &'static str) -> Output {
+        self.command = command;
+        self
     }
 
     /// Every preflight failure, each as the cause and its fix; nothing was changed.
@@ -68,7 +77,8 @@ impl Output {
                     eprintln!("hint: {}", problem.fix);
                 }
                 eprintln!(
-                    "release {}: refused, {} preflight check(s) failed; nothing was changed",
+                    "{} {}: refused, {} preflight check(s) failed; nothing was changed",
+                    self.command,
                     self.tag,
                     problems.len()
                 );
@@ -78,11 +88,18 @@ impl Output {
     }
 
     pub fn preflight_passed(&mut self, prepared: &Prepared) {
-        self.notes = prepared.notes.clone();
         self.gate = Some(prepared.gate.summary());
+        self.passed(&prepared.notes);
+    }
+
+    /// The preflight passed (without a gate, for a command that has none), with its notes.
+    pub fn passed(&mut self, notes: &[String]) {
+        self.notes = notes.to_vec();
         if self.format == Format::Human {
-            println!("release {}: preflight passed", self.tag);
-            println!("  gate: {}", prepared.gate.summary());
+            println!("{} {}: preflight passed", self.command, self.tag);
+            if let Some(gate) = &self.gate {
+                println!("  gate: {gate}");
+            }
             for note in &self.notes {
                 println!("  note: {note}");
             }
@@ -157,7 +174,8 @@ impl Output {
                 Mode::Plan => {
                     println!("\nplan only: nothing was changed; add --execute to carry it out")
                 }
-                Mode::Execute => println!("\nreleased {}", self.tag),
+                Mode::Execute if self.command == "release" => println!("\nreleased {}", self.tag),
+                Mode::Execute => println!("\n{} {}: done", self.command, self.tag),
             },
             Format::Json => self.print_json(mode, &[], exit::OK, None),
         }
