@@ -150,11 +150,13 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         }
     };
     out.preflight_passed(&prepared);
-    super::plan_then_execute(args.format, args.execute, args.yes, |mode| {
+    super::plan_then_execute(args.format, args.execute, args.yes, |mode, last| {
         out.begin(mode);
         match steps(mode, &r, &opts, &prepared, &hotfix.branch, &mut out) {
             Ok(()) => {
-                out.finish(mode);
+                if last {
+                    out.finish(mode);
+                }
                 Ok(())
             }
             Err(err) => Err(out.failed(mode, &err)),

@@ -74,14 +74,15 @@ fn parse_version(text: &str) -> anyhow::Result<Version> {
 }
 
 /// Plans, then (with `--execute`, after a confirmation on a terminal unless `--yes`) runs
-/// `steps` again in execute mode: one code path, the mode as a value.
+/// `steps` again in execute mode: one code path, the mode as a value. `steps(mode, last)`:
+/// `last` is true for the run whose result is the command's (the JSON document is printed once).
 fn plan_then_execute(
     format: Format,
     execute: bool,
     yes: bool,
-    mut steps: impl FnMut(Mode) -> Result<(), u8>,
+    mut steps: impl FnMut(Mode, bool) -> Result<(), u8>,
 ) -> anyhow::Result<u8> {
-    if let Err(code) = steps(Mode::Plan) {
+    if let Err(code) = steps(Mode::Plan, !execute) {
         return Ok(code);
     }
     if !execute {
@@ -98,7 +99,7 @@ fn plan_then_execute(
         )
         .into());
     }
-    Ok(match steps(Mode::Execute) {
+    Ok(match steps(Mode::Execute, true) {
         Ok(()) => crate::exit::OK,
         Err(code) => code,
     })

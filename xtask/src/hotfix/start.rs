@@ -70,7 +70,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     };
     out.passed(&notes);
 
-    super::plan_then_execute(args.format, args.execute, args.yes, |mode| {
+    super::plan_then_execute(args.format, args.execute, args.yes, |mode, last| {
         out.begin(mode);
         let steps = out
             .step("branch", mode, |s| make_branch(&r, &branch, &base, s))
@@ -80,7 +80,9 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
             });
         match steps {
             Ok(()) => {
-                out.finish(mode);
+                if last {
+                    out.finish(mode);
+                }
                 Ok(())
             }
             Err(err) => Err(out.failed(mode, &err)),

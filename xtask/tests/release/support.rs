@@ -96,8 +96,13 @@ impl Fixture {
 
     /// `xtask --project <fixture> release`, with [`Fixture::env`].
     pub fn command(&self) -> Command {
+        self.xtask(&["release"])
+    }
+
+    /// `xtask --project <fixture> <words>` (a command and its subcommand), with [`Fixture::env`].
+    pub fn xtask(&self, words: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        command.arg("--project").arg(self.path()).arg("release");
+        command.arg("--project").arg(self.path()).args(words);
         self.env(&mut command);
         command
     }
