@@ -209,6 +209,13 @@ fn find(ctx: &Ctx, args: &Args) -> anyhow::Result<Hotfix> {
                 ));
                 only.clone()
             }
+            [] if finished(&repo)?.is_some() => {
+                let branch = finished(&repo)?.expect("just found");
+                notes.push(format!(
+                    "{branch} is finished: HEAD is its merge, and its tag exists"
+                ));
+                branch
+            }
             _ => {
                 let on =
                     current.map_or_else(|| "a detached HEAD".into(), |b| format!("branch {b}"));
@@ -276,6 +283,22 @@ fn resumable(repo: &git::Repo, into: &str) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(found)
+}
+
+/// The hotfix whose "Merge hotfix vX.Y.Z" is HEAD and whose tag exists: a finish that ran to
+/// its end (a re-run then finds every step done).
+fn finished(repo: &git::Repo) -> anyhow::Result<Option<String>> {
+    let Some(head) = repo.head()? else {
+        return Ok(None);
+    };
+    let subject = repo.subject(&head)?;
+    let Some(version) = merge::merged_version(&subject) else {
+        return Ok(None);
+    };
+    let branch = super::branch_name(&version);
+    let tagged = repo.tag_target(&format!("v{version}"))?.is_some();
+    let gone = repo.resolve(&format!("refs/heads/{branch}"))?.is_none();
+    Ok((tagged && gone).then_some(branch))
 }
 
 /// Hotfix's own checks, then the release core's ([`prepare`]).

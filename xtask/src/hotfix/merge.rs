@@ -28,9 +28,16 @@ pub enum Shape {
     Moved(usize),
 }
 
+const SUBJECT: &str = "Merge hotfix v";
+
 /// "Merge hotfix vX.Y.Z".
 pub fn message(r: &Release) -> String {
-    format!("Merge hotfix {}", r.tag)
+    format!("{SUBJECT}{}", r.version)
+}
+
+/// The version a "Merge hotfix vX.Y.Z" subject names.
+pub fn merged_version(subject: &str) -> Option<Version> {
+    Version::parse(subject.strip_prefix(SUBJECT)?).ok()
 }
 
 fn main_tip(r: &Release) -> anyhow::Result<String> {
