@@ -2,17 +2,13 @@
 //! (build it first: `cargo build -p github --bin xtask-github`).
 
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_github::{FakeGithub, Fault};
 
-use crate::support::{step_statuses, Fixture, Run};
+use crate::support::{github_env, step_statuses, Fixture, Run, OWNER, REPO, TOKEN};
 
-const TOKEN: &str = "ghs_release_test_token_5f1d";
-const OWNER: &str = "tzervas";
-const REPO: &str = "codemate-hub";
 const RUN: [&str; 5] = [
     "0.5.0",
     "--skip-gate",
@@ -21,29 +17,11 @@ const RUN: [&str; 5] = [
     "--execute",
 ];
 
-fn github_bin() -> PathBuf {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
-        .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: run `cargo build -p github --bin xtask-github` first",
-        bin.display()
-    );
-    bin
-}
-
 /// `xtask release ARGS` pointed at the fake GitHub.
 fn release_command(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Command {
     let mut command = f.command();
-    command
-        .args(args)
-        .env("GITHUB_TOKEN", TOKEN)
-        .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
-        .env("GITHUB_API_URL", gh.api_url())
-        .env("GITHUB_UPLOADS_URL", gh.uploads_url())
-        .env("XTASK_GITHUB_BIN", github_bin())
-        .env("XTASK_GITHUB_RETRY_MS", "1")
-        .env("XTASK_GITHUB_DEADLINE_S", "20");
+    command.args(args);
+    github_env(&mut command, gh);
     command
 }
 

@@ -202,3 +202,33 @@ pub fn step_statuses(doc: &serde_json::Value) -> Vec<(&str, &str)> {
         .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
         .collect()
 }
+
+/// The fake GitHub's token and repository.
+pub const TOKEN: &str = "ghs_release_test_token_5f1d";
+pub const OWNER: &str = "tzervas";
+pub const REPO: &str = "codemate-hub";
+
+/// The `xtask-github` binary next to the xtask under test.
+pub fn github_bin() -> PathBuf {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
+        .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p github --bin xtask-github` first",
+        bin.display()
+    );
+    bin
+}
+
+/// Points a command at the fake GitHub (token, repository, URLs, the prebuilt xtask-github,
+/// fast retries).
+pub fn github_env(command: &mut Command, gh: &fake_github::FakeGithub) {
+    command
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
+        .env("GITHUB_API_URL", gh.api_url())
+        .env("GITHUB_UPLOADS_URL", gh.uploads_url())
+        .env("XTASK_GITHUB_BIN", github_bin())
+        .env("XTASK_GITHUB_RETRY_MS", "1")
+        .env("XTASK_GITHUB_DEADLINE_S", "20");
+}
