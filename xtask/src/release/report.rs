@@ -53,19 +53,13 @@ impl Output {
     pub fn new(format: Format, release: &Release) -> Output {
         Output {
             format,
-            command: "release",
+            command: release.command,
             version: release.version.to_string(),
             tag: release.tag.clone(),
             notes: Vec::new(),
             gate: None,
             steps: Vec::new(),
         }
-    }
-
-    /// The same output for another command built on the release steps.
-    pub fn for_command(mut self, command: &'static str) -> Output {
-        self.command = command;
-        self
     }
 
     /// Every preflight failure, each as the cause and its fix; nothing was changed.

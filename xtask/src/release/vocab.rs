@@ -128,6 +128,9 @@ pub struct Release {
     /// hotfix); its notes are then drafted from its own commits, the Unreleased section is left
     /// for the next release, and its CHANGELOG section goes in version order.
     pub previous: Option<Previous>,
+    /// The command cutting it, as its output and the release record name it (`release`,
+    /// `hotfix finish`).
+    pub command: &'static str,
 }
 
 impl Release {
@@ -167,6 +170,7 @@ impl Release {
             date,
             now,
             previous: None,
+            command: "release",
         })
     }
 
