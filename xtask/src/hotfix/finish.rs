@@ -140,8 +140,9 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         args.remote.clone(),
         args.date.clone(),
     )?;
+    r.command = "hotfix finish";
     let mut opts = args.options();
-    let mut out = Output::new(args.format, &r).for_command("hotfix finish");
+    let mut out = Output::new(args.format, &r);
     let prepared = match preflight(&mut r, &hotfix, &mut opts)? {
         Ok(prepared) => prepared,
         Err(problems) => {

@@ -49,7 +49,7 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let version = super::parse_version(&args.version)?;
-    let r = Release::new(
+    let mut r = Release::new(
         ctx.project.clone(),
         &ctx.out,
         version,
@@ -57,9 +57,10 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         args.remote.clone(),
         None,
     )?;
+    r.command = "hotfix start";
     let branch = super::branch_name(&r.version);
     let worktree = args.worktree.as_ref().map(|dir| absolute(ctx, dir));
-    let mut out = Output::new(args.format, &r).for_command("hotfix start");
+    let mut out = Output::new(args.format, &r);
 
     let (base, notes) = match preflight(&r, &branch, worktree.as_ref(), args.from.as_deref())? {
         Ok(found) => found,
