@@ -71,40 +71,12 @@ pub fn release(
         }
     };
 
-    if let Some(existing) = changelog.release(version) {
-        let unchanged = notes == Notes::from_section_body(existing.body)
-            || (source == NotesSource::Unreleased && notes.is_empty());
-        if !unchanged {
-            return Err(ChangelogError::VersionExists {
-                version: version.clone(),
-                heading: existing.heading.to_owned(),
-            });
-        }
-        return Ok(Release {
-            text: text.to_owned(),
-            body: existing.body.trim().to_owned(),
-            source: NotesSource::Existing,
-        });
-    }
-    if notes.is_empty() && !allow_empty {
-        return Err(ChangelogError::NothingToRelease {
-            version: version.clone(),
-        });
-    }
-
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let body = if notes.is_empty() {
-        format!("{NO_NOTABLE_CHANGES}{newline}")
-    } else {
-        notes.render_with_newline(newline)
+    let section = match new_section(&changelog, text, version, date, &notes, source, allow_empty)? {
+        Ok(section) => section,
+        Err(existing) => return Ok(existing),
     };
     let keep_a_changelog = keeps_a_changelog(&changelog);
-    let heading = if keep_a_changelog {
-        format!("[{version}] - {date}")
-    } else {
-        format!("Version {version} - {date}")
-    };
-    let section = format!("## {heading}{newline}{newline}{body}");
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
 
     let (before, after) = match (unreleased, changelog.sections.first()) {
         (Some(unreleased), _) if unreleased.body.trim().is_empty() => {
@@ -156,40 +128,12 @@ pub fn release_in_order(
 ) -> Result<Release, ChangelogError> {
     check_date(date)?;
     let changelog = Changelog::parse(text);
-    if let Some(existing) = changelog.release(version) {
-        if *notes != Notes::from_section_body(existing.body) {
-            return Err(ChangelogError::VersionExists {
-                version: version.clone(),
-                heading: existing.heading.to_owned(),
-            });
-        }
-        return Ok(Release {
-            text: text.to_owned(),
-            body: existing.body.trim().to_owned(),
-            source: NotesSource::Existing,
-        });
-    }
-    if notes.is_empty() && !allow_empty {
-        return Err(ChangelogError::NothingToRelease {
-            version: version.clone(),
-        });
-    }
-    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
-    let body = if notes.is_empty() {
-        format!("{NO_NOTABLE_CHANGES}{newline}")
-    } else {
-        notes.render_with_newline(newline)
+    let given = NotesSource::Given;
+    let section = match new_section(&changelog, text, version, date, notes, given, allow_empty)? {
+        Ok(section) => section,
+        Err(existing) => return Ok(existing),
     };
-    let heading = if keeps_a_changelog(&changelog) {
-        format!("[{version}] - {date}")
-    } else {
-        format!("Version {version} - {date}")
-    };
-    let new_text = insert_in_order(
-        text,
-        version,
-        &format!("## {heading}{newline}{newline}{body}"),
-    );
+    let new_text = insert_in_order(text, version, &section);
     let body = extract(&new_text, version).expect("the new section is a release section");
     Ok(Release {
         text: new_text,
@@ -243,6 +187,51 @@ pub fn insert_in_order(text: &str, version: &Version, section: &str) -> String {
         new_text.push_str(after);
     }
     new_text
+}
+
+/// The new section (`## heading`, a blank line, the notes) for `version`; `Err(existing)` when
+/// the version already has a section with these notes (a re-run: nothing to change).
+fn new_section(
+    changelog: &Changelog,
+    text: &str,
+    version: &Version,
+    date: &str,
+    notes: &Notes,
+    source: NotesSource,
+    allow_empty: bool,
+) -> Result<Result<String, Release>, ChangelogError> {
+    if let Some(existing) = changelog.release(version) {
+        let unchanged = *notes == Notes::from_section_body(existing.body)
+            || (source == NotesSource::Unreleased && notes.is_empty());
+        if !unchanged {
+            return Err(ChangelogError::VersionExists {
+                version: version.clone(),
+                heading: existing.heading.to_owned(),
+            });
+        }
+        return Ok(Err(Release {
+            text: text.to_owned(),
+            body: existing.body.trim().to_owned(),
+            source: NotesSource::Existing,
+        }));
+    }
+    if notes.is_empty() && !allow_empty {
+        return Err(ChangelogError::NothingToRelease {
+            version: version.clone(),
+        });
+    }
+    let newline = if text.contains("\r\n") { "\r\n" } else { "\n" };
+    let body = if notes.is_empty() {
+        format!("{NO_NOTABLE_CHANGES}{newline}")
+    } else {
+        notes.render_with_newline(newline)
+    };
+    let heading = if keeps_a_changelog(changelog) {
+        format!("[{version}] - {date}")
+    } else {
+        format!("Version {version} - {date}")
+    };
+    Ok(Ok(format!("## {heading}{newline}{newline}{body}")))
 }
 
 /// Keep a Changelog's style: the topmost Unreleased or release heading is `[…]`.

@@ -19,12 +19,11 @@ use semver::Version;
 use super::base::{self, Base};
 use super::{leave, merge};
 use crate::exit::{self, Exit};
-use crate::flags::Format;
 use crate::release::core::{
     check_in_progress, check_not_behind, check_repo, check_tag_absent, git_steps, prepare,
-    run_steps, Check, Checks, GateChoice, Mode, Options, Output, Prepared, Previous, Problem,
-    Release, StepId,
+    run_steps, Check, Checks, Mode, Options, Output, Prepared, Previous, Problem, Release, StepId,
 };
+use crate::release::{RunFlags, StepFlags};
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
@@ -37,71 +36,11 @@ pub struct Args {
     #[arg(long, value_name = "BRANCH", default_value = "main")]
     pub into: String,
 
-    /// The git remote pushed to (and whose URL names the GitHub repo).
-    #[arg(long, default_value = "origin")]
-    pub remote: String,
+    #[command(flatten)]
+    pub run: RunFlags,
 
-    /// Carry the plan out (without it, nothing is changed).
-    #[arg(long)]
-    pub execute: bool,
-
-    /// Do not ask for confirmation on a terminal.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-
-    /// Output: `human`, or `json` (one document on stdout).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
-    /// Release notes (Markdown with `### Fixed`/… and `- ` entries) instead of notes drafted
-    /// from the hotfix's commits.
-    #[arg(long, value_name = "FILE")]
-    pub notes: Option<PathBuf>,
-
-    /// Use this `pre-release --format json` report instead of running the gate (it must be for
-    /// the hotfix branch's HEAD and this version).
-    #[arg(long, value_name = "PATH", conflicts_with = "skip_gate")]
-    pub gate_report: Option<PathBuf>,
-
-    /// Release without the pre-release gate (recorded in the release record).
-    #[arg(long)]
-    pub skip_gate: bool,
-
-    /// Stop after the push: no archive, no GitHub release.
-    #[arg(long)]
-    pub no_github: bool,
-
-    /// Extra release assets: tracked files matching this glob (repeatable).
-    #[arg(
-        long = "asset",
-        value_name = "GLOB",
-        env = "XTASK_RELEASE_ASSETS",
-        value_delimiter = ','
-    )]
-    pub assets: Vec<String>,
-
-    /// The release date, YYYY-MM-DD (default: today, UTC; `SOURCE_DATE_EPOCH` is respected).
-    #[arg(long, value_name = "YYYY-MM-DD")]
-    pub date: Option<String>,
-}
-
-impl Args {
-    fn options(&self) -> Options {
-        Options {
-            notes: self.notes.clone(),
-            allow_empty: false,
-            gate: match (&self.gate_report, self.skip_gate) {
-                (_, true) => GateChoice::Skip,
-                (Some(path), false) => GateChoice::Report(path.clone()),
-                (None, false) => GateChoice::Run,
-            },
-            github: !self.no_github,
-            assets: self.assets.clone(),
-            verify_deploy: None,
-            execute: self.execute,
-            make_latest: None,
-        }
-    }
+    #[command(flatten)]
+    pub steps: StepFlags,
 }
 
 /// One part of the step list: release core steps, or hotfix's own.
@@ -137,12 +76,12 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         &ctx.out,
         hotfix.version.clone(),
         args.into.clone(),
-        args.remote.clone(),
-        args.date.clone(),
+        args.run.remote.clone(),
+        args.steps.date.clone(),
     )?;
     r.command = "hotfix finish";
-    let mut opts = args.options();
-    let mut out = Output::new(args.format, &r);
+    let mut opts = args.steps.options(&args.run, false, None);
+    let mut out = Output::new(args.run.format, &r);
     let prepared = match preflight(&mut r, &hotfix, &mut opts)? {
         Ok(prepared) => prepared,
         Err(problems) => {
@@ -151,7 +90,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         }
     };
     out.preflight_passed(&prepared);
-    super::plan_then_execute(args.format, args.execute, args.yes, |mode, last| {
+    super::plan_then_execute(&args.run, |mode, last| {
         out.begin(mode);
         match steps(mode, &r, &opts, &prepared, &hotfix.branch, &mut out) {
             Ok(()) => {

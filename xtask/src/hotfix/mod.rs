@@ -26,6 +26,7 @@ use semver::Version;
 use crate::exit::Exit;
 use crate::flags::Format;
 use crate::release::core::Mode;
+use crate::release::RunFlags;
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
@@ -77,19 +78,17 @@ fn parse_version(text: &str) -> anyhow::Result<Version> {
 /// `steps` again in execute mode: one code path, the mode as a value. `steps(mode, last)`:
 /// `last` is true for the run whose result is the command's (the JSON document is printed once).
 fn plan_then_execute(
-    format: Format,
-    execute: bool,
-    yes: bool,
+    run: &RunFlags,
     mut steps: impl FnMut(Mode, bool) -> Result<(), u8>,
 ) -> anyhow::Result<u8> {
-    if let Err(code) = steps(Mode::Plan, !execute) {
+    if let Err(code) = steps(Mode::Plan, !run.execute) {
         return Ok(code);
     }
-    if !execute {
+    if !run.execute {
         return Ok(crate::exit::OK);
     }
-    if format == Format::Human
-        && !yes
+    if run.format == Format::Human
+        && !run.yes
         && std::io::stdin().is_terminal()
         && !crate::release::confirm()?
     {

@@ -9,11 +9,11 @@ use git::short;
 
 use super::base::{self, Base};
 use crate::exit;
-use crate::flags::Format;
 use crate::release::core::{
     check_clean_tree, check_in_progress, check_repo, Action, ActionKind, Check, Checks, Output,
     Release, Step,
 };
+use crate::release::RunFlags;
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
@@ -30,21 +30,8 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub worktree: Option<PathBuf>,
 
-    /// The git remote checked for an existing tag or branch.
-    #[arg(long, default_value = "origin")]
-    pub remote: String,
-
-    /// Carry the plan out (without it, nothing is changed).
-    #[arg(long)]
-    pub execute: bool,
-
-    /// Do not ask for confirmation on a terminal.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-
-    /// Output: `human`, or `json` (one document on stdout).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[command(flatten)]
+    pub run: RunFlags,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
@@ -54,13 +41,13 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         &ctx.out,
         version,
         "main".into(),
-        args.remote.clone(),
+        args.run.remote.clone(),
         None,
     )?;
     r.command = "hotfix start";
     let branch = super::branch_name(&r.version);
     let worktree = args.worktree.as_ref().map(|dir| absolute(ctx, dir));
-    let mut out = Output::new(args.format, &r);
+    let mut out = Output::new(args.run.format, &r);
 
     let (base, notes) = match preflight(&r, &branch, worktree.as_ref(), args.from.as_deref())? {
         Ok(found) => found,
@@ -71,7 +58,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     };
     out.passed(&notes);
 
-    super::plan_then_execute(args.format, args.execute, args.yes, |mode, last| {
+    super::plan_then_execute(&args.run, |mode, last| {
         out.begin(mode);
         let steps = out
             .step("branch", mode, |s| make_branch(&r, &branch, &base, s))

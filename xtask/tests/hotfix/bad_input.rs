@@ -1,7 +1,7 @@
 //! Bad input: one line `error: cause` and `hint: fix`, exit 2, and nothing changed (files,
 //! index, the refs of the work repo and of origin).
 
-use crate::setup::{fix, hotfix, started_with_fix, unmoved, FINISH};
+use crate::setup::{fix, hotfix, started_with_fix, unmoved, FINISH, FINISH_BRANCH};
 use crate::support::{Fixture, Run};
 
 /// Runs `args`, expects exit 2 with `cause` (and `hint`) on stderr and nothing changed.
@@ -148,13 +148,7 @@ fn not_on_a_hotfix_branch() {
     );
     refused(
         &f,
-        &[
-            "finish",
-            "--branch",
-            "hotfix/v0.4.1",
-            "--skip-gate",
-            "--no-github",
-        ],
+        &FINISH_BRANCH,
         "there is no branch hotfix/v0.4.1",
         "cargo xtask hotfix start 0.4.1",
     );

@@ -4,10 +4,9 @@
 //! killed after each step), then a re-run of the same command ends as an uninterrupted run.
 
 use std::fs;
-use std::path::Path;
 
-use crate::setup::{hotfix, moved, started_with_fix, unmoved, FINISH};
-use crate::support::{Fixture, Snapshot};
+use crate::setup::{hotfix, moved, started_with_fix, unmoved, FINISH, GIT_STEPS};
+use crate::support::{write_hook, Fixture, Snapshot};
 
 /// The two shapes: `main` unchanged since the base, and `main` ahead.
 fn shapes() -> [fn() -> Fixture; 2] {
@@ -25,14 +24,6 @@ fn clean(shape: fn() -> Fixture) -> Snapshot {
     let run = hotfix(&f, &FINISH);
     assert_eq!(run.code, 0, "{run:?}");
     f.snapshot()
-}
-
-fn write_hook(dir: &Path, name: &str, script: &str) {
-    let path = dir.join("hooks").join(name);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(&path, script).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 const REJECT: &str = "#!/bin/sh\necho rejected by the test >&2\nexit 1\n";
@@ -194,15 +185,7 @@ fn delete_branch_rejected_on_origin() {
 fn killed_after_each_step_then_resumed() {
     for shape in shapes() {
         let clean = clean(shape);
-        for step in [
-            "files",
-            "commit",
-            "merge",
-            "tag",
-            "push",
-            "switch",
-            "delete-branch",
-        ] {
+        for step in GIT_STEPS {
             let f = ready(shape);
             let killed = f.run(
                 f.xtask(&["hotfix"])

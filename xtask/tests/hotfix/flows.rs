@@ -3,7 +3,8 @@
 //! changelog in version order, the tag on the tested release commit).
 
 use crate::setup::{
-    branch, commit_of, fix, hotfix, moved, origin_has, started_with_fix, unmoved, FINISH,
+    branch, commit_of, hotfix, moved, origin_has, started_with_fix, unmoved, FINISH, FINISH_BRANCH,
+    GIT_STEPS,
 };
 use crate::support::{step_statuses, DATE};
 
@@ -53,17 +54,7 @@ fn start_in_a_worktree_leaves_the_checkout_alone_and_finish_works_from_it() {
     );
 
     // From the main checkout: the release commit is made in the worktree, main moves along.
-    let run = hotfix(
-        &f,
-        &[
-            "finish",
-            "--branch",
-            "hotfix/v0.4.1",
-            "--skip-gate",
-            "--no-github",
-            "--execute",
-        ],
-    );
+    let run = hotfix(&f, &FINISH_BRANCH);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(
         f.repo.git(&["log", "-1", "--format=%s"]),
@@ -96,15 +87,7 @@ fn main_unchanged_the_merge_is_tagged_and_holds_exactly_the_hotfix() {
         plan.stdout.contains("main has not moved since v0.4.0"),
         "{plan:?}"
     );
-    for step in [
-        "files",
-        "commit",
-        "merge",
-        "tag",
-        "push",
-        "switch",
-        "delete-branch",
-    ] {
+    for step in GIT_STEPS {
         assert!(
             plan.stdout.contains(&format!("] {step} ")),
             "{step}: {plan:?}"
@@ -178,18 +161,10 @@ fn main_unchanged_the_merge_is_tagged_and_holds_exactly_the_hotfix() {
         .contains("**Type:** Patch"));
 
     // Run again (the branch is gone): every step is done.
-    let again = hotfix(
-        &f,
-        &[
-            "finish",
-            "--branch",
-            "hotfix/v0.4.1",
-            "--skip-gate",
-            "--no-github",
-            "--execute",
-            "--format",
-            "json",
-        ],
+    let again = f.run(
+        f.xtask(&["hotfix"])
+            .args(FINISH_BRANCH)
+            .args(["--format", "json"]),
     );
     assert_eq!(again.code, 0, "{again:?}");
     let doc: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
@@ -316,5 +291,4 @@ fn a_conflicting_hotfix_stops_before_anything_changes() {
         before,
         "the branches and files are as they were"
     );
-    let _ = fix;
 }

@@ -6,7 +6,7 @@
 use fake_github::{FakeGithub, Fault};
 
 use crate::setup::{moved, started_with_fix, unmoved};
-use crate::support::{github_env, Fixture, Run, OWNER, REPO, TOKEN};
+use crate::support::{github_env, github_state, Fixture, Run, OWNER, REPO, TOKEN};
 
 const FINISH: [&str; 3] = ["finish", "--skip-gate", "--execute"];
 
@@ -86,7 +86,7 @@ fn a_fault_at_every_github_request_then_a_rerun_converges() {
         started_with_fix(&f);
         let gh = FakeGithub::start(OWNER, REPO, TOKEN);
         assert_eq!(finish(&f, &gh).code, 0);
-        (state(&gh), f.snapshot(), gh.requests().len())
+        (github_state(&gh), f.snapshot(), gh.requests().len())
     };
     assert!(total > 5, "{total} requests");
     let faults = [Fault::status(401), Fault::AfterEffect(500), Fault::Drop];
@@ -121,29 +121,11 @@ fn a_fault_at_every_github_request_then_a_rerun_converges() {
             "resume after request {index} {fault:?}: {second:?}"
         );
         assert_eq!(
-            state(&gh),
+            github_state(&gh),
             clean_state,
             "request {index} {fault:?}: one release, every asset once"
         );
         assert_eq!(f.snapshot(), clean_git, "request {index} {fault:?}");
     }
     assert!(part_way > 0, "some fault stopped a run part-way");
-}
-
-fn state(gh: &FakeGithub) -> Vec<String> {
-    gh.releases()
-        .iter()
-        .map(|r| {
-            let mut assets: Vec<String> = r
-                .assets
-                .iter()
-                .map(|a| format!("{} {}", a.name, a.digest))
-                .collect();
-            assets.sort();
-            format!(
-                "{} draft={} latest={:?} {:?} {assets:?}",
-                r.tag_name, r.draft, r.make_latest, r.body
-            )
-        })
-        .collect()
 }

@@ -5,6 +5,27 @@ use crate::support::{Fixture, Run};
 /// `hotfix finish` without the gate and GitHub, carried out.
 pub const FINISH: [&str; 4] = ["finish", "--skip-gate", "--no-github", "--execute"];
 
+/// [`FINISH`] for `hotfix/v0.4.1` named with `--branch` (from any checkout).
+pub const FINISH_BRANCH: [&str; 6] = [
+    "finish",
+    "--branch",
+    "hotfix/v0.4.1",
+    "--skip-gate",
+    "--no-github",
+    "--execute",
+];
+
+/// The steps of `hotfix finish --no-github` that act (archive and github are skipped).
+pub const GIT_STEPS: [&str; 7] = [
+    "files",
+    "commit",
+    "merge",
+    "tag",
+    "push",
+    "switch",
+    "delete-branch",
+];
+
 /// `xtask --project <fixture> hotfix <args>`.
 pub fn hotfix(f: &Fixture, args: &[&str]) -> Run {
     f.run(f.xtask(&["hotfix"]).args(args))

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use fake_github::{FakeGithub, Fault};
 
-use crate::support::{github_env, step_statuses, Fixture, Run, OWNER, REPO, TOKEN};
+use crate::support::{github_env, github_state, step_statuses, Fixture, Run, OWNER, REPO, TOKEN};
 
 const RUN: [&str; 5] = [
     "0.5.0",
@@ -32,25 +32,6 @@ fn release(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Run {
         "the token leaked: {run:?}"
     );
     run
-}
-
-/// What GitHub ends with: each release's tag, name, body, flags and assets (name, size, digest).
-fn github_state(gh: &FakeGithub) -> Vec<String> {
-    gh.releases()
-        .iter()
-        .map(|r| {
-            let mut assets: Vec<String> = r
-                .assets
-                .iter()
-                .map(|a| format!("{} {} {}", a.name, a.size, a.digest))
-                .collect();
-            assets.sort();
-            format!(
-                "{} {:?} draft={} pre={} target={} body={:?} assets={assets:?}",
-                r.tag_name, r.name, r.draft, r.prerelease, r.target_commitish, r.body
-            )
-        })
-        .collect()
 }
 
 /// What an uninterrupted run ends with: GitHub's state, the repository's, and how many requests

@@ -232,3 +232,38 @@ pub fn github_env(command: &mut Command, gh: &fake_github::FakeGithub) {
         .env("XTASK_GITHUB_RETRY_MS", "1")
         .env("XTASK_GITHUB_DEADLINE_S", "20");
 }
+
+/// What GitHub ends with: each release's tag, name, body, flags (`make_latest` too) and assets
+/// (name, size, digest).
+pub fn github_state(gh: &fake_github::FakeGithub) -> Vec<String> {
+    gh.releases()
+        .iter()
+        .map(|r| {
+            let mut assets: Vec<String> = r
+                .assets
+                .iter()
+                .map(|a| format!("{} {} {}", a.name, a.size, a.digest))
+                .collect();
+            assets.sort();
+            format!(
+                "{} {:?} draft={} pre={} latest={:?} target={} body={:?} assets={assets:?}",
+                r.tag_name,
+                r.name,
+                r.draft,
+                r.prerelease,
+                r.make_latest,
+                r.target_commitish,
+                r.body
+            )
+        })
+        .collect()
+}
+
+/// Writes an executable git hook `name` into `dir/hooks` (a work repo's `.git`, or a bare repo).
+pub fn write_hook(dir: &Path, name: &str, script: &str) {
+    let path = dir.join("hooks").join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
