@@ -115,7 +115,7 @@ fn steps(
     for part in &FINISH {
         match part {
             Part::Core(list) => run_steps(list, mode, r, opts, p, out)?,
-            Part::Merge => out.step("merge", mode, |s| merge::step(r, branch, s))?,
+            Part::Merge => out.step("merge", mode, |s| merge::step(r, branch, &p.edits, s))?,
             Part::Leave => out.step("switch", mode, |s| leave::step(r, branch, s))?,
             Part::DeleteBranch => out.step("delete-branch", mode, |s| {
                 git_steps::delete_branch(r, branch, s)
@@ -141,31 +141,34 @@ fn find(ctx: &Ctx, args: &Args) -> anyhow::Result<Hotfix> {
     let branch = match (&args.branch, &current) {
         (Some(branch), _) => branch.clone(),
         (None, Some(current)) if current.starts_with("hotfix/") => current.clone(),
-        (None, _) => match resumable(&repo, &args.into)?.as_slice() {
-            [only] => {
-                notes.push(format!(
-                    "resuming {only}: it is merged into {} and tagged; the rest is done now",
-                    args.into
-                ));
-                only.clone()
+        (None, _) => {
+            let resumable = resumable(&repo, &args.into)?;
+            match (resumable.as_slice(), finished(&repo)?) {
+                ([only], _) => {
+                    notes.push(format!(
+                        "resuming {only}: it is merged into {} and tagged; the rest is done now",
+                        args.into
+                    ));
+                    only.clone()
+                }
+                ([], Some(branch)) => {
+                    notes.push(format!(
+                        "{branch} is finished: HEAD is its merge, and its tag exists"
+                    ));
+                    branch
+                }
+                _ => {
+                    let on = current
+                        .as_deref()
+                        .map_or_else(|| "a detached HEAD".to_string(), |b| format!("branch {b}"));
+                    return Err(Exit::refused(
+                        format!("not on a hotfix branch (on {on})"),
+                        "switch to it (git switch hotfix/vX.Y.Z), or pass --branch hotfix/vX.Y.Z",
+                    )
+                    .into());
+                }
             }
-            [] if finished(&repo)?.is_some() => {
-                let branch = finished(&repo)?.expect("just found");
-                notes.push(format!(
-                    "{branch} is finished: HEAD is its merge, and its tag exists"
-                ));
-                branch
-            }
-            _ => {
-                let on =
-                    current.map_or_else(|| "a detached HEAD".into(), |b| format!("branch {b}"));
-                return Err(Exit::refused(
-                    format!("not on a hotfix branch (on {on})"),
-                    "switch to it (git switch hotfix/vX.Y.Z), or pass --branch hotfix/vX.Y.Z",
-                )
-                .into());
-            }
-        },
+        }
     };
     let Some(version) = super::branch_version(&branch) else {
         return Err(Exit::refused(

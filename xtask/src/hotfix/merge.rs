@@ -17,7 +17,8 @@ use git::short;
 use semver::Version;
 
 use crate::release::core::{
-    Action, ActionKind, Check, Checks, Release, Step, CHANGELOG, HISTORY_FILES, PYPROJECT, UV_LOCK,
+    Action, ActionKind, Check, Checks, Edit, Release, Step, CHANGELOG, HISTORY_FILES, PYPROJECT,
+    UV_LOCK,
 };
 
 /// How the merge will look, for the plan.
@@ -93,7 +94,9 @@ fn conflict_fix(r: &Release, branch: &str) -> String {
 }
 
 /// The `merge` step: done when `main` contains the release commit.
-pub fn step(r: &Release, branch: &str, s: &mut Step) -> anyhow::Result<()> {
+/// `edits`: the release's file edits still to commit (before the release commit exists, they
+/// give the plan main's resolved files).
+pub fn step(r: &Release, branch: &str, edits: &[Edit], s: &mut Step) -> anyhow::Result<()> {
     let main = main_tip(r)?;
     let release = r.release_commit()?;
     if let Some(release) = &release {
@@ -102,6 +105,7 @@ pub fn step(r: &Release, branch: &str, s: &mut Step) -> anyhow::Result<()> {
             return Ok(());
         }
     }
+    preview(r, &main, release.as_deref(), edits, s)?;
     let shown = format!(
         "git merge --no-ff {branch} into {} (\"{}\"), computed with git merge-tree and git commit-tree",
         r.branch,
@@ -148,6 +152,76 @@ pub fn step(r: &Release, branch: &str, s: &mut Step) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// When `main` has moved on: each release file of `main` as the merge will leave it, as a diff
+/// (the same computation as the merge itself).
+fn preview(
+    r: &Release,
+    main: &str,
+    release: Option<&str>,
+    edits: &[Edit],
+    s: &mut Step,
+) -> anyhow::Result<()> {
+    let (fix, theirs) = match release {
+        Some(release) => (fix_of(r, release)?, files_of(r, release)?),
+        None => {
+            let edited = edits.iter().map(|e| (e.path.clone(), e.after.clone()));
+            (
+                r.repo.head()?.context("HEAD has a commit")?,
+                edited.collect(),
+            )
+        }
+    };
+    if r.repo.is_ancestor(main, &fix)? {
+        return Ok(());
+    }
+    let Ok(merged) = r.repo.merge_tree(main, &fix)? else {
+        return Ok(()); // the conflict is reported by the preflight and by the merge
+    };
+    let prefix = r.repo.prefix()?;
+    for (top, after) in release_files_on(r, &merged, &theirs)? {
+        let path = top
+            .strip_prefix(prefix.as_str())
+            .unwrap_or(&top)
+            .to_string();
+        let before = r.repo.show_file(main, &path)?;
+        if before.as_deref() == Some(after.as_str()) {
+            continue;
+        }
+        let what = format!("{}'s {path} after the merge", r.branch);
+        let edit = Edit {
+            path,
+            before,
+            after,
+        };
+        s.act(Action::file(what, edit.diff()), || Ok(()))?;
+    }
+    Ok(())
+}
+
+/// The release commit's parent: the hotfix with its fix, before the release edits.
+fn fix_of(r: &Release, release: &str) -> anyhow::Result<String> {
+    r.repo
+        .parents(release)?
+        .into_iter()
+        .next()
+        .context("the release commit has a parent")
+}
+
+/// The files the release commit changed, relative to the project, with their contents in it.
+fn files_of(r: &Release, release: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let prefix = r.repo.prefix()?;
+    let mut files = Vec::new();
+    for top in r.repo.changed_files(release)? {
+        let path = top
+            .strip_prefix(prefix.as_str())
+            .unwrap_or(&top)
+            .to_string();
+        let contents = r.repo.show_file(release, &path)?.unwrap_or_default();
+        files.push((path, contents));
+    }
+    Ok(files)
+}
+
 /// The worktree (other than the project's) that has `main` checked out, if any.
 fn checked_out_in(r: &Release) -> anyhow::Result<Option<std::path::PathBuf>> {
     Ok(r.repo
@@ -167,26 +241,22 @@ fn merged_tree(
     if r.repo.is_ancestor(main, release)? {
         return Ok(Ok(r.repo.tree(release)?));
     }
-    let fix = r
-        .repo
-        .parents(release)?
-        .into_iter()
-        .next()
-        .context("the release commit has a parent")?;
+    let fix = fix_of(r, release)?;
     let merged = match r.repo.merge_tree(main, &fix)? {
         Ok(tree) => tree,
         Err(paths) => return Ok(Err(paths)),
     };
-    let files = release_files_on(r, &merged, release)?;
+    let files = release_files_on(r, &merged, &files_of(r, release)?)?;
     Ok(Ok(r.repo.tree_with(&merged, &files)?))
 }
 
-/// Each file the release commit changed, as it is on `main` (`tree`) with the release's edit
-/// applied: paths relative to the top of the repository.
+/// Each release file (`theirs`: its path relative to the project and its contents in the
+/// release), as it is on `main`'s side (`tree`) with the release's edit applied; paths relative
+/// to the top of the repository.
 fn release_files_on(
     r: &Release,
     tree: &str,
-    release: &str,
+    theirs: &[(String, String)],
 ) -> anyhow::Result<Vec<(String, String)>> {
     let prefix = r.repo.prefix()?;
     let text = r.repo.show_file(tree, PYPROJECT)?.unwrap_or_default();
@@ -194,17 +264,12 @@ fn release_files_on(
     let version = pyproject.version()?.max(r.version.clone());
     let name = pyproject.name().to_string();
     let mut files = Vec::new();
-    for top in r.repo.changed_files(release)? {
-        let path = top
-            .strip_prefix(prefix.as_str())
-            .unwrap_or(&top)
-            .to_string();
-        let theirs = r.repo.show_file(release, &path)?.unwrap_or_default();
-        let contents = match r.repo.show_file(tree, &path)? {
-            None => theirs,
-            Some(ours) => resolve(r, &path, &ours, &theirs, (&name, &version))?,
+    for (path, theirs) in theirs {
+        let contents = match r.repo.show_file(tree, path)? {
+            None => theirs.clone(),
+            Some(ours) => resolve(r, path, &ours, theirs, (&name, &version))?,
         };
-        files.push((top, contents));
+        files.push((format!("{prefix}{path}"), contents));
     }
     Ok(files)
 }

@@ -197,6 +197,17 @@ fn main_ahead_keeps_its_version_orders_the_changelog_and_tags_the_tested_commit(
                 .contains("v0.4.1 names the hotfix's release commit, not the merge"),
         "the plan says where the tag goes: {plan:?}"
     );
+    // The plan shows main's files as the merge leaves them: the section in order, the version kept.
+    assert!(
+        plan.stdout.contains("main's CHANGELOG.md after the merge")
+            && plan
+                .stdout
+                .contains("main's docs/RELEASE_CHECKLIST.md after the merge")
+            && !plan
+                .stdout
+                .contains("main's pyproject.toml after the merge"),
+        "{plan:?}"
+    );
 
     let run = hotfix(&f, &FINISH);
     assert_eq!(run.code, 0, "{run:?}");
