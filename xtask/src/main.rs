@@ -10,6 +10,7 @@ mod exit;
 mod files;
 mod flags;
 mod fs;
+mod hotfix;
 mod init;
 mod merge_reports;
 mod models;
@@ -57,6 +58,8 @@ pub enum Command {
     Archive(archive::Args),
     /// Plan (and with --execute, carry out) a release to git and GitHub.
     Release(release::Args),
+    /// A patch release from a hotfix branch, merged back into main (start, finish).
+    Hotfix(hotfix::Args),
     /// Combine the JSON reports of separate pre-release jobs into one verdict.
     MergeReports(merge_reports::Args),
     /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
@@ -105,6 +108,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::PreRelease(args) => pre_release::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Release(args) => release::run(&ctx, args),
+        Command::Hotfix(args) => hotfix::run(&ctx, args),
         Command::Coverage(args) => coverage::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
         Command::Init(_) | Command::Ci(_) | Command::Completions(_) | Command::MergeReports(_) => {

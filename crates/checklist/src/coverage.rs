@@ -47,10 +47,10 @@ pub const OTHER_STEPS: &[(&str, &str)] = &[
     ("Update related repositories", "manual"),
     ("Plan next release cycle", "manual"),
     // Hotfix Process
-    ("1. Create Hotfix Branch", "manual: `git checkout -b hotfix/vX.Y.Z`; `release --branch hotfix/...` allows releasing from it"),
-    ("2. Apply Fix", "manual fix; `cargo xtask pre-release` tests it"),
-    ("3. Bump Patch Version", "`cargo xtask release X.Y.Z+1`"),
-    ("4. Merge and Release", "manual merge; then `cargo xtask release X.Y.Z --execute`"),
+    ("1. Create Hotfix Branch", "`cargo xtask hotfix start X.Y.Z [--from REV] [--worktree DIR] --execute`: steps `branch`, `switch`/`worktree`; X.Y.Z the next patch of its base"),
+    ("2. Apply Fix", "manual fix on the branch; `hotfix finish` preflight refuses an empty hotfix and runs the pre-release gate (pytest, integration tests) on its HEAD"),
+    ("3. Bump Patch Version", "`cargo xtask hotfix finish --execute`: steps `files`, `commit` (pyproject.toml, uv.lock, CHANGELOG section from the hotfix's commits, Patch row, record)"),
+    ("4. Merge and Release", "`cargo xtask hotfix finish --execute`: steps `merge` (--no-ff, main's version kept), `tag` (on what was tested), `push` (atomic), `archive`, `github` (latest only if highest), `switch`, `delete-branch`"),
     // Rollback Procedure
     ("1. Identify Previous Stable Version", "manual: `git tag -l`"),
     ("2. Rollback Deployment", "manual: deployment is the operator's"),

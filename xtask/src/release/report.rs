@@ -40,6 +40,8 @@ struct ErrorDoc {
 
 pub struct Output {
     format: Format,
+    /// The command shown in its lines: `release`, `hotfix finish`, …
+    command: &'static str,
     version: String,
     tag: String,
     notes: Vec<String>,
@@ -51,6 +53,7 @@ impl Output {
     pub fn new(format: Format, release: &Release) -> Output {
         Output {
             format,
+            command: release.command,
             version: release.version.to_string(),
             tag: release.tag.clone(),
             notes: Vec::new(),
@@ -67,7 +70,8 @@ impl Output {
                     exit::print(&problem.cause, Some(&problem.fix));
                 }
                 eprintln!(
-                    "release {}: refused, {} preflight check(s) failed; nothing was changed",
+                    "{} {}: refused, {} preflight check(s) failed; nothing was changed",
+                    self.command,
                     self.tag,
                     problems.len()
                 );
@@ -77,11 +81,18 @@ impl Output {
     }
 
     pub fn preflight_passed(&mut self, prepared: &Prepared) {
-        self.notes = prepared.notes.clone();
         self.gate = Some(prepared.gate.summary());
+        self.passed(&prepared.notes);
+    }
+
+    /// The preflight passed (without a gate, for a command that has none), with its notes.
+    pub fn passed(&mut self, notes: &[String]) {
+        self.notes = notes.to_vec();
         if self.format == Format::Human {
-            println!("release {}: preflight passed", self.tag);
-            println!("  gate: {}", prepared.gate.summary());
+            println!("{} {}: preflight passed", self.command, self.tag);
+            if let Some(gate) = &self.gate {
+                println!("  gate: {gate}");
+            }
             for note in &self.notes {
                 println!("  note: {note}");
             }
@@ -148,7 +159,8 @@ impl Output {
                 Mode::Plan => {
                     println!("\nplan only: nothing was changed; add --execute to carry it out")
                 }
-                Mode::Execute => println!("\nreleased {}", self.tag),
+                Mode::Execute if self.command == "release" => println!("\nreleased {}", self.tag),
+                Mode::Execute => println!("\n{} {}: done", self.command, self.tag),
             },
             Format::Json => self.print_json(mode, &[], exit::OK, None),
         }

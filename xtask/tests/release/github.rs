@@ -2,17 +2,13 @@
 //! (build it first: `cargo build -p github --bin xtask-github`).
 
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_github::{FakeGithub, Fault};
 
-use crate::support::{step_statuses, Fixture, Run};
+use crate::support::{github_env, github_state, step_statuses, Fixture, Run, OWNER, REPO, TOKEN};
 
-const TOKEN: &str = "ghs_release_test_token_5f1d";
-const OWNER: &str = "tzervas";
-const REPO: &str = "codemate-hub";
 const RUN: [&str; 5] = [
     "0.5.0",
     "--skip-gate",
@@ -21,43 +17,11 @@ const RUN: [&str; 5] = [
     "--execute",
 ];
 
-/// The `xtask-github` built beside `xtask`: `cargo test -p xtask` does not build it (another
-/// package's binary), so a missing or stale one stops the tests saying how to build it.
-fn github_bin() -> PathBuf {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
-        .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
-    let build = "run `cargo build -p github --bin xtask-github` first";
-    let built = std::fs::metadata(&bin)
-        .and_then(|meta| meta.modified())
-        .unwrap_or_else(|_| panic!("{} is missing: {build}", bin.display()));
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    for dir in ["crates/github/src", "crates/github-protocol/src"] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let source = entry.unwrap().path();
-            let changed = std::fs::metadata(&source).unwrap().modified().unwrap();
-            assert!(
-                changed <= built,
-                "{} is older than {}: {build}",
-                bin.display(),
-                source.display()
-            );
-        }
-    }
-    bin
-}
-
 /// `xtask release ARGS` pointed at the fake GitHub.
 fn release_command(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Command {
     let mut command = f.command();
-    command
-        .args(args)
-        .env("GITHUB_TOKEN", TOKEN)
-        .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
-        .env("GITHUB_API_URL", gh.api_url())
-        .env("GITHUB_UPLOADS_URL", gh.uploads_url())
-        .env("XTASK_GITHUB_BIN", github_bin())
-        .env("XTASK_GITHUB_RETRY_MS", "1")
-        .env("XTASK_GITHUB_DEADLINE_S", "20");
+    command.args(args);
+    github_env(&mut command, gh);
     command
 }
 
@@ -68,25 +32,6 @@ fn release(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Run {
         "the token leaked: {run:?}"
     );
     run
-}
-
-/// What GitHub ends with: each release's tag, name, body, flags and assets (name, size, digest).
-fn github_state(gh: &FakeGithub) -> Vec<String> {
-    gh.releases()
-        .iter()
-        .map(|r| {
-            let mut assets: Vec<String> = r
-                .assets
-                .iter()
-                .map(|a| format!("{} {} {}", a.name, a.size, a.digest))
-                .collect();
-            assets.sort();
-            format!(
-                "{} {:?} draft={} pre={} target={} body={:?} assets={assets:?}",
-                r.tag_name, r.name, r.draft, r.prerelease, r.target_commitish, r.body
-            )
-        })
-        .collect()
 }
 
 /// What an uninterrupted run ends with: GitHub's state, the repository's, and how many requests
