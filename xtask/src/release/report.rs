@@ -40,6 +40,10 @@ struct ErrorDoc {
 
 pub struct Output {
     format: Format,
+    /// The command's name in the closing lines: `release`, `rollback`, …
+    command: &'static str,
+    /// What a finished execution prints, e.g. `released v1.2.0`.
+    done: String,
     version: String,
     tag: String,
     notes: Vec<String>,
@@ -49,13 +53,39 @@ pub struct Output {
 
 impl Output {
     pub fn new(format: Format, release: &Release) -> Output {
+        let done = format!("released {}", release.tag);
+        Output::titled(format, "release", &release.version, done)
+    }
+
+    /// The output of another command built on the release steps (`rollback`, `hotfix`, …):
+    /// `version` is the one it works on, `done` what a finished execution prints.
+    pub fn titled(
+        format: Format,
+        command: &'static str,
+        version: &semver::Version,
+        done: String,
+    ) -> Output {
         Output {
             format,
-            version: release.version.to_string(),
-            tag: release.tag.clone(),
+            command,
+            done,
+            version: version.to_string(),
+            tag: format!("v{version}"),
             notes: Vec::new(),
             gate: None,
             steps: Vec::new(),
+        }
+    }
+
+    /// A preflight without a gate passed: its notes for a person (`preflight_passed` for a
+    /// release).
+    pub fn preflight_notes(&mut self, notes: &[String]) {
+        self.notes = notes.to_vec();
+        if self.format == Format::Human {
+            println!("{} {}: preflight passed", self.command, self.tag);
+            for note in &self.notes {
+                println!("  note: {note}");
+            }
         }
     }
 
@@ -68,7 +98,8 @@ impl Output {
                     eprintln!("hint: {}", problem.fix);
                 }
                 eprintln!(
-                    "release {}: refused, {} preflight check(s) failed; nothing was changed",
+                    "{} {}: refused, {} preflight check(s) failed; nothing was changed",
+                    self.command,
                     self.tag,
                     problems.len()
                 );
@@ -81,7 +112,7 @@ impl Output {
         self.notes = prepared.notes.clone();
         self.gate = Some(prepared.gate.summary());
         if self.format == Format::Human {
-            println!("release {}: preflight passed", self.tag);
+            println!("{} {}: preflight passed", self.command, self.tag);
             println!("  gate: {}", prepared.gate.summary());
             for note in &self.notes {
                 println!("  note: {note}");
@@ -157,7 +188,7 @@ impl Output {
                 Mode::Plan => {
                     println!("\nplan only: nothing was changed; add --execute to carry it out")
                 }
-                Mode::Execute => println!("\nreleased {}", self.tag),
+                Mode::Execute => println!("\n{}", self.done),
             },
             Format::Json => self.print_json(mode, &[], exit::OK, None),
         }
