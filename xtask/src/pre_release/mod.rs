@@ -27,6 +27,7 @@ use crate::exit::Exit;
 use crate::flags::Format;
 use crate::Ctx;
 
+pub use functional::wait_healthy;
 pub use python_env::PythonTools;
 
 /// What native checks see. Shared across the runner's threads, so it holds no `Shell`
