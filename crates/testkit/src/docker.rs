@@ -5,6 +5,11 @@
 //! - `FAKE_DOCKER_ENGINE=down`: `docker info` fails like an unreachable daemon;
 //! - `FAKE_OLLAMA_MODELS="a:1 b:latest"`: what `docker exec <c> ollama list` lists;
 //! - `FAKE_DOCKER_FAIL=<text>`: any docker call whose argv contains `<text>` exits 1.
+//!
+//! `docker compose` keeps state per project directory (the working directory, as compose
+//! resolves it): `up` starts the project's containers, `down` stops them, `ps` lists the running
+//! ones (one id per service line of `FAKE_COMPOSE_SERVICES`, default four), and `down
+//! --volumes`/`-v` records the volumes as removed. [`FakeDocker::running`] reads it.
 
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -30,6 +35,26 @@ case "$1" in
     else
       echo "ran in $container: $*"
     fi;;
+  compose)
+    state="${FAKE_DOCKER_STATE:-$(dirname "$FAKE_DOCKER_LOG")/compose-up}"
+    touch "$state"
+    case " $* " in
+      *" up "*)
+        grep -qxF "$PWD" "$state" || echo "$PWD" >> "$state"
+        echo "fake docker: $*";;
+      *" down "*)
+        grep -vxF "$PWD" "$state" > "$state.new" || true
+        mv "$state.new" "$state"
+        case " $* " in *" --volumes "*|*" -v "*) echo "$PWD" >> "$state.volumes-removed";; esac
+        echo "fake docker: $*";;
+      *" ps "*)
+        if grep -qxF "$PWD" "$state"; then
+          for service in ${FAKE_COMPOSE_SERVICES:-ollama langflow code-server coding-assistant}; do
+            echo "fake-$service"
+          done
+        fi;;
+      *) echo "fake docker: $*";;
+    esac;;
   *) echo "fake docker: $*";;
 esac
 exit 0
@@ -68,6 +93,25 @@ impl FakeDocker {
     /// PATH with the fakes first.
     pub fn path_env(&self) -> OsString {
         prepend_path(self.bin_dir())
+    }
+
+    /// The project directories whose compose containers are up (`docker compose up` ran there
+    /// and no `down` since).
+    pub fn running(&self) -> Vec<PathBuf> {
+        std::fs::read_to_string(self.dir.path().join("compose-up"))
+            .unwrap_or_default()
+            .lines()
+            .map(PathBuf::from)
+            .collect()
+    }
+
+    /// The project directories where `docker compose down --volumes` removed the volumes.
+    pub fn volumes_removed(&self) -> Vec<PathBuf> {
+        std::fs::read_to_string(self.dir.path().join("compose-up.volumes-removed"))
+            .unwrap_or_default()
+            .lines()
+            .map(PathBuf::from)
+            .collect()
     }
 
     /// The recorded calls, e.g. `docker exec ollama ollama list`.
