@@ -201,7 +201,8 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn confirm() -> anyhow::Result<bool> {
+/// Asks on the terminal whether to carry the plan out (every command that plans asks this).
+pub(crate) fn confirm() -> anyhow::Result<bool> {
     eprint!("carry out this plan? [y/N] ");
     std::io::stderr().flush().ok();
     let mut answer = String::new();

@@ -54,23 +54,26 @@ pub struct Output {
 impl Output {
     pub fn new(format: Format, release: &Release) -> Output {
         let done = format!("released {}", release.tag);
-        Output::titled(format, "release", &release.version, done)
+        let version = release.version.to_string();
+        Output::titled(format, "release", version, release.tag.clone(), done)
     }
 
     /// The output of another command built on the release steps (`rollback`, `hotfix`, …):
-    /// `version` is the one it works on, `done` what a finished execution prints.
+    /// `version` and `tag` name what it works on (`tag` follows the command's name in the
+    /// closing lines), `done` is what a finished execution prints.
     pub fn titled(
         format: Format,
         command: &'static str,
-        version: &semver::Version,
+        version: String,
+        tag: String,
         done: String,
     ) -> Output {
         Output {
             format,
             command,
             done,
-            version: version.to_string(),
-            tag: format!("v{version}"),
+            version,
+            tag,
             notes: Vec::new(),
             gate: None,
             steps: Vec::new(),
