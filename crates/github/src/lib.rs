@@ -5,6 +5,7 @@
 //! its `xtask-github` binary on demand and talks to it in JSON over stdin/stdout (see
 //! `docs/github.md`), so `cargo xtask pre-release` and `archive` never compile them.
 
+mod amend;
 mod client;
 pub mod error;
 pub mod plan;
@@ -13,7 +14,7 @@ pub mod remote;
 pub mod request;
 pub mod retry;
 
-pub use github_protocol::{Command, Reply, PROTOCOL};
+pub use github_protocol::{AmendCommand, Command, Reply, PROTOCOL};
 
 use crate::{client::Client, remote::ReleaseState, retry::Backoff};
 pub use crate::{
@@ -69,6 +70,52 @@ pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
             Outcome {
                 exit_code,
                 reply,
+                error: Some(err),
+            }
+        }
+    }
+}
+
+/// Runs an amend `command` (lookup, edit-release, open-issue) for the JSON `request`; like
+/// [`run`], never panics on bad input and never prints the token.
+pub fn amend(command: AmendCommand, request: &str, settings: &Settings) -> Outcome {
+    let mut changing = false;
+    let result = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Error::Client(format!("starting the tokio runtime: {err}")))
+        .and_then(|runtime| {
+            runtime.block_on(amend::run(command, request, settings, &mut changing))
+        });
+    match result {
+        Ok(answer) => Outcome {
+            exit_code: 0,
+            reply: Reply {
+                protocol: Some(PROTOCOL),
+                ok: true,
+                command: Some(command.name().into()),
+                amend: Some(answer),
+                ..Reply::default()
+            },
+            error: None,
+        },
+        Err(err) => {
+            let exit_code = if changing {
+                EXIT_FAILED
+            } else {
+                err.exit_code()
+            };
+            Outcome {
+                exit_code,
+                reply: Reply {
+                    protocol: Some(PROTOCOL),
+                    ok: false,
+                    command: Some(command.name().into()),
+                    exit_code: Some(exit_code),
+                    error: Some(err.to_string()),
+                    fix: Some(err.fix()),
+                    ..Reply::default()
+                },
                 error: Some(err),
             }
         }
