@@ -12,6 +12,7 @@ mod merge_reports;
 mod paths;
 mod pre_release;
 mod release;
+mod rollback;
 mod version;
 
 use std::path::{Path, PathBuf};
@@ -44,6 +45,8 @@ enum Command {
     Archive(archive::Args),
     /// Plan (and with --execute, carry out) a release to git and GitHub.
     Release(release::Args),
+    /// Roll a release back: redeploy the previous stable version, verify it, say so on GitHub.
+    Rollback(rollback::Args),
     /// Combine the JSON reports of separate pre-release jobs into one verdict.
     MergeReports(merge_reports::Args),
     /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
@@ -76,6 +79,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::PreRelease(args) => pre_release::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Release(args) => release::run(&ctx, args),
+        Command::Rollback(args) => rollback::run(&ctx, args),
         Command::MergeReports(args) => merge_reports::run(&ctx, args),
         Command::Coverage(args) => coverage::run(&ctx, args),
     }
