@@ -214,7 +214,10 @@ impl FakeGithub {
 
     /// The tag of the release `GET /releases/latest` answers with.
     pub fn latest(&self) -> Option<String> {
-        self.lock().state.latest().map(|release| release.tag_name.clone())
+        self.lock()
+            .state
+            .latest()
+            .map(|release| release.tag_name.clone())
     }
 
     /// Every request received so far, in order.

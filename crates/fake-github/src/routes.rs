@@ -297,7 +297,9 @@ impl Endpoint<'_> {
             number: state.issues.len() as u64 + 1,
             title: title.to_string(),
             body: fields["body"].as_str().unwrap_or_default().to_string(),
-            labels: labels.filter_map(|label| label.as_str().map(str::to_string)).collect(),
+            labels: labels
+                .filter_map(|label| label.as_str().map(str::to_string))
+                .collect(),
             state: "open".into(),
         };
         let json = state.issue_json(&self.repo_path, &issue);

@@ -9,8 +9,8 @@ use http::Method;
 use serde_json::{json, Value};
 
 use github_protocol::{
-    AmendCommand, AmendReply, EditSpec, IssueRef, IssueSpec, LookupSpec, ReleaseState,
-    Repository, TagRelease,
+    AmendCommand, AmendReply, EditSpec, IssueRef, IssueSpec, LookupSpec, ReleaseState, Repository,
+    TagRelease,
 };
 
 use crate::{
@@ -110,7 +110,11 @@ async fn edit_release(
         };
         let latest = latest_tag(client, backoff).await?;
         let mut fields = serde_json::Map::new();
-        if let Some(name) = spec.name.as_ref().filter(|name| release.name.as_ref() != Some(name)) {
+        if let Some(name) = spec
+            .name
+            .as_ref()
+            .filter(|name| release.name.as_ref() != Some(name))
+        {
             fields.insert("name".into(), json!(name));
         }
         if let Some(body) = spec
@@ -146,7 +150,10 @@ async fn edit_release(
         }
         *changing = true;
         let url = format!("{}/releases/{}", client.repo_url, release.id);
-        match client.send(Method::PATCH, &url, Body::Json(Value::Object(fields))).await {
+        match client
+            .send(Method::PATCH, &url, Body::Json(Value::Object(fields)))
+            .await
+        {
             Ok(_) => {
                 backoff.succeeded();
                 changed = true;
@@ -197,7 +204,10 @@ async fn find_issue(
     title: &str,
     backoff: &mut Backoff,
 ) -> Result<Option<IssueRef>> {
-    let url = format!("{}/issues?state=all&sort=created&direction=asc", client.repo_url);
+    let url = format!(
+        "{}/issues?state=all&sort=created&direction=asc",
+        client.repo_url
+    );
     let issues: Vec<Value> = client.get_all(&url, "listing issues", backoff).await?;
     let found = issues
         .into_iter()

@@ -62,7 +62,10 @@ pub fn notice_step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
-    s.summary(format!("{}/{}: release {}", target.owner, target.repo, r.from.tag));
+    s.summary(format!(
+        "{}/{}: release {}",
+        target.owner, target.repo, r.from.tag
+    ));
     if let Some(new_title) = &new_title {
         let shown = format!("title {title:?} -> {new_title:?}");
         s.act(Action::new(ActionKind::Github, shown), || Ok(()))?;
@@ -251,7 +254,10 @@ fn send<S: serde::Serialize>(
     what: &str,
 ) -> anyhow::Result<AmendReply> {
     let failed = |exit: Exit| {
-        let fix = exit.fix.map(|fix| format!(" (hint: {fix})")).unwrap_or_default();
+        let fix = exit
+            .fix
+            .map(|fix| format!(" (hint: {fix})"))
+            .unwrap_or_default();
         anyhow::anyhow!("{}{fix}", exit.cause)
     };
     let (code, reply) = github::amend(command, spec).map_err(failed)?;

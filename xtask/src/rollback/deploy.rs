@@ -150,7 +150,11 @@ pub fn deploy_step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
 fn script(r: &Rollback, s: &mut Step, name: &str, args: &[&str]) -> anyhow::Result<()> {
     let log = r.out_file("log");
     let shown = format!("./scripts/{name} {}", args.join(" "));
-    s.summary(format!("in {} (log: {})", r.release.project.display(), log.display()));
+    s.summary(format!(
+        "in {} (log: {})",
+        r.release.project.display(),
+        log.display()
+    ));
     s.act(Action::new(ActionKind::Run, shown.trim_end()), || {
         std::fs::create_dir_all(&r.release.out)?;
         let mut file = std::fs::OpenOptions::new()
@@ -158,7 +162,11 @@ fn script(r: &Rollback, s: &mut Step, name: &str, args: &[&str]) -> anyhow::Resu
             .append(true)
             .open(&log)
             .with_context(|| format!("opening {}", log.display()))?;
-        writeln!(file, "# {}", runner::rfc3339_utc(std::time::SystemTime::now()))?;
+        writeln!(
+            file,
+            "# {}",
+            runner::rfc3339_utc(std::time::SystemTime::now())
+        )?;
         match run_script(&r.release.project, name, args, &mut file)? {
             Ok(()) => Ok(()),
             Err(status) => anyhow::bail!(

@@ -49,34 +49,33 @@ pub fn from(
 ) -> anyhow::Result<Result<(Point, &'static str), Problem>> {
     let tags = repo.release_tags()?;
     let found = |version: &Version| tags.iter().find(|(v, _)| v == version).cloned();
-    let (chosen, source) = match flag {
-        Some(text) => {
-            let Some(version) = parse(text) else {
-                return Ok(Err(Problem::new(
-                    Check::Version,
-                    format!("--from {text:?} is not a version (vX.Y.Z)"),
-                    "pass --from vX.Y.Z, the release being rolled back",
-                )));
-            };
-            match found(&version) {
-                Some(tag) => (tag, "--from"),
-                None => return Ok(Err(unknown("--from", &version, &tags))),
-            }
-        }
-        None => match deployed.as_ref().and_then(found) {
-            Some(tag) => (tag, "the running deployment's version label"),
-            None => match tags.first() {
-                Some(tag) => (tag.clone(), "the latest release tag"),
-                None => {
+    let (chosen, source) =
+        match flag {
+            Some(text) => {
+                let Some(version) = parse(text) else {
                     return Ok(Err(Problem::new(
+                        Check::Version,
+                        format!("--from {text:?} is not a version (vX.Y.Z)"),
+                        "pass --from vX.Y.Z, the release being rolled back",
+                    )));
+                };
+                match found(&version) {
+                    Some(tag) => (tag, "--from"),
+                    None => return Ok(Err(unknown("--from", &version, &tags))),
+                }
+            }
+            None => match deployed.as_ref().and_then(found) {
+                Some(tag) => (tag, "the running deployment's version label"),
+                None => match tags.first() {
+                    Some(tag) => (tag.clone(), "the latest release tag"),
+                    None => return Ok(Err(Problem::new(
                         Check::Tag,
                         "the repository has no release tag (vX.Y.Z): there is nothing to roll back",
                         "roll back only what was released with a vX.Y.Z tag",
-                    )))
-                }
+                    ))),
+                },
             },
-        },
-    };
+        };
     Ok(Ok((Point::of(repo, chosen.0, chosen.1)?, source)))
 }
 
@@ -108,7 +107,10 @@ pub fn to(
                         "--to {} is not below {}, the release being rolled back",
                         tag.1, from.tag
                     ),
-                    format!("pass a --to below {} (or --from the newer release)", from.tag),
+                    format!(
+                        "pass a --to below {} (or --from the newer release)",
+                        from.tag
+                    ),
                 )));
             }
             tag

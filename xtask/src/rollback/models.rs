@@ -20,7 +20,10 @@ pub fn step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
         .filter(|(reference, _)| !reference.contains(' '))
         .collect();
     if recorded.is_empty() {
-        s.done(format!("{} records no model digests in {VERSIONS_DOC}", r.to.tag));
+        s.done(format!(
+            "{} records no model digests in {VERSIONS_DOC}",
+            r.to.tag
+        ));
         return Ok(());
     }
     s.summary(format!(
@@ -29,7 +32,9 @@ pub fn step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
         r.to.tag
     ));
     let shown = "compare with the digests Ollama serves (GET /api/tags); restore a pinned copy with `ollama cp` where the tag has moved";
-    let found = s.act(Action::new(ActionKind::Run, shown), || compare(r, &recorded))?;
+    let found = s.act(Action::new(ActionKind::Run, shown), || {
+        compare(r, &recorded)
+    })?;
     if let Some(lines) = found {
         s.summary(lines.join("; "));
         r.evidence.borrow_mut().extend(lines);
@@ -57,7 +62,11 @@ fn compare(r: &Rollback, recorded: &[(String, String)]) -> anyhow::Result<Vec<St
             .iter()
             .find(|model| full_reference(&model.reference) == name);
         if now.is_some_and(|model| model.digest == digest) {
-            lines.push(format!("{name}: served as {} recorded ({})", r.to.tag, short(hex)));
+            lines.push(format!(
+                "{name}: served as {} recorded ({})",
+                r.to.tag,
+                short(hex)
+            ));
             continue;
         }
         let serving = now.map_or("nothing".to_string(), |model| {

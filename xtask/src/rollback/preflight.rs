@@ -159,7 +159,9 @@ pub fn notes(r: &Rollback) -> Vec<String> {
         ),
     ];
     notes.push(match &r.branch {
-        Some(branch) => format!("the checkout returns to branch {branch} later: git switch {branch}"),
+        Some(branch) => {
+            format!("the checkout returns to branch {branch} later: git switch {branch}")
+        }
         None => "the branch to return to was not recorded: see `git reflog`".into(),
     });
     notes.extend(deploy::teardown(&r.release.project).1);
