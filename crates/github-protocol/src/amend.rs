@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Mismatch, ReleaseState, PROTOCOL};
+use crate::{Mismatch, ReleaseState};
 
 /// The argv word of an amend request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,13 +65,9 @@ pub struct Repository {
 }
 
 impl Repository {
+    /// Refuses a spec from another protocol version (`None`: a hand-written request).
     pub fn check_protocol(&self) -> Result<(), Mismatch> {
-        match self.protocol {
-            Some(theirs) if theirs != PROTOCOL => Err(Mismatch {
-                theirs: Some(theirs),
-            }),
-            _ => Ok(()),
-        }
+        crate::check_sender(self.protocol)
     }
 }
 

@@ -136,12 +136,17 @@ pub struct ReleaseSpec {
 impl ReleaseSpec {
     /// Refuses a spec from another protocol version (`None`: a hand-written request).
     pub fn check_protocol(&self) -> Result<(), Mismatch> {
-        match self.protocol {
-            Some(theirs) if theirs != PROTOCOL => Err(Mismatch {
-                theirs: Some(theirs),
-            }),
-            _ => Ok(()),
-        }
+        check_sender(self.protocol)
+    }
+}
+
+/// Refuses a request naming another protocol version (`None`: a hand-written request).
+pub(crate) fn check_sender(theirs: Option<u32>) -> Result<(), Mismatch> {
+    match theirs {
+        Some(theirs) if theirs != PROTOCOL => Err(Mismatch {
+            theirs: Some(theirs),
+        }),
+        _ => Ok(()),
     }
 }
 

@@ -187,14 +187,31 @@ async fn open_issue(
         *changing = true;
         let fields = json!({ "title": spec.title, "body": spec.body, "labels": spec.labels });
         let url = format!("{}/issues", client.repo_url);
-        match client.send(Method::POST, &url, Body::Json(fields)).await {
-            Ok(_) => {
-                backoff.succeeded();
-                changed = true;
-            }
-            Err(failure) if failure.is_retryable() => backoff.wait(&what, &failure).await?,
-            Err(failure) => return Err(failure.into_error(&what)),
+        changed = attempt(client, Method::POST, &url, fields, &what, backoff).await?;
+    }
+}
+
+/// Sends one changing request. `Ok(true)`: GitHub accepted it. `Ok(false)`: it failed in a
+/// way that may have taken effect (no answer, a 5xx): after the backoff the caller looks again
+/// before acting, never re-sending blindly.
+async fn attempt(
+    client: &Client,
+    method: Method,
+    url: &str,
+    fields: Value,
+    what: &str,
+    backoff: &mut Backoff,
+) -> Result<bool> {
+    match client.send(method, url, Body::Json(fields)).await {
+        Ok(_) => {
+            backoff.succeeded();
+            Ok(true)
         }
+        Err(failure) if failure.is_retryable() => {
+            backoff.wait(what, &failure).await?;
+            Ok(false)
+        }
+        Err(failure) => Err(failure.into_error(what)),
     }
 }
 

@@ -98,16 +98,16 @@ impl FakeDocker {
     /// The project directories whose compose containers are up (`docker compose up` ran there
     /// and no `down` since).
     pub fn running(&self) -> Vec<PathBuf> {
-        std::fs::read_to_string(self.dir.path().join("compose-up"))
-            .unwrap_or_default()
-            .lines()
-            .map(PathBuf::from)
-            .collect()
+        self.dirs("compose-up")
     }
 
     /// The project directories where `docker compose down --volumes` removed the volumes.
     pub fn volumes_removed(&self) -> Vec<PathBuf> {
-        std::fs::read_to_string(self.dir.path().join("compose-up.volumes-removed"))
+        self.dirs("compose-up.volumes-removed")
+    }
+
+    fn dirs(&self, state: &str) -> Vec<PathBuf> {
+        std::fs::read_to_string(self.dir.path().join(state))
             .unwrap_or_default()
             .lines()
             .map(PathBuf::from)

@@ -52,12 +52,9 @@ pub fn from(
     let (chosen, source) =
         match flag {
             Some(text) => {
-                let Some(version) = parse(text) else {
-                    return Ok(Err(Problem::new(
-                        Check::Version,
-                        format!("--from {text:?} is not a version (vX.Y.Z)"),
-                        "pass --from vX.Y.Z, the release being rolled back",
-                    )));
+                let version = match parse("--from", text, "the release being rolled back") {
+                    Ok(version) => version,
+                    Err(problem) => return Ok(Err(problem)),
                 };
                 match found(&version) {
                     Some(tag) => (tag, "--from"),
@@ -90,12 +87,9 @@ pub fn to(
     let tags = repo.release_tags()?;
     let chosen = match flag {
         Some(text) => {
-            let Some(version) = parse(text) else {
-                return Ok(Err(Problem::new(
-                    Check::Version,
-                    format!("--to {text:?} is not a version (vA.B.C)"),
-                    "pass --to vA.B.C, an earlier release tag",
-                )));
+            let version = match parse("--to", text, "an earlier release tag") {
+                Ok(version) => version,
+                Err(problem) => return Ok(Err(problem)),
             };
             let Some(tag) = tags.iter().find(|(v, _)| *v == version).cloned() else {
                 return Ok(Err(unknown("--to", &version, &tags)));
@@ -141,8 +135,15 @@ pub fn between(repo: &Repo, to: &Point, from: &Point) -> anyhow::Result<Vec<Stri
     Ok(out.lines().map(str::to_string).collect())
 }
 
-fn parse(text: &str) -> Option<Version> {
-    crate::version::parse_release_version(text).ok()
+/// A version flag's value (`v` prefix accepted), or the problem naming the flag.
+fn parse(flag: &str, text: &str, what: &str) -> Result<Version, Problem> {
+    crate::version::parse_release_version(text).map_err(|_| {
+        Problem::new(
+            Check::Version,
+            format!("{flag} {text:?} is not a version (vX.Y.Z)"),
+            format!("pass {flag} vX.Y.Z, {what}"),
+        )
+    })
 }
 
 fn unknown(flag: &str, version: &Version, tags: &[(Version, String)]) -> Problem {
