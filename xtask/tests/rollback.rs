@@ -292,6 +292,33 @@ fn plans_then_rolls_back_redeploys_in_place_and_communicates_once() {
         assert!(plan.stdout.contains(line), "{line:?} missing: {plan:?}");
     }
     assert_eq!(s.state(), before, "a plan changes nothing");
+    let json = s.rollback(&["--format", "json"]);
+    assert_eq!(json.code, 0, "{json:?}");
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).expect("one JSON document");
+    assert_eq!(doc["mode"], "plan");
+    assert_eq!(doc["tag"], "v0.5.0 -> v0.4.0");
+    let steps: Vec<(&str, &str)> = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("teardown", "planned"),
+            ("checkout", "planned"),
+            ("build", "planned"),
+            ("deploy", "planned"),
+            ("health", "planned"),
+            ("models", "planned"),
+            ("notice", "planned"),
+            ("latest", "planned"),
+            ("incident", "planned"),
+            ("next", "done"),
+        ]
+    );
+    assert_eq!(s.state(), before, "a JSON plan changes nothing either");
     assert!(s.deploy_calls().is_empty(), "{:?}", s.docker.calls());
     assert!(s.changing_requests().is_empty());
 

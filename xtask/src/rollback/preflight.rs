@@ -36,7 +36,13 @@ pub fn run(ctx: &Ctx, args: &super::Args) -> anyhow::Result<Result<super::Rollba
         );
         return refuse(String::new(), vec![problem]);
     }
-    let from = match identify::from(&repo, args.from.as_deref(), deploy::deployed_version(ctx))? {
+    // The deployment's own version label names what runs — unless HEAD is detached (a
+    // rollback's checkout): then it names the old version, and a re-run must not go further.
+    let deployed = match repo.current_branch()? {
+        Some(_) => deploy::deployed_version(ctx),
+        None => None,
+    };
+    let from = match identify::from(&repo, args.from.as_deref(), deployed)? {
         Ok(found) => found,
         Err(problem) => return refuse(args.from.clone().unwrap_or_default(), vec![problem]),
     };
