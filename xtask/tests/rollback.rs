@@ -61,6 +61,11 @@ impl Setup {
     /// v0.4.0 (healthy unless `healthy_old` is false), v0.5.0-rc.1, v0.5.0 — pushed; the
     /// v0.5.0 deployment is up; `chroma_db/` holds data; GitHub has releases for v0.4.0 and v0.5.0.
     fn new(healthy_old: bool, github: bool, pinned: bool) -> Setup {
+        Setup::with(healthy_old, github, pinned, true)
+    }
+
+    /// [`Setup::new`]; without `old_release`, GitHub has no release for v0.4.0.
+    fn with(healthy_old: bool, github: bool, pinned: bool, old_release: bool) -> Setup {
         let repo = TempRepo::new();
         repo.copy_fixture(&testkit::example_project());
         let ollama = testkit::http::serve(200, &ollama_tags(pinned));
@@ -93,9 +98,11 @@ impl Setup {
         let out = repo.root().join("out");
         let gh = github.then(|| {
             let gh = FakeGithub::start(OWNER, REPO, TOKEN);
-            let mut old = fake_github::Release::new("v0.4.0", false);
-            old.name = Some("Version 0.4.0".into());
-            gh.add_release(old);
+            if old_release {
+                let mut old = fake_github::Release::new("v0.4.0", false);
+                old.name = Some("Version 0.4.0".into());
+                gh.add_release(old);
+            }
             let mut new = fake_github::Release::new("v0.5.0", false);
             new.name = Some("Version 0.5.0".into());
             new.body = Some("### Added\n- the change\n".into());
@@ -433,6 +440,34 @@ fn without_github_it_redeploys_and_says_what_the_models_lack() {
         .stdout
         .contains("qwen2.5-coder:7b-q4_0: served as v0.4.0 recorded"));
     assert!(run.stdout.contains("skipped  --no-github"), "{run:?}");
+}
+
+#[test]
+fn latest_is_left_alone_when_the_old_version_has_no_release() {
+    let s = Setup::with(true, true, true, false);
+    let run = s.rollback(&EXECUTE);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("v0.4.0 has no GitHub release: \"latest\" is left as it is (v0.5.0)"),
+        "{run:?}"
+    );
+    let gh = s.gh.as_ref().unwrap();
+    assert_eq!(gh.latest().as_deref(), Some("v0.5.0"));
+    assert_eq!(gh.issues().len(), 1, "the incident is still reported");
+    let rolled = gh.releases()[0].id;
+    let edits: Vec<String> = s
+        .changing_requests()
+        .into_iter()
+        .filter(|line| line.contains("/releases"))
+        .collect();
+    assert_eq!(
+        edits,
+        [format!(
+            "PATCH /api/v3/repos/{OWNER}/{REPO}/releases/{rolled}"
+        )],
+        "only v0.5.0's release is edited, once"
+    );
 }
 
 #[test]
