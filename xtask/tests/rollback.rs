@@ -443,6 +443,34 @@ fn without_github_it_redeploys_and_says_what_the_models_lack() {
 }
 
 #[test]
+fn from_defaults_to_the_version_the_deployment_reports() {
+    let s = Setup::new(true, false, true);
+    s.repo
+        .write("src/next.py", "\"\"\"Tagged, not deployed yet.\"\"\"\n");
+    s.repo.commit_all("feat: next");
+    s.repo.tag("v0.6.0");
+    let plan = s.run(
+        s.command(&["--no-github"])
+            .env("FAKE_DOCKER_IMAGE_VERSION", "0.5.0"),
+    );
+    assert_eq!(plan.code, 0, "{plan:?}");
+    assert!(
+        plan.stdout.contains("rolling back v0.5.0 (2026-01-02, ")
+            && plan
+                .stdout
+                .contains("(the running deployment's version label) to v0.4.0"),
+        "{plan:?}"
+    );
+    let unlabelled = s.rollback(&["--no-github"]);
+    assert!(
+        unlabelled
+            .stdout
+            .contains("(the latest release tag) to v0.5.0"),
+        "{unlabelled:?}"
+    );
+}
+
+#[test]
 fn latest_is_left_alone_when_the_old_version_has_no_release() {
     let s = Setup::with(true, true, true, false);
     let run = s.rollback(&EXECUTE);

@@ -4,7 +4,9 @@
 //! Behaviour is set through the environment of the process under test:
 //! - `FAKE_DOCKER_ENGINE=down`: `docker info` fails like an unreachable daemon;
 //! - `FAKE_OLLAMA_MODELS="a:1 b:latest"`: what `docker exec <c> ollama list` lists;
-//! - `FAKE_DOCKER_FAIL=<text>`: any docker call whose argv contains `<text>` exits 1.
+//! - `FAKE_DOCKER_FAIL=<text>`: any docker call whose argv contains `<text>` exits 1;
+//! - `FAKE_DOCKER_IMAGE_VERSION=0.5.0`: what `docker inspect` answers for the
+//!   `org.opencontainers.image.version` label (no answer when unset).
 //!
 //! `docker compose` keeps state per project directory (the working directory, as compose
 //! resolves it): `up` starts the project's containers, `down` stops them, `ps` lists the running
@@ -35,6 +37,11 @@ case "$1" in
     else
       echo "ran in $container: $*"
     fi;;
+  inspect)
+    case "$*" in
+      *org.opencontainers.image.version*) echo "${FAKE_DOCKER_IMAGE_VERSION:-}";;
+      *) echo "fake docker: $*";;
+    esac;;
   compose)
     state="${FAKE_DOCKER_STATE:-$(dirname "$FAKE_DOCKER_LOG")/compose-up}"
     touch "$state"
