@@ -80,12 +80,14 @@ impl Output {
         }
     }
 
-    /// A preflight without a gate passed: its notes for a person (`preflight_passed` for a
-    /// release).
-    pub fn preflight_notes(&mut self, notes: &[String]) {
+    /// The preflight passed (without a gate, for a command that has none), with its notes.
+    pub fn passed(&mut self, notes: &[String]) {
         self.notes = notes.to_vec();
         if self.format == Format::Human {
             println!("{} {}: preflight passed", self.command, self.tag);
+            if let Some(gate) = &self.gate {
+                println!("  gate: {gate}");
+            }
             for note in &self.notes {
                 println!("  note: {note}");
             }
@@ -111,15 +113,8 @@ impl Output {
     }
 
     pub fn preflight_passed(&mut self, prepared: &Prepared) {
-        self.notes = prepared.notes.clone();
         self.gate = Some(prepared.gate.summary());
-        if self.format == Format::Human {
-            println!("{} {}: preflight passed", self.command, self.tag);
-            println!("  gate: {}", prepared.gate.summary());
-            for note in &self.notes {
-                println!("  note: {note}");
-            }
-        }
+        self.passed(&prepared.notes);
     }
 
     pub fn begin(&mut self, mode: Mode) {

@@ -129,7 +129,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         format!("{} -> {}", rollback.from.tag, rollback.to.tag),
         done,
     );
-    out.preflight_notes(&preflight::notes(&rollback));
+    out.passed(&preflight::notes(&rollback));
 
     out.begin(Mode::Plan);
     if let Err(err) = steps::run(&steps::ROLLBACK, Mode::Plan, &rollback, &mut out) {
