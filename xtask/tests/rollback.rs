@@ -61,14 +61,15 @@ impl Setup {
     /// v0.4.0 (healthy unless `healthy_old` is false), v0.5.0-rc.1, v0.5.0 — pushed; the
     /// v0.5.0 deployment is up; `chroma_db/` holds data; GitHub has releases for v0.4.0 and v0.5.0.
     fn new(healthy_old: bool, github: bool, pinned: bool) -> Setup {
-        Setup::with(healthy_old, github, pinned, true)
+        Setup::with(healthy_old, github, &ollama_tags(pinned), true)
     }
 
-    /// [`Setup::new`]; without `old_release`, GitHub has no release for v0.4.0.
-    fn with(healthy_old: bool, github: bool, pinned: bool, old_release: bool) -> Setup {
+    /// [`Setup::new`] with Ollama answering `tags`; without `old_release`, GitHub has no
+    /// release for v0.4.0.
+    fn with(healthy_old: bool, github: bool, tags: &str, old_release: bool) -> Setup {
         let repo = TempRepo::new();
         repo.copy_fixture(&testkit::example_project());
-        let ollama = testkit::http::serve(200, &ollama_tags(pinned));
+        let ollama = testkit::http::serve(200, tags);
         let up = testkit::http::serve_status(200);
         let old_code_server = if healthy_old {
             up
@@ -443,6 +444,17 @@ fn without_github_it_redeploys_and_says_what_the_models_lack() {
 }
 
 #[test]
+fn models_that_cannot_be_compared_are_said_and_the_rollback_is_still_announced() {
+    let s = Setup::with(true, true, "{}", true);
+    let run = s.rollback(&EXECUTE);
+    assert_eq!(run.code, 0, "{run:?}");
+    let said = "the models were not compared: asking Ollama at localhost:";
+    assert!(run.stdout.contains(said), "{run:?}");
+    let issues = s.gh.as_ref().unwrap().issues();
+    assert!(issues[0].body.contains(said), "{}", issues[0].body);
+}
+
+#[test]
 fn from_defaults_to_the_version_the_deployment_reports() {
     let s = Setup::new(true, false, true);
     s.repo
@@ -472,7 +484,7 @@ fn from_defaults_to_the_version_the_deployment_reports() {
 
 #[test]
 fn latest_is_left_alone_when_the_old_version_has_no_release() {
-    let s = Setup::with(true, true, true, false);
+    let s = Setup::with(true, true, &ollama_tags(true), false);
     let run = s.rollback(&EXECUTE);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
