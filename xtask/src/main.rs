@@ -17,6 +17,7 @@ mod models;
 mod paths;
 mod pre_release;
 mod release;
+mod rollback;
 mod version;
 mod workflows;
 
@@ -60,6 +61,8 @@ pub enum Command {
     Release(release::Args),
     /// A patch release from a hotfix branch, merged back into main (start, finish).
     Hotfix(hotfix::Args),
+    /// Roll a release back: redeploy the previous stable version, verify it, say so on GitHub.
+    Rollback(rollback::Args),
     /// Combine the JSON reports of separate pre-release jobs into one verdict.
     MergeReports(merge_reports::Args),
     /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
@@ -109,6 +112,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Release(args) => release::run(&ctx, args),
         Command::Hotfix(args) => hotfix::run(&ctx, args),
+        Command::Rollback(args) => rollback::run(&ctx, args),
         Command::Coverage(args) => coverage::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
         Command::Init(_) | Command::Ci(_) | Command::Completions(_) | Command::MergeReports(_) => {

@@ -52,10 +52,10 @@ pub const OTHER_STEPS: &[(&str, &str)] = &[
     ("3. Bump Patch Version", "`cargo xtask hotfix finish --execute`: steps `files`, `commit` (pyproject.toml, uv.lock, CHANGELOG section from the hotfix's commits, Patch row, record)"),
     ("4. Merge and Release", "`cargo xtask hotfix finish --execute`: steps `merge` (--no-ff, main's version kept), `tag` (on what was tested), `push` (atomic), `archive`, `github` (latest only if highest), `switch`, `delete-branch`"),
     // Rollback Procedure
-    ("1. Identify Previous Stable Version", "manual: `git tag -l`"),
-    ("2. Rollback Deployment", "manual: deployment is the operator's"),
-    ("3. Communicate Issue", "manual: communication"),
-    ("4. Fix and Re-release", "`cargo xtask pre-release` then `cargo xtask release`"),
+    ("1. Identify Previous Stable Version", "`cargo xtask rollback` preflight (identify): `--from` the latest tag or the deployment's version label, `--to` the highest stable tag below it not marked rolled back; the plan lists the commits between"),
+    ("2. Rollback Deployment", "`cargo xtask rollback --execute` steps `teardown`, `checkout`, `build`, `deploy` in the project directory, `health` (services-healthy's polling, 180 s), `models`"),
+    ("3. Communicate Issue", "`cargo xtask rollback --execute` steps `notice` (\"ROLLED BACK\" title and notice), `latest`, `incident` (the issue, once); telling users beyond GitHub is manual"),
+    ("4. Fix and Re-release", "`cargo xtask rollback` step `next` prints `cargo xtask hotfix start X.Y.(Z+1) --from vX.Y.Z`; then `cargo xtask pre-release` and `cargo xtask hotfix finish`"),
     // Release Artifacts: What to Archive
     ("1. **Code snapshot:**", "`cargo xtask archive`: `<name>-vX.Y.Z.tar.gz` from git objects"),
     ("2. **Configuration:**", "`cargo xtask archive`: `-config.tar.gz`"),

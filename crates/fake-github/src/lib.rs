@@ -12,7 +12,9 @@
 //! 404 for another repository, `releases/tags/{tag}` hides drafts, the release list includes
 //! drafts and is paginated with a `Link` header, several drafts may share a tag (GitHub allows
 //! it), `422 already_exists` for a second published release of a tag or a second asset of a name,
-//! and uploads to a published immutable release are rejected.
+//! and uploads to a published immutable release are rejected. `releases/latest` follows
+//! `make_latest` (else the newest published release that is not a pre-release), and issues can
+//! be listed (`state`, `direction`, paginated) and opened.
 
 mod routes;
 mod state;
@@ -24,7 +26,7 @@ use std::{
 
 use serde_json::{json, Value};
 
-pub use state::{Asset, Release};
+pub use state::{Asset, Issue, Release};
 
 /// A failure to inject instead of (or after) the normal handling of one request.
 #[derive(Debug, Clone)]
@@ -189,6 +191,33 @@ impl FakeGithub {
     /// All releases, oldest first, with their assets.
     pub fn releases(&self) -> Vec<Release> {
         self.lock().state.releases.clone()
+    }
+
+    /// Every issue, in the order they were opened.
+    pub fn issues(&self) -> Vec<Issue> {
+        self.lock().state.issues.clone()
+    }
+
+    /// Adds an issue as if opened earlier (its number is assigned here); returns the number.
+    pub fn add_issue(&self, title: &str, body: &str, state: &str) -> u64 {
+        let inner = &mut self.lock().state;
+        let number = inner.issues.len() as u64 + 1;
+        inner.issues.push(Issue {
+            number,
+            title: title.into(),
+            body: body.into(),
+            labels: Vec::new(),
+            state: state.into(),
+        });
+        number
+    }
+
+    /// The tag of the release `GET /releases/latest` answers with.
+    pub fn latest(&self) -> Option<String> {
+        self.lock()
+            .state
+            .latest()
+            .map(|release| release.tag_name.clone())
     }
 
     /// Every request received so far, in order.

@@ -92,9 +92,24 @@ fn sha256_digest(content: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
+/// An issue of the fake repository (pull requests are not kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub number: u64,
+    pub title: String,
+    pub body: String,
+    pub labels: Vec<String>,
+    /// `open` or `closed`.
+    pub state: String,
+}
+
 pub(crate) struct State {
     pub(crate) releases: Vec<Release>,
     pub(crate) immutable_releases: bool,
+    pub(crate) issues: Vec<Issue>,
+    /// The release last made latest by a client (`make_latest`, or publishing); else GitHub's
+    /// rule applies: the newest published release that is not a pre-release.
+    pub(crate) explicit_latest: Option<u64>,
     next_id: u64,
     base_url: String,
 }
@@ -104,6 +119,8 @@ impl State {
         State {
             releases: Vec::new(),
             immutable_releases: true,
+            issues: Vec::new(),
+            explicit_latest: None,
             next_id: 1,
             base_url,
         }
@@ -122,6 +139,32 @@ impl State {
         }
         self.releases.push(release);
         self.releases.last().unwrap().id
+    }
+
+    /// The repository's latest release, as `GET /releases/latest` answers.
+    pub(crate) fn latest(&self) -> Option<&Release> {
+        let eligible = |release: &&Release| !release.draft && !release.prerelease;
+        self.explicit_latest
+            .and_then(|id| self.releases.iter().find(|release| release.id == id))
+            .filter(eligible)
+            .or_else(|| self.releases.iter().rev().find(eligible))
+    }
+
+    pub(crate) fn issue_json(&self, repo_path: &str, issue: &Issue) -> Value {
+        let number = issue.number;
+        json!({
+            "id": number + 1000,
+            "node_id": format!("I_{number}"),
+            "number": number,
+            "title": issue.title,
+            "body": issue.body,
+            "state": issue.state,
+            "labels": issue.labels.iter().map(|name| json!({ "name": name })).collect::<Vec<_>>(),
+            "url": format!("{}{}/repos/{repo_path}/issues/{number}", self.base_url, crate::routes::API_PREFIX),
+            "html_url": format!("{}/{repo_path}/issues/{number}", self.base_url),
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+        })
     }
 
     pub(crate) fn release_mut(&mut self, id: u64) -> Option<&mut Release> {

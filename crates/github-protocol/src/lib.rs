@@ -9,10 +9,16 @@
 //! `publish`); reading releases, assets and milestones (post-release) and editing an existing
 //! release or moving "latest" (rollback) are further variants with their own specs.
 
+mod amend;
+
 use std::fmt;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+
+pub use amend::{
+    AmendCommand, AmendReply, EditSpec, IssueRef, IssueSpec, LookupSpec, Repository, TagRelease,
+};
 
 /// The version of these messages. Bump it whenever a message changes shape or meaning.
 pub const PROTOCOL: u32 = 1;
@@ -130,12 +136,17 @@ pub struct ReleaseSpec {
 impl ReleaseSpec {
     /// Refuses a spec from another protocol version (`None`: a hand-written request).
     pub fn check_protocol(&self) -> Result<(), Mismatch> {
-        match self.protocol {
-            Some(theirs) if theirs != PROTOCOL => Err(Mismatch {
-                theirs: Some(theirs),
-            }),
-            _ => Ok(()),
-        }
+        check_sender(self.protocol)
+    }
+}
+
+/// Refuses a request naming another protocol version (`None`: a hand-written request).
+pub(crate) fn check_sender(theirs: Option<u32>) -> Result<(), Mismatch> {
+    match theirs {
+        Some(theirs) if theirs != PROTOCOL => Err(Mismatch {
+            theirs: Some(theirs),
+        }),
+        _ => Ok(()),
     }
 }
 
@@ -204,6 +215,9 @@ pub struct Reply {
     /// `publish` (and any failure): what was carried out, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub performed: Option<Vec<Action>>,
+    /// The [`AmendCommand`]s' answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amend: Option<AmendReply>,
 }
 
 impl Reply {

@@ -170,7 +170,8 @@ impl Client {
     ) -> Result<Vec<T>> {
         let mut items = Vec::new();
         for page in 1.. {
-            let page_url = format!("{url}?per_page={}&page={page}", self.page_size);
+            let join = if url.contains('?') { '&' } else { '?' };
+            let page_url = format!("{url}{join}per_page={}&page={page}", self.page_size);
             let batch: Vec<T> = self.get(&page_url, what, backoff).await?;
             let full = batch.len() >= self.page_size as usize;
             items.extend(batch);

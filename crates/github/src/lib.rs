@@ -5,6 +5,7 @@
 //! its `xtask-github` binary on demand and talks to it in JSON over stdin/stdout (see
 //! `docs/github.md`), so `cargo xtask pre-release` and `archive` never compile them.
 
+mod amend;
 mod client;
 pub mod error;
 pub mod plan;
@@ -13,7 +14,7 @@ pub mod remote;
 pub mod request;
 pub mod retry;
 
-pub use github_protocol::{Command, Reply, PROTOCOL};
+pub use github_protocol::{AmendCommand, Command, Reply, PROTOCOL};
 
 use crate::{client::Client, remote::ReleaseState, retry::Backoff};
 pub use crate::{
@@ -33,16 +34,45 @@ pub struct Outcome {
 /// Runs `command` for the JSON `request`; never panics on bad input, never prints the token.
 pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
     let mut progress = publish::Progress::default();
-    let result = tokio::runtime::Builder::new_current_thread()
+    let result = runtime()
+        .and_then(|runtime| runtime.block_on(run_async(command, request, settings, &mut progress)));
+    let performed = Some(progress.performed);
+    outcome(command.name(), result, progress.changing, performed)
+}
+
+/// Runs an amend `command` (lookup, edit-release, open-issue) for the JSON `request`; like
+/// [`run`], never panics on bad input and never prints the token.
+pub fn amend(command: AmendCommand, request: &str, settings: &Settings) -> Outcome {
+    let mut changing = false;
+    let result = runtime()
+        .and_then(|runtime| runtime.block_on(amend::run(command, request, settings, &mut changing)))
+        .map(|answer| Reply {
+            amend: Some(answer),
+            ..Reply::default()
+        });
+    outcome(command.name(), result, changing, None)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| Error::Client(format!("starting the tokio runtime: {err}")))
-        .and_then(|runtime| runtime.block_on(run_async(command, request, settings, &mut progress)));
+}
+
+/// What the binary prints and exits with after `command`. A refusal is only a refusal if
+/// nothing was attempted yet (`changing`): after that, any failure is "part-way".
+fn outcome(
+    command: &str,
+    result: Result<Reply, Error>,
+    changing: bool,
+    performed: Option<Vec<Action>>,
+) -> Outcome {
     match result {
         Ok(mut reply) => {
             reply.protocol = Some(PROTOCOL);
             reply.ok = true;
-            reply.command = Some(command.name().into());
+            reply.command = Some(command.into());
             Outcome {
                 exit_code: 0,
                 reply,
@@ -50,8 +80,7 @@ pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
             }
         }
         Err(err) => {
-            // A refusal is only a refusal if nothing was attempted yet.
-            let exit_code = if progress.changing {
+            let exit_code = if changing {
                 EXIT_FAILED
             } else {
                 err.exit_code()
@@ -59,11 +88,11 @@ pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
             let reply = Reply {
                 protocol: Some(PROTOCOL),
                 ok: false,
-                command: Some(command.name().into()),
+                command: Some(command.into()),
                 exit_code: Some(exit_code),
                 error: Some(err.to_string()),
                 fix: Some(err.fix()),
-                performed: Some(progress.performed),
+                performed,
                 ..Reply::default()
             };
             Outcome {

@@ -1,23 +1,31 @@
-//! `xtask-github <check|plan|publish>`: one JSON request on stdin, one JSON reply on stdout
+//! `xtask-github <check|plan|publish|lookup|edit-release|open-issue>`: one JSON request on stdin, one JSON reply on stdout
 //! (both typed in `github-protocol`), progress and the one-line `error:`/`hint:` on stderr. The
 //! token comes only from `GITHUB_TOKEN` or `GH_TOKEN`. Exit codes: 0 done, 2 refused before
 //! changing anything, 3 failed part-way.
 
 use std::io::Read;
 
-use github::{Command, Reply, Settings, EXIT_REFUSED, PROTOCOL};
+use github::{AmendCommand, Command, Reply, Settings, EXIT_REFUSED, PROTOCOL};
+
+/// What argv asks for: a release step, or an amend request (rollback).
+enum Asked {
+    Release(Command),
+    Amend(AmendCommand),
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match args.as_slice() {
-        [name] => Command::parse(name),
+        [name] => Command::parse(name)
+            .map(Asked::Release)
+            .or_else(|| AmendCommand::parse(name).map(Asked::Amend)),
         _ => None,
     };
     let mut request = String::new();
     let read = std::io::stdin().read_to_string(&mut request);
     let (Some(command), Ok(_)) = (command, read) else {
-        let cause = "usage: xtask-github <check|plan|publish> < request.json";
-        let fix = "pass one of check, plan, publish and the JSON request on stdin (docs/github.md)";
+        let cause = "usage: xtask-github <check|plan|publish|lookup|edit-release|open-issue> < request.json";
+        let fix = "pass one of check, plan, publish, lookup, edit-release, open-issue and the JSON request on stdin (docs/github.md)";
         let reply = Reply {
             protocol: Some(PROTOCOL),
             ok: false,
@@ -31,7 +39,10 @@ fn main() {
         std::process::exit(EXIT_REFUSED);
     };
     let settings = Settings::from_env(|name| std::env::var(name).ok());
-    let outcome = github::run(command, &request, &settings);
+    let outcome = match command {
+        Asked::Release(command) => github::run(command, &request, &settings),
+        Asked::Amend(command) => github::amend(command, &request, &settings),
+    };
     print_reply(&outcome.reply);
     if let Some(err) = &outcome.error {
         eprintln!("error: {err}\nhint: {}", err.fix());

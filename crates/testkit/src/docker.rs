@@ -8,7 +8,14 @@
 //! - `FAKE_OLLAMA_STATE=<dir>`: `docker exec <c> ollama list|cp|rm|pull` work on the models of a
 //!   [`crate::ollama::FakeOllama`] instead (the same ones its HTTP API serves);
 //! - `FAKE_DOCKER_DF=<text>`: what `docker system df` prints;
-//! - `FAKE_DOCKER_FAIL=<text>`: any docker call whose argv contains `<text>` exits 1.
+//! - `FAKE_DOCKER_FAIL=<text>`: any docker call whose argv contains `<text>` exits 1;
+//! - `FAKE_DOCKER_IMAGE_VERSION=0.5.0`: what `docker inspect` answers for the
+//!   `org.opencontainers.image.version` label (no answer when unset).
+//!
+//! `docker compose` keeps state per project directory (the working directory, as compose
+//! resolves it): `up` starts the project's containers, `down` stops them, `ps` lists the running
+//! ones (one id per service line of `FAKE_COMPOSE_SERVICES`, default four), and `down
+//! --volumes`/`-v` records the volumes as removed. [`FakeDocker::running`] reads it.
 
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -81,6 +88,31 @@ Local Volumes   3         3         12.3GB    0B (0%)}"
     else
       echo "fake docker: $*"
     fi;;
+  inspect)
+    case "$*" in
+      *org.opencontainers.image.version*) echo "${FAKE_DOCKER_IMAGE_VERSION:-}";;
+      *) echo "fake docker: $*";;
+    esac;;
+  compose)
+    state="${FAKE_DOCKER_STATE:-$(dirname "$FAKE_DOCKER_LOG")/compose-up}"
+    touch "$state"
+    case " $* " in
+      *" up "*)
+        grep -qxF "$PWD" "$state" || echo "$PWD" >> "$state"
+        echo "fake docker: $*";;
+      *" down "*)
+        grep -vxF "$PWD" "$state" > "$state.new" || true
+        mv "$state.new" "$state"
+        case " $* " in *" --volumes "*|*" -v "*) echo "$PWD" >> "$state.volumes-removed";; esac
+        echo "fake docker: $*";;
+      *" ps "*)
+        if grep -qxF "$PWD" "$state"; then
+          for service in ${FAKE_COMPOSE_SERVICES:-ollama langflow code-server coding-assistant}; do
+            echo "fake-$service"
+          done
+        fi;;
+      *) echo "fake docker: $*";;
+    esac;;
   *) echo "fake docker: $*";;
 esac
 exit 0
@@ -119,6 +151,25 @@ impl FakeDocker {
     /// PATH with the fakes first.
     pub fn path_env(&self) -> OsString {
         prepend_path(self.bin_dir())
+    }
+
+    /// The project directories whose compose containers are up (`docker compose up` ran there
+    /// and no `down` since).
+    pub fn running(&self) -> Vec<PathBuf> {
+        self.dirs("compose-up")
+    }
+
+    /// The project directories where `docker compose down --volumes` removed the volumes.
+    pub fn volumes_removed(&self) -> Vec<PathBuf> {
+        self.dirs("compose-up.volumes-removed")
+    }
+
+    fn dirs(&self, state: &str) -> Vec<PathBuf> {
+        std::fs::read_to_string(self.dir.path().join(state))
+            .unwrap_or_default()
+            .lines()
+            .map(PathBuf::from)
+            .collect()
     }
 
     /// The recorded calls, e.g. `docker exec ollama ollama list`.

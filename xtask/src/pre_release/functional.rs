@@ -162,10 +162,20 @@ fn from_override(var: &str, url: &str, default_path: &str) -> Result<Endpoint, S
 
 /// Polls every service until it answers 2xx/3xx or the deadline passes.
 fn services_healthy(env: &Env, log: Log) -> Outcome {
-    let compose = match &env.compose {
-        Ok(compose) => compose,
-        Err(err) => return Outcome::fail(err.to_string()),
-    };
+    match &env.compose {
+        Ok(compose) => wait_healthy(compose, env.health_timeout, log),
+        Err(err) => Outcome::fail(err.to_string()),
+    }
+}
+
+/// `services-healthy` for any caller (`rollback` gates on it): every service the checklist
+/// names, on the host port `compose` publishes, polled until it answers 2xx/3xx or `timeout`
+/// passes. Each answer (the evidence) is written to `log`.
+pub fn wait_healthy(
+    compose: &project::compose::Compose,
+    timeout: std::time::Duration,
+    log: Log,
+) -> Outcome {
     let mut endpoints = Vec::new();
     let mut problems = Vec::new();
     for &(name, container_port, path, stated) in SERVICES {
@@ -223,8 +233,8 @@ fn services_healthy(env: &Env, log: Log) -> Outcome {
         .ok();
         endpoints.push((name, endpoint));
     }
-    let deadline = Instant::now() + env.health_timeout;
-    let seconds = env.health_timeout.as_secs();
+    let deadline = Instant::now() + timeout;
+    let seconds = timeout.as_secs();
     let mut answered = Vec::new();
     for (name, endpoint) in endpoints {
         match poll(&endpoint, deadline, log) {

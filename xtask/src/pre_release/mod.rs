@@ -29,6 +29,7 @@ use crate::exit::Exit;
 use crate::flags::Format;
 use crate::Ctx;
 
+pub use functional::wait_healthy;
 pub use python_env::PythonTools;
 pub use select::unknown_section;
 

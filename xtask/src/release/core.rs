@@ -21,6 +21,8 @@
 //!   [`git_steps::delete_branch`] (a merged branch, remote then local).
 //! - **GitHub** — [`github::preflight`] gives a [`github::Target`] (`make_latest` and
 //!   `prerelease` settable), [`github::step`] plans and publishes through `xtask-github`.
+//! - **Deploy scripts** — [`run_script`] runs one of the project's `scripts/*.sh` in a folder,
+//!   logged (verify-deploy in a worktree of the tag; rollback in the project itself).
 //! - **The step list** — [`StepId`] and [`RELEASE`]; [`run_steps`] runs a list in a mode,
 //!   printing through [`Output`].
 
@@ -39,6 +41,7 @@ pub use super::preflight::{
 pub use super::record;
 pub use super::report::Output;
 pub use super::steps::{run as run_steps, StepId, RELEASE};
+pub use super::verify::run_script;
 pub use super::vocab::{
     Check, GateChoice, Options, Previous, Problem, Release, ReleaseKind, CHANGELOG, HISTORY_FILES,
     PYPROJECT, UV_LOCK,

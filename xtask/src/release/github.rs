@@ -3,13 +3,15 @@
 //! It reads one JSON request on stdin and writes one JSON result on stdout; the token reaches
 //! it only through the inherited environment (`GITHUB_TOKEN` / `GH_TOKEN`), never argv.
 //! Exit 0 ok, 2 refused with nothing changed, 3 failed part-way. See docs/github.md.
+//! [`amend`] sends the other request kinds (look up, edit an existing release, open an issue).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use github_protocol::{
-    AssetSpec, Command as GhCommand, ReleaseSpec, Reply, PROTOCOL, REBUILD_HINT,
+    AmendCommand, AssetSpec, Command as GhCommand, ReleaseSpec, Reply, Repository, PROTOCOL,
+    REBUILD_HINT,
 };
 
 use super::effect::{Action, ActionKind, Step};
@@ -223,17 +225,47 @@ fn request(
 /// Runs `xtask-github <command>` with `spec` on stdin; returns its exit code and reply. A
 /// binary that cannot be started or speaks another protocol is refused (nothing was changed).
 fn call(command: GhCommand, spec: &ReleaseSpec) -> Result<(i32, Reply), Exit> {
+    let json = serde_json::to_vec(spec).expect("a release spec serialises");
+    call_binary(command.name(), &json, command.changes_github())
+}
+
+/// An amend request (lookup, edit-release, open-issue: see `github_protocol::AmendCommand`)
+/// for `target`'s repository; the reply's `amend` holds the answer.
+pub fn amend<S: serde::Serialize>(command: AmendCommand, spec: &S) -> Result<(i32, Reply), Exit> {
+    let json = serde_json::to_vec(spec).expect("an amend spec serialises");
+    call_binary(command.name(), &json, command.changes_github())
+}
+
+/// The repository part of an amend spec.
+pub fn repository(target: &Target) -> Repository {
+    Repository {
+        protocol: Some(PROTOCOL),
+        api_url: target.api_url.clone(),
+        owner: target.owner.clone(),
+        repo: target.repo.clone(),
+    }
+}
+
+/// The cause and fix of a failed reply, as one `Exit` with `code`.
+pub fn reply_error(code: u8, what: &str, reply: &Reply) -> Exit {
+    Exit {
+        code,
+        cause: format!("{what}: {}", cause(reply)),
+        fix: Some(fix(reply)),
+    }
+}
+
+fn call_binary(command: &str, json: &[u8], changes_github: bool) -> Result<(i32, Reply), Exit> {
     let bin = binary()?;
     let refused = |cause: String| Exit::refused(cause, REBUILD_HINT);
     let mut child = Command::new(&bin)
-        .arg(command.name())
+        .arg(command)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|err| refused(format!("cannot start {}: {err}", bin.display())))?;
-    let json = serde_json::to_vec(spec).expect("a release spec serialises");
-    let written = child.stdin.take().expect("piped").write_all(&json);
+    let written = child.stdin.take().expect("piped").write_all(json);
     let out = child
         .wait_with_output()
         .map_err(|err| Exit::interrupted(format!("waiting for xtask-github {command}: {err}")))?;
@@ -247,7 +279,7 @@ fn call(command: GhCommand, spec: &ReleaseSpec) -> Result<(i32, Reply), Exit> {
                 written.map_or_else(|err| err.to_string(), |()| "ok".into()),
                 text.trim()
             );
-            return Err(match command.changes_github() {
+            return Err(match changes_github {
                 true => Exit::interrupted(cause),
                 false => refused(cause),
             });

@@ -238,7 +238,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-/// Asks on the terminal whether to carry out the plan (also used by `hotfix`).
+/// Asks on the terminal whether to carry the plan out (every command that plans asks this).
 pub(crate) fn confirm() -> anyhow::Result<bool> {
     eprint!("carry out this plan? [y/N] ");
     std::io::stderr().flush().ok();
