@@ -79,9 +79,9 @@ impl Setup {
         let compose = repo.read("docker-compose.yml");
         let ports = |code_server: u16| {
             compose
-                .replace("\"11434:11434\"", &format!("\"{ollama}:11434\""))
-                .replace("\"7860:7860\"", &format!("\"{up}:7860\""))
-                .replace("\"8080:8080\"", &format!("\"{code_server}:8080\""))
+                .replace("${OLLAMA_HOST_PORT:-11434}", &ollama.to_string())
+                .replace("${LANGFLOW_HOST_PORT:-7860}", &up.to_string())
+                .replace("${CODE_SERVER_HOST_PORT:-8080}", &code_server.to_string())
         };
         repo.write("docker-compose.yml", &ports(old_code_server));
         repo.commit_all("Initial import");
@@ -448,7 +448,7 @@ fn models_that_cannot_be_compared_are_said_and_the_rollback_is_still_announced()
     let s = Setup::with(true, true, "{}", true);
     let run = s.rollback(&EXECUTE);
     assert_eq!(run.code, 0, "{run:?}");
-    let said = "the models were not compared: asking Ollama at localhost:";
+    let said = "the models were not compared: Ollama at localhost:";
     assert!(run.stdout.contains(said), "{run:?}");
     let issues = s.gh.as_ref().unwrap().issues();
     assert!(issues[0].body.contains(said), "{}", issues[0].body);

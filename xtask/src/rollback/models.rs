@@ -4,9 +4,9 @@
 //! recorded digest, as `models update` keeps one): restored with `ollama cp`. Without one the
 //! step says so, and the incident issue lists it.
 
-use archive::models::{documented_digests, ollama_tags, VERSIONS_DOC};
 use git::short;
-use project::models::full_reference;
+use ollama::full_name;
+use project::model_versions::{self, MODEL_VERSIONS as VERSIONS_DOC};
 use xshell::{cmd, Shell};
 
 use super::Rollback;
@@ -14,11 +14,19 @@ use crate::release::core::{Action, ActionKind, Step};
 
 pub fn step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
     let doc = r.release.repo.show_file(&r.to.commit, VERSIONS_DOC)?;
-    // `- name:tag (SHA256: hex)` lines; "v0.3.0 name" lines of older versions are not models.
-    let recorded: Vec<(String, String)> = documented_digests(doc.as_deref().unwrap_or(""))
-        .into_iter()
-        .filter(|(reference, _)| !reference.contains(' '))
-        .collect();
+    // The current section's `- name:tag (SHA256: hex)` lines, read as `models` reads them.
+    let registry = model_versions::parse(doc.as_deref().unwrap_or(""))
+        .map_err(|err| anyhow::anyhow!("{VERSIONS_DOC} at {}: {err}", r.to.tag))?;
+    let recorded: Vec<(String, String)> = registry
+        .current
+        .map(|current| {
+            current
+                .entries
+                .into_iter()
+                .map(|entry| (entry.model, entry.digest))
+                .collect()
+        })
+        .unwrap_or_default();
     if recorded.is_empty() {
         s.done(format!(
             "{} records no model digests in {VERSIONS_DOC}",
@@ -55,16 +63,20 @@ fn compare(r: &Rollback, recorded: &[(String, String)]) -> anyhow::Result<Vec<St
     let port = ollama
         .host_port(11434)
         .ok_or_else(|| anyhow::anyhow!("{} publishes no port for ollama", compose.file))?;
-    let served = ollama_tags(&format!("localhost:{port}"))?;
+    let authority = format!("localhost:{port}");
+    let served = ollama::Client::new(authority.clone())
+        .tags()
+        .map_err(|err| match err.kind {
+            // The client's message already names the server it could not reach.
+            ollama::ErrorKind::Unreachable => anyhow::anyhow!("{err}"),
+            _ => anyhow::anyhow!("Ollama at {authority}: {err}"),
+        })?;
     let container = ollama.container().to_string();
     let mut lines = Vec::new();
     for (reference, hex) in recorded {
-        let name = full_reference(reference);
-        let digest = format!("sha256:{hex}");
-        let now = served
-            .iter()
-            .find(|model| full_reference(&model.reference) == name);
-        if now.is_some_and(|model| model.digest == digest) {
+        let name = full_name(reference);
+        let now = served.iter().find(|model| full_name(&model.name) == name);
+        if now.is_some_and(|model| model.digest == *hex) {
             lines.push(format!(
                 "{name}: served as {} recorded ({})",
                 r.to.tag,
@@ -75,10 +87,10 @@ fn compare(r: &Rollback, recorded: &[(String, String)]) -> anyhow::Result<Vec<St
         let serving = now.map_or("nothing".to_string(), |model| {
             short12(&model.digest).to_string()
         });
-        match served.iter().find(|model| model.digest == digest) {
+        match served.iter().find(|model| model.digest == *hex) {
             Some(pin) => {
                 let sh = Shell::new()?;
-                let pinned = &pin.reference;
+                let pinned = &pin.name;
                 cmd!(sh, "docker exec {container} ollama cp {pinned} {name}")
                     .quiet()
                     .run()
