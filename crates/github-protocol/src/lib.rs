@@ -9,6 +9,8 @@
 //! `publish`); reading releases, assets and milestones (post-release) and editing an existing
 //! release or moving "latest" (rollback) are further variants with their own specs.
 
+pub mod rules;
+
 use std::fmt;
 use std::path::PathBuf;
 

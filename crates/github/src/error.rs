@@ -13,6 +13,10 @@ pub enum Error {
     MissingToken,
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A value from the environment or the request that GitHub cannot take (the token is never
+    /// in `cause`, only its variable's name).
+    #[error("{cause}")]
+    Setting { cause: String, fix: String },
     #[error("{0}")]
     Protocol(github_protocol::Mismatch),
     #[error("reading asset {}: {source}", path.display())]
@@ -60,6 +64,7 @@ impl Error {
         match self {
             Error::MissingToken
             | Error::InvalidRequest(_)
+            | Error::Setting { .. }
             | Error::Protocol(_)
             | Error::ReadAsset { .. }
             | Error::TokenRejected { .. }
@@ -83,6 +88,7 @@ impl Error {
                 "export GITHUB_TOKEN (or GH_TOKEN) with a token that can write releases".into()
             }
             Error::InvalidRequest(_) => "fix the JSON request (see docs/github.md)".into(),
+            Error::Setting { fix, .. } => fix.clone(),
             Error::Protocol(_) => github_protocol::REBUILD_HINT.into(),
             Error::ReadAsset { .. } => "build the assets first (`cargo xtask archive`)".into(),
             Error::TokenRejected { .. } => {

@@ -149,11 +149,28 @@ pub fn run(r: &Release, args: &Options) -> anyhow::Result<Result<Prepared, Vec<P
         },
     };
 
+    if args.github {
+        if let Err(problems) = github::extra_assets(r, &args.assets) {
+            c.problems.extend(problems);
+        }
+    }
     let github = if !args.github {
         None
     } else {
-        match github::preflight(r, release_commit.is_none(), args.make_latest) {
-            Ok(target) => Some(target),
+        match github::target(r, args.make_latest) {
+            // Another check failed: no network round trip (and its retries) before they are fixed.
+            Ok(target) if !c.problems.is_empty() => {
+                c.notes
+                    .push("GitHub was not asked (xtask-github check): fix the problems above first".into());
+                Some(target)
+            }
+            Ok(target) => match github::check(r, &target, release_commit.is_none()) {
+                Ok(()) => Some(target),
+                Err(problem) => {
+                    c.problems.push(problem);
+                    None
+                }
+            },
             Err(problems) => {
                 c.problems.extend(problems);
                 None
@@ -255,7 +272,7 @@ pub fn check_tag_absent(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
     let repo = &r.repo;
     let local = repo.tag_target(&r.tag)?;
     if let Some(commit) = &local {
-        if repo.subject(commit)? != r.message || !repo.is_annotated_tag(&r.tag)? {
+        if !repo.is_annotated_tag(&r.tag)? || !r.is_release_commit(commit)? {
             c.fail(
                 Check::Tag,
                 format!("tag {} already exists at {}, which is not a release commit made by this command", r.tag, short(commit)),
