@@ -12,6 +12,8 @@ mod output;
 mod python_env;
 mod security;
 mod select;
+
+pub use select::left_out_by_flag;
 mod tools;
 
 use std::collections::BTreeMap;

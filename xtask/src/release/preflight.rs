@@ -221,7 +221,8 @@ pub fn check_branch(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// After a fetch, the release branch is not behind its remote.
+/// The release branch is not behind its remote. Read with `git ls-remote`, not a fetch: a
+/// refused or planned run must not move `<remote>/<branch>` (nothing is written to the repo).
 pub fn check_not_behind(
     r: &Release,
     c: &mut Checks,
@@ -236,19 +237,35 @@ pub fn check_not_behind(
         );
         return Ok(());
     }
-    if let Err(err) = repo.fetch(&r.remote) {
+    let upstream = match repo.remote_branch(&r.remote, &r.branch) {
+        Ok(Some(upstream)) => upstream,
+        Ok(None) => return Ok(()), // a first push creates the branch
+        Err(err) => {
+            c.fail(
+                Check::Remote,
+                format!("cannot read {}: {err}", r.remote),
+                "check the remote URL, the network and your credentials",
+            );
+            return Ok(());
+        }
+    };
+    let local = release_commit.unwrap_or("HEAD");
+    let pull = format!("git pull --rebase {} {}, then re-run", r.remote, r.branch);
+    if repo.resolve(&upstream)?.is_none() {
         c.fail(
             Check::Remote,
-            format!("cannot fetch {}: {err}", r.remote),
-            "check the remote URL, the network and your credentials",
+            format!(
+                "{} is behind {}/{}: {} is at {}, a commit this clone does not have",
+                r.branch,
+                r.remote,
+                r.branch,
+                r.remote,
+                short(&upstream)
+            ),
+            pull,
         );
         return Ok(());
     }
-    let upstream = format!("refs/remotes/{}/{}", r.remote, r.branch);
-    if repo.resolve(&upstream)?.is_none() {
-        return Ok(()); // a first push creates the branch
-    }
-    let local = release_commit.unwrap_or("HEAD");
     let (_, behind) = repo.ahead_behind(local, &upstream)?;
     if behind > 0
         && !release_commit
@@ -260,7 +277,7 @@ pub fn check_not_behind(
                 "{} is {behind} commit(s) behind {}/{}",
                 r.branch, r.remote, r.branch
             ),
-            format!("git pull --rebase {} {}, then re-run", r.remote, r.branch),
+            pull,
         );
     }
     Ok(())

@@ -139,7 +139,7 @@ fn behind_origin() {
             testkit::git::git_in(&other, &["push", "--quiet", "origin", "main"]);
             with("0.5.0", &[])
         },
-        "main is 1 commit(s) behind origin/main",
+        "main is behind origin/main: origin is at",
     );
 }
 
