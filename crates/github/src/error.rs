@@ -110,6 +110,25 @@ impl Error {
                 "check GITHUB_API_URL (and GITHUB_UPLOADS_URL if set): each must be an http(s) URL"
                     .into()
             }
+            // The cause decides the hint: waiting and re-running does not fix a permission.
+            Error::Api { status: 403, message, .. } if message.contains("not accessible") => {
+                "the token lacks a permission: give it contents: write on the repository (in Actions: `permissions: contents: write`)".into()
+            }
+            Error::Api { status: 403, .. } => {
+                "the token may lack contents: write, or a rate limit was hit: check both, then re-run".into()
+            }
+            Error::Api { status: 404, .. } => {
+                "check owner/repo and GITHUB_API_URL, and that the token can see the repository"
+                    .into()
+            }
+            Error::GaveUp { last, .. }
+                if ["connection refused", "dns error", "failed to lookup", "Connection refused"]
+                    .iter()
+                    .any(|word| last.contains(word)) =>
+            {
+                "GitHub could not be reached: check GITHUB_API_URL, the network and any proxy, then re-run"
+                    .into()
+            }
             Error::Api { .. }
             | Error::GaveUp { .. }
             | Error::Unexpected { .. }

@@ -344,6 +344,8 @@ fn call(command: GhCommand, spec: &ReleaseSpec) -> Result<(i32, Reply), Exit> {
     let refused = |cause: String| Exit::refused(cause, REBUILD_HINT);
     let mut child = Command::new(&bin)
         .arg(command.name())
+        // Its error comes back in the reply and is printed once, by this process.
+        .env("XTASK_GITHUB_PARENT", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
