@@ -10,9 +10,9 @@ use fake_github::{FakeGithub, Fault};
 
 use crate::support::{step_statuses, Fixture, Run};
 
-const TOKEN: &str = "ghs_release_test_token_5f1d";
-const OWNER: &str = "tzervas";
-const REPO: &str = "codemate-hub";
+pub(crate) const TOKEN: &str = "ghs_release_test_token_5f1d";
+pub(crate) const OWNER: &str = "tzervas";
+pub(crate) const REPO: &str = "codemate-hub";
 const RUN: [&str; 5] = [
     "0.5.0",
     "--skip-gate",
@@ -23,7 +23,7 @@ const RUN: [&str; 5] = [
 
 /// The `xtask-github` built beside `xtask`: `cargo test -p xtask` does not build it (another
 /// package's binary), so a missing or stale one stops the tests saying how to build it.
-fn github_bin() -> PathBuf {
+pub(crate) fn github_bin() -> PathBuf {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
         .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
     let build = "run `cargo build -p github --bin xtask-github` first";
@@ -71,7 +71,7 @@ fn release(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Run {
 }
 
 /// What GitHub ends with: each release's tag, name, body, flags and assets (name, size, digest).
-fn github_state(gh: &FakeGithub) -> Vec<String> {
+pub(crate) fn github_state(gh: &FakeGithub) -> Vec<String> {
     gh.releases()
         .iter()
         .map(|r| {
