@@ -211,7 +211,6 @@ fn ollama_digests(flag: Option<&str>) -> anyhow::Result<Vec<archive::OllamaModel
     }))
 }
 
-
 /// Refusals (nothing written) exit 2; failures part-way exit 3 and leave no file under a final name.
 fn to_exit(err: ArchiveError) -> Exit {
     if err.is_refusal() {

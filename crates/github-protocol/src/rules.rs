@@ -30,7 +30,9 @@ pub fn parse_slug(var: &str, value: &str) -> Result<(String, String), String> {
         return Err(format!("{var}={value:?} is not owner/repo"));
     };
     let owner_ok = (1..=39).contains(&owner.len())
-        && owner.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        && owner
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let repo_ok = (1..=100).contains(&repo.len())
         && repo != "."
         && repo != ".."
@@ -61,7 +63,9 @@ pub fn check_url(var: &str, value: &str) -> Result<(), String> {
         return Err(format!("{var}={value:?} has no host"));
     }
     if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{var}={value:?} contains a space or control character"));
+        return Err(format!(
+            "{var}={value:?} contains a space or control character"
+        ));
     }
     Ok(())
 }

@@ -91,11 +91,16 @@ async fn run_async(
     };
     let api_url = request.api_url(settings.env_api_url.as_deref());
     let uploads_override = request.uploads_override();
-    for (var, url) in [("GITHUB_API_URL", Some(&api_url)), ("GITHUB_UPLOADS_URL", uploads_override.as_ref())] {
+    for (var, url) in [
+        ("GITHUB_API_URL", Some(&api_url)),
+        ("GITHUB_UPLOADS_URL", uploads_override.as_ref()),
+    ] {
         if let Some(url) = url {
             github_protocol::rules::check_url(var, url).map_err(|cause| Error::Setting {
                 cause,
-                fix: format!("set {var} to the http(s) URL of the GitHub API (or unset it for github.com)"),
+                fix: format!(
+                    "set {var} to the http(s) URL of the GitHub API (or unset it for github.com)"
+                ),
             })?;
         }
     }

@@ -240,9 +240,9 @@ impl Settings {
         let read_deadline = number("XTASK_GITHUB_READ_DEADLINE_S")
             .map_or(READ_DEADLINE.min(deadline), Duration::from_secs);
         Settings {
-            token: ["GITHUB_TOKEN", "GH_TOKEN"].into_iter().find_map(|var| {
-                non_empty(var).map(|value| Token { value, var })
-            }),
+            token: ["GITHUB_TOKEN", "GH_TOKEN"]
+                .into_iter()
+                .find_map(|var| non_empty(var).map(|value| Token { value, var })),
             env_api_url: non_empty("GITHUB_API_URL"),
             retry: RetryPolicy {
                 base,

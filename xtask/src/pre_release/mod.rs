@@ -285,8 +285,7 @@ fn check_report_path(path: &Path) -> anyhow::Result<()> {
     // The nearest folder that exists must be a writable directory: the report's folder is
     // created when missing.
     let existing = dir.ancestors().find(|d| d.exists()).unwrap_or(&dir);
-    let writable = existing.is_dir()
-        && scratch::TempFile::new_in(existing).is_ok();
+    let writable = existing.is_dir() && scratch::TempFile::new_in(existing).is_ok();
     if !writable {
         return Err(Exit::refused(
             format!(

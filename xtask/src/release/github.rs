@@ -46,7 +46,8 @@ fn env(name: &str) -> Option<String> {
 /// assets (`SHA256SUMS`, `manifest.json`, `<project>-vX.Y.Z*`) or by another `--asset`.
 pub fn extra_assets(r: &Release, globs: &[String]) -> Result<Vec<(PathBuf, String)>, Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut fail = |cause: String, fix: &str| problems.push(Problem::new(Check::Github, cause, fix));
+    let mut fail =
+        |cause: String, fix: &str| problems.push(Problem::new(Check::Github, cause, fix));
     let narrow = "pass a glob of tracked files relative to the project, e.g. --asset 'docs/*.json'";
     let mut paths: Vec<String> = Vec::new();
     for glob in globs.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
@@ -79,7 +80,9 @@ pub fn extra_assets(r: &Release, globs: &[String]) -> Result<Vec<(PathBuf, Strin
         let rename = "rename the file to ASCII letters, digits, `.`, `-`, `_`, `+` and `@`, or narrow --asset";
         if !file.is_ascii() || name.is_empty() {
             fail(
-                format!("--asset {path}: GitHub renames {file:?} in a way that cannot be predicted"),
+                format!(
+                    "--asset {path}: GitHub renames {file:?} in a way that cannot be predicted"
+                ),
                 rename,
             );
             continue;
@@ -90,7 +93,9 @@ pub fn extra_assets(r: &Release, globs: &[String]) -> Result<Vec<(PathBuf, Strin
             || stem.as_deref().is_some_and(|stem| name.starts_with(stem))
         {
             fail(
-                format!("--asset {path}: the name {name} is taken by the release archive's own assets"),
+                format!(
+                    "--asset {path}: the name {name} is taken by the release archive's own assets"
+                ),
                 rename,
             );
             continue;
@@ -154,7 +159,10 @@ pub fn target(r: &Release, make_latest: Option<bool>) -> Result<Target, Vec<Prob
         Some(slug) => match rules::parse_slug("GITHUB_REPOSITORY", slug.trim()) {
             Ok(slug) => Some(slug),
             Err(cause) => {
-                fail(cause, "set GITHUB_REPOSITORY=owner/repo (or unset it to use the remote URL)");
+                fail(
+                    cause,
+                    "set GITHUB_REPOSITORY=owner/repo (or unset it to use the remote URL)",
+                );
                 return Err(problems);
             }
         },

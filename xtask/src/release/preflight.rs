@@ -160,8 +160,10 @@ pub fn run(r: &Release, args: &Options) -> anyhow::Result<Result<Prepared, Vec<P
         match github::target(r, args.make_latest) {
             // Another check failed: no network round trip (and its retries) before they are fixed.
             Ok(target) if !c.problems.is_empty() => {
-                c.notes
-                    .push("GitHub was not asked (xtask-github check): fix the problems above first".into());
+                c.notes.push(
+                    "GitHub was not asked (xtask-github check): fix the problems above first"
+                        .into(),
+                );
                 Some(target)
             }
             Ok(target) => match github::check(r, &target, release_commit.is_none()) {

@@ -130,7 +130,9 @@ pub fn check_date(date: &str) -> Result<String, Exit> {
         _ => return Err(refused("has no such month")),
     };
     if day == 0 || day > days {
-        return Err(refused(&format!("has no such day: month {month} of {year} has {days} days")));
+        return Err(refused(&format!(
+            "has no such day: month {month} of {year} has {days} days"
+        )));
     }
     Ok(date.to_string())
 }
@@ -288,8 +290,7 @@ impl Release {
         }
         let parent = format!("{candidate}^");
         let at = |rev: &str, path: &str| self.repo.show_file(rev, path).ok().flatten();
-        let (Some(before), Some(after)) = (at(&parent, PYPROJECT), at(candidate, PYPROJECT))
-        else {
+        let (Some(before), Some(after)) = (at(&parent, PYPROJECT), at(candidate, PYPROJECT)) else {
             return Ok(false);
         };
         let Ok(pyproject) = project::version::Pyproject::parse(&before) else {

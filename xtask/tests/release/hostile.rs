@@ -322,7 +322,11 @@ fn run_case(case: &Case, json: bool) -> (Run, bool, Fixture) {
         !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
         "the token leaked: {label}"
     );
-    assert_eq!(f.snapshot(), before, "nothing changed in git or the files: {label}");
+    assert_eq!(
+        f.snapshot(),
+        before,
+        "nothing changed in git or the files: {label}"
+    );
     let writes: Vec<String> = gh
         .requests()
         .iter()
@@ -355,7 +359,11 @@ fn every_hostile_input_is_refused_by_the_contract() {
     for case in CASES {
         let (run, github_unchanged, _f) = run_case(case, false);
         assert_refused(case, &run);
-        assert!(github_unchanged, "GitHub unchanged: [{}] {:?}", case.kind, case.args);
+        assert!(
+            github_unchanged,
+            "GitHub unchanged: [{}] {:?}",
+            case.kind, case.args
+        );
     }
 }
 
@@ -375,10 +383,15 @@ fn every_refusal_is_one_json_document_under_format_json() {
             .unwrap_or_else(|err| panic!("one JSON document ({err}): {:?} {run:?}", case.args));
         assert_eq!(doc["exit"], 2, "{doc}");
         assert!(
-            doc["error"].as_str().is_some_and(|e| e.contains(case.cause)),
+            doc["error"]
+                .as_str()
+                .is_some_and(|e| e.contains(case.cause)),
             "{doc}"
         );
-        assert!(doc["hint"].as_str().is_some_and(|h| h.contains(case.hint)), "{doc}");
+        assert!(
+            doc["hint"].as_str().is_some_and(|h| h.contains(case.hint)),
+            "{doc}"
+        );
     }
 }
 
@@ -404,7 +417,13 @@ fn an_asset_github_renames_is_uploaded_under_the_kept_name() {
             .env("XTASK_GITHUB_DEADLINE_S", "20");
         f.run(&mut command)
     };
-    let args = ["0.5.0", "--skip-gate", "--asset", "docs/my file.txt", "--execute"];
+    let args = [
+        "0.5.0",
+        "--skip-gate",
+        "--asset",
+        "docs/my file.txt",
+        "--execute",
+    ];
     let run = release(&args);
     assert_eq!(run.code, 0, "{run:?}");
     let names: Vec<String> = gh.releases()[0]
