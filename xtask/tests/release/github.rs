@@ -23,7 +23,7 @@ const RUN: [&str; 5] = [
 
 /// The `xtask-github` built beside `xtask`: `cargo test -p xtask` does not build it (another
 /// package's binary), so a missing or stale one stops the tests saying how to build it.
-pub(crate) fn github_bin() -> PathBuf {
+fn github_bin() -> PathBuf {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
         .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
     let build = "run `cargo build -p github --bin xtask-github` first";
@@ -49,8 +49,14 @@ pub(crate) fn github_bin() -> PathBuf {
 /// `xtask release ARGS` pointed at the fake GitHub.
 fn release_command(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Command {
     let mut command = f.command();
+    command.args(args);
+    point_at(&mut command, gh);
     command
-        .args(args)
+}
+
+/// The token, repository and URLs of the fake GitHub, and the prebuilt `xtask-github`.
+pub(crate) fn point_at(command: &mut Command, gh: &FakeGithub) {
+    command
         .env("GITHUB_TOKEN", TOKEN)
         .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
         .env("GITHUB_API_URL", gh.api_url())
@@ -58,7 +64,6 @@ fn release_command(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Command {
         .env("XTASK_GITHUB_BIN", github_bin())
         .env("XTASK_GITHUB_RETRY_MS", "1")
         .env("XTASK_GITHUB_DEADLINE_S", "20");
-    command
 }
 
 fn release(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Run {

@@ -9,7 +9,7 @@ use std::process::Command;
 
 use fake_github::FakeGithub;
 
-use crate::github::{github_bin, github_state, OWNER, REPO, TOKEN};
+use crate::github::{github_state, point_at, OWNER, REPO, TOKEN};
 use crate::support::{Fixture, Run};
 
 /// One hostile input. `args` follow `--project <fixture>`; `{root}` is the fixture's temp dir
@@ -304,14 +304,8 @@ fn run_case(case: &Case, json: bool) -> (Run, bool, Fixture) {
         command.args(["--format", "json"]);
     }
     f.env(&mut command);
-    command
-        .env("GITHUB_TOKEN", TOKEN)
-        .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
-        .env("GITHUB_API_URL", gh.api_url())
-        .env("GITHUB_UPLOADS_URL", gh.uploads_url())
-        .env("XTASK_GITHUB_BIN", github_bin())
-        .env("XTASK_GITHUB_RETRY_MS", "1")
-        .env("XTASK_GITHUB_READ_DEADLINE_S", "5");
+    point_at(&mut command, &gh);
+    command.env("XTASK_GITHUB_READ_DEADLINE_S", "5");
     for (key, value) in case.env {
         command.env(key, expand(value, &f));
     }
@@ -406,15 +400,8 @@ fn an_asset_github_renames_is_uploaded_under_the_kept_name() {
     let gh = FakeGithub::start(OWNER, REPO, TOKEN);
     let release = |args: &[&str]| {
         let mut command = f.command();
-        command
-            .args(args)
-            .env("GITHUB_TOKEN", TOKEN)
-            .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
-            .env("GITHUB_API_URL", gh.api_url())
-            .env("GITHUB_UPLOADS_URL", gh.uploads_url())
-            .env("XTASK_GITHUB_BIN", github_bin())
-            .env("XTASK_GITHUB_RETRY_MS", "1")
-            .env("XTASK_GITHUB_DEADLINE_S", "20");
+        command.args(args);
+        point_at(&mut command, &gh);
         f.run(&mut command)
     };
     let args = [
