@@ -78,7 +78,12 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         Some(out) => std::path::absolute(&out)?,
         None => ctx.out.join("archive").join(opts.stem()),
     };
-    refuse_unignored_out_dir(&repo, &toplevel, &out)?;
+    crate::paths::refuse_unignored_out_dir(
+        &repo,
+        &toplevel,
+        &out,
+        "pass --out DIR outside the repository or in an ignored folder (the default is target/xtask/archive)",
+    )?;
 
     let source = match opened {
         Some(source) => source,
@@ -213,34 +218,6 @@ fn parse_group(spec: &str) -> Result<Group, Exit> {
         name: name.to_string(),
         globs,
     })
-}
-
-/// Building artifacts must never dirty the tree: a dirty tree blocks a release.
-fn refuse_unignored_out_dir(repo: &git::Repo, toplevel: &Path, out: &Path) -> anyhow::Result<()> {
-    if !resolved(out).starts_with(toplevel) {
-        return Ok(());
-    }
-    let path = out.to_string_lossy();
-    if repo
-        .git_opt(&["check-ignore", "--quiet", "--no-index", &path])?
-        .is_none()
-    {
-        return Err(Exit::refused(
-            format!("{} is inside the work tree and not ignored: artifacts there would dirty the tree", out.display()),
-            "pass --out DIR outside the repository or in an ignored folder (the default is target/xtask/archive)",
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// `path` with symlinks resolved as far as it exists (it may not exist yet).
-fn resolved(path: &Path) -> PathBuf {
-    match (path.canonicalize(), path.parent(), path.file_name()) {
-        (Ok(path), _, _) => path,
-        (Err(_), Some(parent), Some(name)) => resolved(parent).join(name),
-        _ => path.to_path_buf(),
-    }
 }
 
 /// Refusals (nothing written) exit 2; failures part-way exit 3 and leave no file under a final name.

@@ -89,6 +89,21 @@ pub fn report(err: &anyhow::Error) -> u8 {
     code
 }
 
+/// [`report`] for `--format json`: the human lines on stderr, and one JSON document on stdout
+/// (`error`, `hint`, `exit`), as every outcome under `--format json` is.
+pub fn report_json(err: &anyhow::Error) -> u8 {
+    let (code, cause, fix) = classify(err);
+    print(&cause, fix.as_deref());
+    print_json(&cause, fix.as_deref(), code);
+    code
+}
+
+/// The refusal document of `--format json`.
+pub fn print_json(cause: &str, fix: Option<&str>, code: u8) {
+    let doc = serde_json::json!({ "error": cause, "hint": fix, "exit": code });
+    println!("{doc}");
+}
+
 /// The one error format: `error: cause`, then `hint: fix` when there is one.
 pub fn print(cause: &str, fix: Option<&str>) {
     eprintln!("error: {cause}");

@@ -86,11 +86,77 @@ pub struct Ctx {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return ExitCode::from(usage_error(&err)),
+    };
+    let json = cli.command.format() == flags::Format::Json;
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        Err(err) if json => ExitCode::from(exit::report_json(&err)),
         Err(err) => ExitCode::from(exit::report(&err)),
     }
+}
+
+impl Command {
+    /// The command's `--format` (human for commands without one).
+    fn format(&self) -> flags::Format {
+        match self {
+            Command::PreRelease(args) => args.format,
+            Command::Release(args) => args.run.format,
+            Command::Hotfix(args) => args.format(),
+            Command::Rollback(args) => args.format,
+            Command::MergeReports(args) => args.format,
+            Command::Archive(args) => args.format,
+            Command::Models(args) => args.format(),
+            Command::Coverage(_) | Command::Init(_) | Command::Ci(_) | Command::Completions(_) => {
+                flags::Format::Human
+            }
+        }
+    }
+}
+
+/// clap's usage errors by the contract: `error:` (clap's own line), a `hint:`, exit 2 (and,
+/// when `--format json` was asked for, the JSON document on stdout). `--help`/`--version`
+/// print as clap does.
+fn usage_error(err: &clap::Error) -> u8 {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) {
+        let _ = err.print();
+        return exit::OK;
+    }
+    let text = err.render().to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|line| line.starts_with("error: "));
+    let mut cause = at
+        .map(|at| lines[at].trim_start_matches("error: ").to_string())
+        .unwrap_or_else(|| "invalid arguments".into());
+    if let Some(at) = at.filter(|_| cause.ends_with(':')) {
+        // "the following required arguments were not provided:" and the list below it.
+        let listed: Vec<&str> = lines[at + 1..]
+            .iter()
+            .map(|line| line.trim())
+            .take_while(|line| !line.is_empty())
+            .collect();
+        cause = format!("{} {}", cause, listed.join(", "));
+    }
+    let fix = match lines.iter().find_map(|line| line.strip_prefix("Usage: ")) {
+        Some(usage) => format!("usage: {usage} (see --help)"),
+        None => "see --help for the flags and their values".into(),
+    };
+    let args: Vec<String> = std::env::args().collect();
+    let json = args
+        .windows(2)
+        .any(|pair| pair[0] == "--format" && pair[1] == "json")
+        || args.iter().any(|arg| arg == "--format=json");
+    exit::print(&cause, Some(&fix));
+    if json {
+        exit::print_json(&cause, Some(&fix), exit::REFUSED);
+    }
+    exit::REFUSED
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -107,6 +173,17 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         project,
         out: paths::out_dir(),
     };
+    if std::env::var_os("XTASK_OUT").is_some() {
+        let repo = git::Repo::new(&ctx.project);
+        if let Ok(toplevel) = repo.toplevel() {
+            paths::refuse_unignored_out_dir(
+                &repo,
+                &toplevel,
+                &ctx.out,
+                "set XTASK_OUT to a folder outside the repository or one git ignores (or unset it)",
+            )?;
+        }
+    }
     match command {
         Command::PreRelease(args) => pre_release::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),

@@ -160,6 +160,39 @@ fn refusals_exit_2_with_a_cause_and_a_fix() {
     assert_eq!(code(&out), 2, "not a git repository: {}", text(&out));
 }
 
+/// An out dir inside the tree that git ignores as a directory (`dist/`) is accepted before the
+/// folder exists (it was taken for "not ignored"), and the tree stays clean.
+#[test]
+fn an_ignored_out_dir_in_the_tree_is_accepted_before_it_exists() {
+    let repo = project();
+    let target = tempfile::tempdir().unwrap();
+    write(repo.path(), ".gitignore", ".env\ndist/\n");
+    git(
+        repo.path(),
+        &["commit", "--quiet", "--all", "--message", "ignore dist/"],
+    );
+    let dist = repo.path().join("dist");
+    assert!(!dist.exists());
+    let out = xtask(
+        repo.path(),
+        target.path(),
+        &["archive", "--rev", "v0.5.0", "--out", path(&dist)],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(dist.join("SHA256SUMS").is_file());
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(repo.path())
+        .args(["status", "--porcelain", "--untracked-files=all"])
+        .output()
+        .unwrap();
+    assert!(
+        status.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+}
+
 #[test]
 fn force_replaces_and_groups_are_configurable() {
     let repo = project();

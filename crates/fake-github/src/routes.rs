@@ -395,6 +395,8 @@ impl Endpoint<'_> {
         let Some(name) = query_value(&query, "name").filter(|name| !name.is_empty()) else {
             return Reply::error(422, "Validation Failed: name is required");
         };
+        // Like GitHub: `my file.txt` is stored as `my.file.txt`.
+        let name = github_protocol::rules::asset_name(&name);
         if release.immutable {
             return Reply::error(422, "Cannot upload assets to an immutable release.");
         }

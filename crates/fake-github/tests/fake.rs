@@ -118,7 +118,8 @@ fn uploads_decode_names_reject_duplicates_and_immutable_releases() {
     let uploads = format!("{}/repos/octo/hub/releases/{id}/assets", fake.uploads_url());
     let created = post(&format!("{uploads}?name=a%2Bb+c.txt"), "hello");
     assert_eq!(created.status, 201);
-    assert_eq!(created.body["name"], "a+b c.txt");
+    // Decoded (`%2B` is `+`, `+` is a space), then renamed as GitHub does: the space is a dot.
+    assert_eq!(created.body["name"], "a+b.c.txt");
     assert_eq!(
         created.body["digest"],
         "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"

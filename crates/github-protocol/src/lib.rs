@@ -10,6 +10,7 @@
 //! release or moving "latest" (rollback) are further variants with their own specs.
 
 mod amend;
+pub mod rules;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -13,6 +13,10 @@ pub enum Error {
     MissingToken,
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A value from the environment or the request that GitHub cannot take (the token is never
+    /// in `cause`, only its variable's name).
+    #[error("{cause}")]
+    Setting { cause: String, fix: String },
     #[error("{0}")]
     Protocol(github_protocol::Mismatch),
     #[error("reading asset {}: {source}", path.display())]
@@ -62,6 +66,7 @@ impl Error {
         match self {
             Error::MissingToken
             | Error::InvalidRequest(_)
+            | Error::Setting { .. }
             | Error::Protocol(_)
             | Error::CannotEdit { .. }
             | Error::ReadAsset { .. }
@@ -86,6 +91,7 @@ impl Error {
                 "export GITHUB_TOKEN (or GH_TOKEN) with a token that can write releases".into()
             }
             Error::InvalidRequest(_) => "fix the JSON request (see docs/github.md)".into(),
+            Error::Setting { fix, .. } => fix.clone(),
             Error::Protocol(_) => github_protocol::REBUILD_HINT.into(),
             Error::CannotEdit { .. } => {
                 "nothing was changed: publish the release first, or leave it as it is".into()
@@ -108,6 +114,25 @@ impl Error {
             }
             Error::Client(_) => {
                 "check GITHUB_API_URL (and GITHUB_UPLOADS_URL if set): each must be an http(s) URL"
+                    .into()
+            }
+            // The cause decides the hint: waiting and re-running does not fix a permission.
+            Error::Api { status: 403, message, .. } if message.contains("not accessible") => {
+                "the token lacks a permission: give it contents: write on the repository (in Actions: `permissions: contents: write`)".into()
+            }
+            Error::Api { status: 403, .. } => {
+                "the token may lack contents: write, or a rate limit was hit: check both, then re-run".into()
+            }
+            Error::Api { status: 404, .. } => {
+                "check owner/repo and GITHUB_API_URL, and that the token can see the repository"
+                    .into()
+            }
+            Error::GaveUp { last, .. }
+                if ["connection refused", "dns error", "failed to lookup", "Connection refused"]
+                    .iter()
+                    .any(|word| last.contains(word)) =>
+            {
+                "GitHub could not be reached: check GITHUB_API_URL, the network and any proxy, then re-run"
                     .into()
             }
             Error::Api { .. }

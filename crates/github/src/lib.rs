@@ -112,6 +112,7 @@ async fn run_async(
 ) -> Result<Reply, Error> {
     let request = Request::parse(request)?;
     let token = settings.token.as_ref().ok_or(Error::MissingToken)?;
+    token.check()?;
     // `check` may run before the assets are built; the others need their digests.
     let local = match command {
         Command::Check => Vec::new(),
@@ -119,6 +120,19 @@ async fn run_async(
     };
     let api_url = request.api_url(settings.env_api_url.as_deref());
     let uploads_override = request.uploads_override();
+    for (var, url) in [
+        ("GITHUB_API_URL", Some(&api_url)),
+        ("GITHUB_UPLOADS_URL", uploads_override.as_ref()),
+    ] {
+        if let Some(url) = url {
+            github_protocol::rules::check_url(var, url).map_err(|cause| Error::Setting {
+                cause,
+                fix: format!(
+                    "set {var} to the http(s) URL of the GitHub API (or unset it for github.com)"
+                ),
+            })?;
+        }
+    }
     let client = Client::new(
         &api_url,
         uploads_override.as_deref(),

@@ -44,7 +44,10 @@ fn main() {
         Asked::Amend(command) => github::amend(command, &request, &settings),
     };
     print_reply(&outcome.reply);
-    if let Some(err) = &outcome.error {
+    // Run by `cargo xtask` (XTASK_GITHUB_PARENT=1), the parent prints the reply's error as
+    // its own one `error:`/`hint:` block: the same cause is not printed twice.
+    let parent = std::env::var_os("XTASK_GITHUB_PARENT").is_some();
+    if let Some(err) = outcome.error.as_ref().filter(|_| !parent) {
         eprintln!("error: {err}\nhint: {}", err.fix());
     }
     std::process::exit(outcome.exit_code);

@@ -163,11 +163,25 @@ impl LocalAsset {
 
 /// A token that cannot be printed by accident: no `Display`, and `Debug` hides it.
 #[derive(Clone)]
-pub struct Token(String);
+pub struct Token {
+    value: String,
+    /// The variable it came from, for messages.
+    var: &'static str,
+}
 
 impl Token {
     pub(crate) fn expose(&self) -> &str {
-        &self.0
+        &self.value
+    }
+
+    /// Refused unless it can be sent as a header (a newline would make the HTTP stack panic).
+    pub fn check(&self) -> Result<(), crate::Error> {
+        github_protocol::rules::check_token(self.var, &self.value).map_err(|cause| {
+            crate::Error::Setting {
+                cause,
+                fix: github_protocol::rules::TOKEN_HINT.into(),
+            }
+        })
     }
 }
 
@@ -226,9 +240,9 @@ impl Settings {
         let read_deadline = number("XTASK_GITHUB_READ_DEADLINE_S")
             .map_or(READ_DEADLINE.min(deadline), Duration::from_secs);
         Settings {
-            token: non_empty("GITHUB_TOKEN")
-                .or_else(|| non_empty("GH_TOKEN"))
-                .map(Token),
+            token: ["GITHUB_TOKEN", "GH_TOKEN"]
+                .into_iter()
+                .find_map(|var| non_empty(var).map(|value| Token { value, var })),
             env_api_url: non_empty("GITHUB_API_URL"),
             retry: RetryPolicy {
                 base,

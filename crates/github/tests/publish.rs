@@ -163,6 +163,39 @@ fn a_missing_token_or_an_unknown_repository_is_refused() {
     assert!(setup.mutations().is_empty());
 }
 
+/// Values GitHub cannot take are refused where they are read, never a panic in the HTTP stack:
+/// a token with a newline (an invalid header value), an API URL that is not http(s).
+#[test]
+fn a_token_with_a_newline_or_a_non_http_api_url_is_refused_without_a_panic() {
+    let mut setup = Setup::new();
+    for command in ["check", "plan", "publish"] {
+        let run = setup.run_with_token(command, Some("ghp_TokenFromAFile000000\n"));
+        assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+        assert!(!run.stderr.contains("panicked at"), "{}", run.stderr);
+        assert!(
+            run.json["error"]
+                .as_str()
+                .unwrap()
+                .contains("GITHUB_TOKEN contains a line break"),
+            "{}",
+            run.json
+        );
+        assert!(!run.stderr.contains("ghp_TokenFromAFile"), "{}", run.stderr);
+    }
+    setup.request["api_url"] = json!("ftp://api.example");
+    let run = setup.run("check");
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.json["error"]
+            .as_str()
+            .unwrap()
+            .contains("is not an http(s) URL"),
+        "{}",
+        run.json
+    );
+    assert!(setup.fake.requests().is_empty(), "nothing was sent");
+}
+
 #[test]
 fn a_missing_asset_file_is_refused_before_any_request() {
     let setup = Setup::new();

@@ -43,6 +43,16 @@ pub enum Command {
     Finish(finish::Args),
 }
 
+impl Args {
+    /// The subcommand's `--format`.
+    pub fn format(&self) -> crate::flags::Format {
+        match &self.command {
+            Command::Start(args) => args.run.format,
+            Command::Finish(args) => args.run.format,
+        }
+    }
+}
+
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     match args.command {
         Command::Start(args) => start::run(ctx, args),

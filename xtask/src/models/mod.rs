@@ -62,6 +62,18 @@ pub enum Command {
     },
 }
 
+impl Args {
+    /// The subcommand's `--format`.
+    pub fn format(&self) -> Format {
+        match &self.command {
+            Command::Check { format } => *format,
+            Command::Record { common, .. } | Command::Prune { common } => common.format,
+            Command::Update(args) => args.common.format,
+            Command::Tag(args) => args.common.format,
+        }
+    }
+}
+
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     match args.command {
         Command::Check { format } => check::run(&ctx.project, format),

@@ -14,10 +14,12 @@ mod python_env;
 mod security;
 mod select;
 mod summaries;
+
+pub use select::left_out_by_flag;
 mod tools;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -141,8 +143,8 @@ pub struct Args {
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
     /// Checks run at once (default: the number of cores).
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
     /// The release about to be cut: it must be greater than the latest tag.
     #[arg(long, value_name = "X.Y.Z")]
     pub version: Option<String>,
@@ -159,6 +161,9 @@ pub struct Args {
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let checklist = load_checklist(ctx)?;
+    if let Some(path) = &args.report {
+        check_report_path(path)?;
+    }
     if args.list {
         match args.format {
             Format::Json => println!("{:#}", json::list(&checklist)),
@@ -211,7 +216,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let started = std::time::SystemTime::now();
     let clock = Instant::now();
     let options = runner::Options {
-        jobs: args.jobs.unwrap_or_else(cores).max(1),
+        jobs: args.jobs.map_or_else(cores, usize::from),
         log_dir: run_dir.join("logs"),
         progress: match args.format {
             Format::Json => runner::Progress::Quiet,
@@ -267,7 +272,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
 fn load_checklist(ctx: &Ctx) -> anyhow::Result<Checklist> {
     let path = ctx.project.join(checklist::OVERRIDE_FILE);
     let defaults = Checklist::defaults();
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    let Some(text) = read_override(&path)? else {
         return Ok(defaults);
     };
     defaults
@@ -276,6 +281,70 @@ fn load_checklist(ctx: &Ctx) -> anyhow::Result<Checklist> {
             let fix = err.hint.clone();
             Exit::refused(err.to_string(), fix).into()
         })
+}
+
+/// The text of `release-checks.toml`; `None` only when there is no such file. A file that is
+/// there but cannot be read as text (a directory, a dangling symlink, not UTF-8) is refused:
+/// ignoring it would silently drop the user's overrides.
+fn read_override(path: &Path) -> anyhow::Result<Option<String>> {
+    let name = checklist::OVERRIDE_FILE;
+    let refused = |why: String| {
+        Exit::refused(
+            format!("{name} {why}"),
+            format!("make {name} a UTF-8 TOML file (or remove it to use the built-in checks)"),
+        )
+    };
+    match std::fs::symlink_metadata(path) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(refused(format!("cannot be read: {err}")).into()),
+        Ok(_) => {}
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(_) if path.is_dir() => return Err(refused("is a directory".into()).into()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(refused("is a symlink to a file that does not exist".into()).into())
+        }
+        Err(err) => return Err(refused(format!("cannot be read: {err}")).into()),
+    };
+    String::from_utf8(bytes).map(Some).map_err(|err| {
+        refused(format!(
+            "is not UTF-8 text (invalid byte at offset {})",
+            err.utf8_error().valid_up_to()
+        ))
+        .into()
+    })
+}
+
+/// `--report PATH` is checked before any check runs: exit 2 means nothing ran.
+fn check_report_path(path: &Path) -> anyhow::Result<()> {
+    let shown = path.display();
+    if path.is_dir() {
+        return Err(Exit::refused(
+            format!("--report {shown} is a directory"),
+            "pass a file path, e.g. --report DIR/report.json",
+        )
+        .into());
+    }
+    let dir = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) => dir.to_path_buf(),
+        None => PathBuf::from("."),
+    };
+    // The nearest folder that exists must be a writable directory: the report's folder is
+    // created when missing.
+    let existing = dir.ancestors().find(|d| d.exists()).unwrap_or(&dir);
+    let writable = existing.is_dir() && scratch::TempFile::new_in(existing).is_ok();
+    if !writable {
+        return Err(Exit::refused(
+            format!(
+                "--report {shown} cannot be written: {} is not a writable directory",
+                existing.display()
+            ),
+            "pass a path in a folder you can write to",
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// One runner job per check, in checklist order.

@@ -90,7 +90,7 @@ impl Selection {
     /// Why `check` does not run, or `None` when it does.
     pub fn left_out(&self, check: &Check) -> Option<String> {
         if self.skipped.contains(&check.id) {
-            return Some("left out by --skip".into());
+            return Some(BY_SKIP.into());
         }
         if !check.enabled {
             return Some(format!("disabled in {}", checklist::OVERRIDE_FILE));
@@ -100,11 +100,23 @@ impl Selection {
             return None;
         }
         Some(if self.sections.is_empty() {
-            "not selected by --only".into()
+            BY_ONLY.into()
         } else {
-            format!("not in --section {}", self.sections.join(", "))
+            format!("{BY_SECTION} {}", self.sections.join(", "))
         })
     }
+}
+
+const BY_SKIP: &str = "left out by --skip";
+const BY_ONLY: &str = "not selected by --only";
+const BY_SECTION: &str = "not in --section";
+
+/// True when a check's skip reason says a flag left it out (`--skip`, `--only`, `--section`):
+/// the report is of part of the checklist, which is not a passed gate.
+pub fn left_out_by_flag(reason: &str) -> bool {
+    [BY_SKIP, BY_ONLY, BY_SECTION]
+        .iter()
+        .any(|flag| reason.starts_with(flag))
 }
 
 /// Every check the `chosen` ones depend on, transitively.

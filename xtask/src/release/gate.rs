@@ -51,10 +51,14 @@ pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evid
     let path = match report_path {
         Some(path) => path.to_path_buf(),
         None => run_gate(r).map_err(|err| {
+            let fix = err
+                .downcast_ref::<crate::exit::Exit>()
+                .and_then(|exit| exit.fix.clone())
+                .unwrap_or_else(|| "run `cargo xtask pre-release` to see why".into());
             Problem::new(
                 Check::Gate,
                 format!("running the pre-release gate: {err:#}"),
-                "run `cargo xtask pre-release` to see why",
+                fix,
             )
         })?,
     };
@@ -96,6 +100,31 @@ pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evid
                 path.display(),
                 report.target_version.as_deref().unwrap_or("none"),
                 r.version
+            ),
+            rerun,
+        ));
+    }
+    let partial: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|check| {
+            check.status == Status::Skipped
+                && check
+                    .reason
+                    .as_deref()
+                    .is_some_and(crate::pre_release::left_out_by_flag)
+        })
+        .map(|check| check.id.as_str())
+        .collect();
+    if !partial.is_empty() {
+        return Err(Problem::new(
+            Check::Gate,
+            format!(
+                "the gate report {} is of a partial run: {} check(s) left out by --only/--section/--skip ({}{})",
+                path.display(),
+                partial.len(),
+                partial.iter().take(3).copied().collect::<Vec<_>>().join(", "),
+                if partial.len() > 3 { ", …" } else { "" }
             ),
             rerun,
         ));
@@ -144,10 +173,23 @@ fn run_gate(r: &Release) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("locating this executable")?;
     let sh = Shell::new()?;
     let (project, version) = (&r.project, r.version.to_string());
+    // The Python tools' caches go to the out dir, not the project: a planned release leaves
+    // the work tree as it was (no .pytest_cache/, .ruff_cache/, .mypy_cache/, __pycache__/).
+    let cache = r.out.join("cache");
+    let addopts = match std::env::var("PYTEST_ADDOPTS") {
+        Ok(own) if !own.trim().is_empty() => format!("{own} -p no:cacheprovider"),
+        _ => "-p no:cacheprovider".to_string(),
+    };
     let out = cmd!(
         sh,
         "{exe} --project {project} pre-release --version {version} --format json --report {report}"
     )
+    .env("PYTHONDONTWRITEBYTECODE", "1")
+    .env("PYTHONPYCACHEPREFIX", cache.join("pycache"))
+    .env("PYTEST_ADDOPTS", addopts)
+    .env("RUFF_CACHE_DIR", cache.join("ruff"))
+    .env("MYPY_CACHE_DIR", cache.join("mypy"))
+    .env("BLACK_CACHE_DIR", cache.join("black"))
     .quiet()
     .ignore_status()
     .output()
@@ -156,11 +198,24 @@ fn run_gate(r: &Release) -> anyhow::Result<PathBuf> {
     text.extend_from_slice(&out.stderr);
     std::fs::write(&log, text).with_context(|| format!("writing {}", log.display()))?;
     if !report.is_file() {
-        anyhow::bail!(
-            "it wrote no report (exit {}); its output is in {}",
-            out.status,
-            log.display()
-        );
+        // The gate refused before running (a broken release-checks.toml, say): its own
+        // `error:` line is the cause.
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let line = |prefix: &str| stderr.lines().find_map(|line| line.strip_prefix(prefix));
+        match line("error: ") {
+            Some(cause) => {
+                return Err(crate::exit::Exit::refused(
+                    format!("{cause} (the gate's output is in {})", log.display()),
+                    line("hint: ").unwrap_or("run `cargo xtask pre-release` to see why"),
+                )
+                .into())
+            }
+            None => anyhow::bail!(
+                "it wrote no report (exit {}); its output is in {}",
+                out.status,
+                log.display()
+            ),
+        }
     }
     Ok(report)
 }

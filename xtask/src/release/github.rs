@@ -40,26 +40,134 @@ fn env(name: &str) -> Option<String> {
         .filter(|value| !value.trim().is_empty())
 }
 
+/// The tracked files matching the `--asset` globs, each with the name GitHub keeps for it
+/// (`docs/my file.txt` is uploaded as `my.file.txt`, see [`github_protocol::rules::asset_name`]):
+/// checked in the preflight, before the first write, and again by the archive step. Refused:
+/// a glob that is absolute, leaves the project or matches no tracked file; a name GitHub
+/// would rename unpredictably (not ASCII) or to nothing; a name taken by the archive's own
+/// assets (`SHA256SUMS`, `manifest.json`, `<project>-vX.Y.Z*`) or by another `--asset`.
+pub fn extra_assets(r: &Release, globs: &[String]) -> Result<Vec<(PathBuf, String)>, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let mut fail =
+        |cause: String, fix: &str| problems.push(Problem::new(Check::Github, cause, fix));
+    let narrow = "pass a glob of tracked files relative to the project, e.g. --asset 'docs/*.json'";
+    let mut paths: Vec<String> = Vec::new();
+    for glob in globs.iter().map(|g| g.trim()).filter(|g| !g.is_empty()) {
+        if Path::new(glob).is_absolute() || glob.split(['/', '\\']).any(|part| part == "..") {
+            fail(format!("--asset {glob:?} is outside the project"), narrow);
+            continue;
+        }
+        match r.repo.ls_files_glob(&[glob]) {
+            Ok(found) if found.is_empty() => fail(
+                format!("--asset {glob:?} matches no tracked file"),
+                "fix the glob (git pathspec syntax), or `git add` and commit the file first",
+            ),
+            Ok(found) => paths.extend(found),
+            Err(err) => fail(format!("--asset {glob:?}: {err:#}"), narrow),
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    let stem = r
+        .repo
+        .show_file("HEAD", super::vocab::PYPROJECT)
+        .ok()
+        .flatten()
+        .and_then(|text| crate::version::parse_project_name("HEAD", &text).ok())
+        .map(|name| format!("{name}-{}", r.tag));
+    let mut assets: Vec<(PathBuf, String)> = Vec::new();
+    for path in paths {
+        let file = path.rsplit('/').next().unwrap_or(&path);
+        let name = github_protocol::rules::asset_name(file);
+        let rename = "rename the file to ASCII letters, digits, `.`, `-`, `_`, `+` and `@`, or narrow --asset";
+        if !file.is_ascii() || name.is_empty() {
+            fail(
+                format!(
+                    "--asset {path}: GitHub renames {file:?} in a way that cannot be predicted"
+                ),
+                rename,
+            );
+            continue;
+        }
+        let taken = |other: &str| other.eq_ignore_ascii_case(&name);
+        if taken(archive::SHA256SUMS)
+            || taken(archive::MANIFEST)
+            || stem.as_deref().is_some_and(|stem| name.starts_with(stem))
+        {
+            fail(
+                format!(
+                    "--asset {path}: the name {name} is taken by the release archive's own assets"
+                ),
+                rename,
+            );
+            continue;
+        }
+        if let Some((other, _)) = assets.iter().find(|(_, other)| taken(other)) {
+            fail(
+                format!(
+                    "--asset {path} and {} would both be uploaded as {name}",
+                    other.strip_prefix(&r.project).unwrap_or(other).display()
+                ),
+                rename,
+            );
+            continue;
+        }
+        assets.push((r.project.join(&path), name));
+    }
+    match problems.is_empty() {
+        true => Ok(assets),
+        false => Err(problems),
+    }
+}
+
 /// Token present, owner/repo known, the token can see the repo, no published release for the
 /// tag that lacks something (`xtask-github check`).
 /// `fresh`: this release has no release commit yet, so any published release is someone else's.
+#[allow(dead_code)] // part of the core surface (core.rs): the hotfix and models commands use it
 pub fn preflight(
     r: &Release,
     fresh: bool,
     make_latest: Option<bool>,
 ) -> Result<Target, Vec<Problem>> {
+    let target = target(r, make_latest)?;
+    check(r, &target, fresh).map_err(|problem| vec![problem])?;
+    Ok(target)
+}
+
+/// Where the release goes, from the environment and the remote URL, each value validated
+/// where it is read (a token with a newline, `owner/repo` that is not one, an API URL that is
+/// not http(s)). Asks nothing of GitHub.
+pub fn target(r: &Release, make_latest: Option<bool>) -> Result<Target, Vec<Problem>> {
+    use github_protocol::rules;
     let mut problems = Vec::new();
-    if env("GITHUB_TOKEN").is_none() && env("GH_TOKEN").is_none() {
-        problems.push(Problem::new(
-            Check::Github,
-            "no GitHub token: GITHUB_TOKEN and GH_TOKEN are unset",
+    let mut fail = |cause: String, fix: &str| {
+        problems.push(Problem::new(Check::Github, cause, fix));
+    };
+    match ["GITHUB_TOKEN", "GH_TOKEN"]
+        .into_iter()
+        .find_map(|var| env(var).map(|value| (var, value)))
+    {
+        None => fail(
+            "no GitHub token: GITHUB_TOKEN and GH_TOKEN are unset".into(),
             "export GITHUB_TOKEN (a token with contents:write on the repo), or pass --no-github",
-        ));
+        ),
+        Some((var, value)) => {
+            if let Err(cause) = rules::check_token(var, &value) {
+                fail(cause, rules::TOKEN_HINT);
+            }
+        }
     }
     let slug = match env("GITHUB_REPOSITORY") {
-        Some(slug) => slug
-            .split_once('/')
-            .map(|(o, r)| (o.to_string(), r.to_string())),
+        Some(slug) => match rules::parse_slug("GITHUB_REPOSITORY", slug.trim()) {
+            Ok(slug) => Some(slug),
+            Err(cause) => {
+                fail(
+                    cause,
+                    "set GITHUB_REPOSITORY=owner/repo (or unset it to use the remote URL)",
+                );
+                return Err(problems);
+            }
+        },
         None => r
             .repo
             .remote_url(&r.remote)
@@ -67,48 +175,65 @@ pub fn preflight(
             .flatten()
             .and_then(|url| git::parse_remote_url(&url)),
     };
+    let mut urls = Vec::new();
+    for var in ["GITHUB_API_URL", "GITHUB_UPLOADS_URL"] {
+        let value = env(var);
+        if let Some(Err(cause)) = value.as_deref().map(|url| rules::check_url(var, url)) {
+            fail(
+                cause,
+                &format!("set {var} to the http(s) URL of your GitHub Enterprise API (or unset it for github.com)"),
+            );
+        }
+        urls.push(value);
+    }
     let Some((owner, repo)) = slug else {
-        problems.push(Problem::new(
-            Check::Github,
+        fail(
             format!("cannot tell the GitHub repository: GITHUB_REPOSITORY is unset and the {} URL names none", r.remote),
             "set GITHUB_REPOSITORY=owner/repo",
-        ));
+        );
         return Err(problems);
-    };
-    let target = Target {
-        owner,
-        repo,
-        api_url: env("GITHUB_API_URL"),
-        uploads_url: env("GITHUB_UPLOADS_URL"),
-        prerelease: r.is_prerelease(),
-        make_latest: make_latest.unwrap_or(!r.is_prerelease()),
     };
     if !problems.is_empty() {
         return Err(problems);
     }
-    let request = request(r, &target, "", "", &[]);
+    let uploads_url = urls.pop().flatten();
+    let api_url = urls.pop().flatten();
+    Ok(Target {
+        owner,
+        repo,
+        api_url,
+        uploads_url,
+        prerelease: r.is_prerelease(),
+        make_latest: make_latest.unwrap_or(!r.is_prerelease()),
+    })
+}
+
+/// `xtask-github check`: the token sees the repository, and (when `fresh`) no published
+/// release exists for the tag.
+pub fn check(r: &Release, target: &Target, fresh: bool) -> Result<(), Problem> {
+    let request = request(r, target, "", "", &[]);
     match call(GhCommand::Check, &request) {
         Ok((0, reply)) if fresh && reply.release.as_ref().is_some_and(|s| s.is_published()) => {
-            Err(vec![Problem::new(
+            Err(Problem::new(
                 Check::Github,
                 format!(
                     "{}/{} already has a published release for {}",
                     target.owner, target.repo, r.tag
                 ),
                 "release another version",
-            )])
+            ))
         }
-        Ok((0, _)) => Ok(target),
-        Ok((_, reply)) => Err(vec![Problem::new(
+        Ok((0, _)) => Ok(()),
+        Ok((_, reply)) => Err(Problem::new(
             Check::Github,
             format!("xtask-github check: {}", cause(&reply)),
             fix(&reply),
-        )]),
-        Err(err) => Err(vec![Problem::new(
+        )),
+        Err(err) => Err(Problem::new(
             Check::Github,
             err.cause,
             err.fix.unwrap_or_default(),
-        )]),
+        )),
     }
 }
 
@@ -260,6 +385,8 @@ fn call_binary(command: &str, json: &[u8], changes_github: bool) -> Result<(i32,
     let refused = |cause: String| Exit::refused(cause, REBUILD_HINT);
     let mut child = Command::new(&bin)
         .arg(command)
+        // Its error comes back in the reply and is printed once, by this process.
+        .env("XTASK_GITHUB_PARENT", "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

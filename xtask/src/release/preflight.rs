@@ -176,11 +176,30 @@ pub fn prepare(
         },
     };
 
+    if args.github {
+        if let Err(problems) = github::extra_assets(r, &args.assets) {
+            c.problems.extend(problems);
+        }
+    }
     let github = if !args.github {
         None
     } else {
-        match github::preflight(r, release_commit.is_none(), args.make_latest) {
-            Ok(target) => Some(target),
+        match github::target(r, args.make_latest) {
+            // Another check failed: no network round trip (and its retries) before they are fixed.
+            Ok(target) if !c.problems.is_empty() => {
+                c.notes.push(
+                    "GitHub was not asked (xtask-github check): fix the problems above first"
+                        .into(),
+                );
+                Some(target)
+            }
+            Ok(target) => match github::check(r, &target, release_commit.is_none()) {
+                Ok(()) => Some(target),
+                Err(problem) => {
+                    c.problems.push(problem);
+                    None
+                }
+            },
             Err(problems) => {
                 c.problems.extend(problems);
                 None
@@ -231,7 +250,8 @@ pub fn check_branch(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// After a fetch, the release branch is not behind its remote.
+/// The release branch is not behind its remote. Read with `git ls-remote`, not a fetch: a
+/// refused or planned run must not move `<remote>/<branch>` (nothing is written to the repo).
 pub fn check_not_behind(
     r: &Release,
     c: &mut Checks,
@@ -246,21 +266,37 @@ pub fn check_not_behind(
         );
         return Ok(());
     }
-    if let Err(err) = repo.fetch(&r.remote) {
-        c.fail(
-            Check::Remote,
-            format!("cannot fetch {}: {err}", r.remote),
-            "check the remote URL, the network and your credentials",
-        );
-        return Ok(());
-    }
-    let upstream = format!("refs/remotes/{}/{}", r.remote, r.branch);
-    if repo.resolve(&upstream)?.is_none() {
-        return Ok(()); // a first push creates the branch
-    }
+    let upstream = match repo.remote_branch(&r.remote, &r.branch) {
+        Ok(Some(upstream)) => upstream,
+        Ok(None) => return Ok(()), // a first push creates the branch
+        Err(err) => {
+            c.fail(
+                Check::Remote,
+                format!("cannot read {}: {err}", r.remote),
+                "check the remote URL, the network and your credentials",
+            );
+            return Ok(());
+        }
+    };
     // The local branch (HEAD when on it, as check_branch requires of a release).
     let branch = format!("refs/heads/{}", r.branch);
     let local = release_commit.unwrap_or(&branch);
+    let pull = format!("git pull --rebase {} {}, then re-run", r.remote, r.branch);
+    if repo.resolve(&upstream)?.is_none() {
+        c.fail(
+            Check::Remote,
+            format!(
+                "{} is behind {}/{}: {} is at {}, a commit this clone does not have",
+                r.branch,
+                r.remote,
+                r.branch,
+                r.remote,
+                short(&upstream)
+            ),
+            pull,
+        );
+        return Ok(());
+    }
     let (_, behind) = repo.ahead_behind(local, &upstream)?;
     if behind > 0
         && !release_commit
@@ -272,7 +308,7 @@ pub fn check_not_behind(
                 "{} is {behind} commit(s) behind {}/{}",
                 r.branch, r.remote, r.branch
             ),
-            format!("git pull --rebase {} {}, then re-run", r.remote, r.branch),
+            pull,
         );
     }
     Ok(())

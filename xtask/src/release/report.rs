@@ -21,7 +21,12 @@ struct Document<'a> {
     preflight: PreflightDoc<'a>,
     steps: &'a [Step],
     exit_code: u8,
-    error: Option<ErrorDoc>,
+    /// The same code: every refusal document has `error`, `hint` and `exit` (see `exit::json`).
+    exit: u8,
+    /// The cause, when the run did not succeed.
+    error: Option<String>,
+    /// The fix for it.
+    hint: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -32,7 +37,6 @@ struct PreflightDoc<'a> {
     gate: Option<&'a str>,
 }
 
-#[derive(Serialize)]
 struct ErrorDoc {
     cause: String,
     fix: Option<String>,
@@ -111,7 +115,24 @@ impl Output {
                     problems.len()
                 );
             }
-            Format::Json => self.print_json(Mode::Plan, problems, exit::REFUSED, None),
+            Format::Json => {
+                // The human lines go to stderr; stdout holds the one document.
+                for problem in problems {
+                    exit::print(&problem.cause, Some(&problem.fix));
+                }
+                let join = |part: fn(&Problem) -> &str| {
+                    problems.iter().map(part).collect::<Vec<_>>().join("; ")
+                };
+                let error = ErrorDoc {
+                    cause: format!(
+                        "refused, {} preflight check(s) failed: {}",
+                        problems.len(),
+                        join(|p| p.cause.as_str())
+                    ),
+                    fix: Some(join(|p| p.fix.as_str())),
+                };
+                self.print_json(Mode::Plan, problems, exit::REFUSED, Some(error))
+            }
         }
     }
 
@@ -169,7 +190,10 @@ impl Output {
         };
         match self.format {
             Format::Human => exit::print(&cause, fix.as_deref()),
-            Format::Json => self.print_json(mode, &[], code, Some(ErrorDoc { cause, fix })),
+            Format::Json => {
+                exit::print(&cause, fix.as_deref());
+                self.print_json(mode, &[], code, Some(ErrorDoc { cause, fix }))
+            }
         }
         code
     }
@@ -199,7 +223,9 @@ impl Output {
             },
             steps: &self.steps,
             exit_code,
-            error,
+            exit: exit_code,
+            hint: error.as_ref().and_then(|e| e.fix.clone()),
+            error: error.map(|e| e.cause),
         };
         println!(
             "{}",

@@ -97,12 +97,10 @@ pub fn run(
 /// gives the same bytes, so resuming never uploads something different), plus the tracked
 /// files matching `--asset` globs.
 fn archive(r: &Release, globs: &[String], s: &mut Step) -> anyhow::Result<Vec<(PathBuf, String)>> {
-    let globs: Vec<&str> = globs.iter().map(String::as_str).collect();
-    let mut assets: Vec<(PathBuf, String)> = Vec::new();
-    for path in r.repo.ls_files_glob(&globs)? {
-        let name = path.rsplit('/').next().unwrap_or(&path).to_string();
-        assets.push((r.project.join(&path), name));
-    }
+    let assets = github::extra_assets(r, globs).map_err(|problems| {
+        let causes: Vec<String> = problems.into_iter().map(|p| p.cause).collect();
+        anyhow::anyhow!("{}", causes.join("; "))
+    })?;
     let dir = r.assets_dir();
     let tagged = r.repo.tag_target(&r.tag)?;
     let build = |rev: &str, dir: &Path| -> anyhow::Result<Vec<(PathBuf, String)>> {

@@ -108,6 +108,45 @@ pub struct Previous {
     pub rev: String,
 }
 
+/// The longest tag a release accepts (see [`Release::new`]).
+pub const MAX_TAG_LEN: usize = 128;
+
+/// `--date YYYY-MM-DD`: a real day of the Gregorian calendar (no 2026-02-30).
+pub fn check_date(date: &str) -> Result<String, Exit> {
+    let refused = |why: &str| {
+        Exit::refused(
+            format!("--date {date:?} {why}"),
+            "pass a real day as YYYY-MM-DD, e.g. --date 2026-02-28 (or leave it out for today)",
+        )
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let digits = |part: &str, len: usize| {
+        (part.len() == len && part.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| part.parse::<u32>().ok())
+            .flatten()
+    };
+    let [y, m, d] = parts[..] else {
+        return Err(refused("is not YYYY-MM-DD"));
+    };
+    let (Some(year), Some(month), Some(day)) = (digits(y, 4), digits(m, 2), digits(d, 2)) else {
+        return Err(refused("is not YYYY-MM-DD"));
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(refused("has no such month")),
+    };
+    if day == 0 || day > days {
+        return Err(refused(&format!(
+            "has no such day: month {month} of {year} has {days} days"
+        )));
+    }
+    Ok(date.to_string())
+}
+
 /// The fixed inputs of one release, shared by every step.
 pub struct Release {
     pub project: PathBuf,
@@ -156,8 +195,25 @@ impl Release {
             }
             Err(_) => SystemTime::now(),
         };
-        let date = date.unwrap_or_else(|| runner::rfc3339_utc(now)[..10].to_string());
+        let date = match date {
+            Some(date) => check_date(&date)?,
+            None => runner::rfc3339_utc(now)[..10].to_string(),
+        };
         let tag = format!("v{version}");
+        // The longest file name made of the tag: `<project>-vX.Y.Z-<group>.tar.gz` and
+        // `vX.Y.Z.verify-deploy.log` must fit in a file name (255 bytes on every common file
+        // system); a project name and group take at most about 100 of them.
+        if tag.len() > MAX_TAG_LEN {
+            return Err(Exit::refused(
+                format!(
+                    "the tag {}… is {} bytes long: the release's file names would exceed 255 bytes",
+                    &tag[..24],
+                    tag.len()
+                ),
+                format!("choose a version whose tag has at most {MAX_TAG_LEN} bytes"),
+            )
+            .into());
+        }
         Ok(Release {
             repo: git::Repo::new(&project),
             project,
@@ -220,7 +276,8 @@ impl Release {
 
     /// The commit this command made for this version, if it exists: the tag's commit when the
     /// tag exists (or the release commit a tagged merge holds, see [`Release::tag_commit`]),
-    /// else HEAD — when it is "Release version X.Y.Z" and changed only the files a release edits.
+    /// else HEAD — when it is one this command would have made (see
+    /// [`Release::is_release_commit`]).
     pub fn release_commit(&self) -> anyhow::Result<Option<String>> {
         let candidate = match self.repo.tag_target(&self.tag)? {
             Some(commit) => self.merged_release(&commit)?.unwrap_or(commit),
@@ -229,17 +286,51 @@ impl Release {
                 None => return Ok(None),
             },
         };
-        if self.repo.subject(&candidate)? != self.message {
-            return Ok(None);
+        Ok(self.is_release_commit(&candidate)?.then_some(candidate))
+    }
+
+    /// Strict recognition of this command's own release commit: the subject is "Release
+    /// version X.Y.Z"; its diff is exactly the release's files (the release record included,
+    /// nothing else); pyproject.toml (and uv.lock) hold what this release writes from the
+    /// parent's files, byte for byte; CHANGELOG.md has the section for this version. A
+    /// hand-made commit with the same subject is not taken for ours.
+    pub fn is_release_commit(&self, candidate: &str) -> anyhow::Result<bool> {
+        if self.repo.subject(candidate)? != self.message {
+            return Ok(false);
         }
         let prefix = self.repo.prefix()?;
         let files = self.release_files();
-        let ours = |path: &str| {
-            path.strip_prefix(prefix.as_str())
-                .is_some_and(|path| files.iter().any(|file| file == path))
+        let changed: Vec<String> = self.repo.changed_files(candidate)?;
+        let mut relative = Vec::new();
+        for path in &changed {
+            match path.strip_prefix(prefix.as_str()) {
+                Some(path) if files.iter().any(|file| file == path) => relative.push(path),
+                _ => return Ok(false),
+            }
+        }
+        if !relative.contains(&self.record_path().as_str()) {
+            return Ok(false);
+        }
+        let parent = format!("{candidate}^");
+        let at = |rev: &str, path: &str| self.repo.show_file(rev, path).ok().flatten();
+        let (Some(before), Some(after)) = (at(&parent, PYPROJECT), at(candidate, PYPROJECT)) else {
+            return Ok(false);
         };
-        let changed = self.repo.changed_files(&candidate)?;
-        Ok(changed.iter().all(|path| ours(path)).then_some(candidate))
+        let Ok(pyproject) = project::version::Pyproject::parse(&before) else {
+            return Ok(false);
+        };
+        if pyproject.with_version(&self.version).ok().as_deref() != Some(after.as_str()) {
+            return Ok(false);
+        }
+        if let (Some(before), Some(after)) = (at(&parent, UV_LOCK), at(candidate, UV_LOCK)) {
+            let expected =
+                project::version::uv_lock_with_version(&before, pyproject.name(), &self.version);
+            if expected.ok().as_deref() != Some(after.as_str()) {
+                return Ok(false);
+            }
+        }
+        let changelog = at(candidate, CHANGELOG).unwrap_or_default();
+        Ok(changelog::extract(&changelog, &self.version).is_some())
     }
 
     /// When `commit` merged a "Release version X.Y.Z" commit (its second parent) and holds

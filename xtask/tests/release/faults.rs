@@ -183,14 +183,14 @@ fn a_failure_as_json() {
     assert_eq!(doc["exit_code"], 3);
     assert_eq!(doc["mode"], "execute");
     assert!(
-        doc["error"]["cause"]
+        doc["error"]
             .as_str()
             .unwrap()
             .contains("pushing the release"),
         "{doc}"
     );
     assert!(
-        doc["error"]["fix"]
+        doc["hint"]
             .as_str()
             .unwrap()
             .contains("re-run the same command"),

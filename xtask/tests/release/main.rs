@@ -4,6 +4,7 @@
 mod faults;
 mod git_release;
 mod github;
+mod hostile;
 mod preflight;
 mod support;
 mod verify;

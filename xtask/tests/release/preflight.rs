@@ -139,7 +139,7 @@ fn behind_origin() {
             testkit::git::git_in(&other, &["push", "--quiet", "origin", "main"]);
             with("0.5.0", &[])
         },
-        "main is 1 commit(s) behind origin/main",
+        "main is behind origin/main: origin is at",
     );
 }
 
@@ -409,6 +409,6 @@ fn a_higher_release_tag_only_on_origin_counts() {
 fn invalid_date() {
     refused(
         |_| with("0.5.0", &["--date", "2026-1-2"]),
-        "release date \"2026-1-2\" is not YYYY-MM-DD",
+        "--date \"2026-1-2\" is not YYYY-MM-DD",
     );
 }

@@ -33,13 +33,14 @@ impl std::fmt::Debug for Run {
     }
 }
 
-/// Everything a release can change: every file of the work tree (bytes), the index, and the
-/// refs of the work repo and of origin. The remote-tracking refs are left out: the preflight's
-/// `git fetch` updates them, as any fetch does.
+/// Everything a release can change: every file of the work tree (bytes), the index, the
+/// ignored paths (tool caches), and the refs of the work repo (remote-tracking refs included:
+/// the preflight reads the remote with `ls-remote`, it does not fetch) and of origin.
 #[derive(PartialEq, Eq)]
 pub struct Snapshot {
     pub files: BTreeMap<String, Vec<u8>>,
     pub status: String,
+    pub ignored: Vec<String>,
     pub refs: (String, String),
 }
 
@@ -51,8 +52,8 @@ impl std::fmt::Debug for Snapshot {
         }
         write!(
             f,
-            "status:\n{}\nrefs:\n{}\norigin:\n{}",
-            self.status, self.refs.0, self.refs.1
+            "status:\n{}\nignored: {:?}\nrefs:\n{}\norigin:\n{}",
+            self.status, self.ignored, self.refs.0, self.refs.1
         )
     }
 }
@@ -170,15 +171,20 @@ impl Fixture {
             status: self
                 .repo
                 .git(&["status", "--porcelain", "--untracked-files=all"]),
-            refs: {
-                let (work, origin) = self.repo.refs();
-                let work = work
-                    .lines()
-                    .filter(|l| !l.starts_with("refs/remotes/"))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                (work, origin)
-            },
+            refs: self.repo.refs(),
+            ignored: self
+                .repo
+                .git(&[
+                    "ls-files",
+                    "--others",
+                    "--ignored",
+                    "--exclude-standard",
+                    "--directory",
+                ])
+                .lines()
+                .filter(|path| !path.contains("__pycache__"))
+                .map(str::to_string)
+                .collect(),
         }
     }
 }
