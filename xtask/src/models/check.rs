@@ -78,8 +78,10 @@ pub fn embedding(project: &Path, defaults: &Defaults) -> Result<Vec<String>, Fin
     if is_default(defaults, &resolved.value) {
         return Ok(resolved.trail.iter().map(ToString::to_string).collect());
     }
-    let origin = resolved.origin();
-    let at = origin.splitn(3, ':').take(2).collect::<Vec<_>>().join(":");
+    let at = resolved.trail.last().map_or_else(
+        || MEMORY_SETUP.to_string(),
+        |step| format!("{}:{}", step.file, step.line),
+    );
     Err(finding(
         at,
         format!(
