@@ -12,8 +12,11 @@
 //! 404 for another repository, `releases/tags/{tag}` hides drafts, the release list includes
 //! drafts and is paginated with a `Link` header, several drafts may share a tag (GitHub allows
 //! it), `422 already_exists` for a second published release of a tag or a second asset of a name,
-//! and uploads to a published immutable release are rejected.
+//! and uploads to a published immutable release are rejected. Post-release reads are in
+//! `reads.rs`: "latest", asset downloads (a 302 to a storage host that refuses the token),
+//! milestones and issues.
 
+mod reads;
 mod routes;
 mod state;
 
@@ -24,6 +27,7 @@ use std::{
 
 use serde_json::{json, Value};
 
+pub use reads::{Issue, Milestone};
 pub use state::{Asset, Release};
 
 /// A failure to inject instead of (or after) the normal handling of one request.

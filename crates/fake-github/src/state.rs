@@ -95,6 +95,8 @@ fn sha256_digest(content: &[u8]) -> String {
 pub(crate) struct State {
     pub(crate) releases: Vec<Release>,
     pub(crate) immutable_releases: bool,
+    /// Milestones, issues and the explicit "latest" release (see `reads.rs`).
+    pub(crate) reads: crate::reads::ReadState,
     next_id: u64,
     base_url: String,
 }
@@ -104,6 +106,7 @@ impl State {
         State {
             releases: Vec::new(),
             immutable_releases: true,
+            reads: crate::reads::ReadState::default(),
             next_id: 1,
             base_url,
         }
@@ -126,6 +129,10 @@ impl State {
 
     pub(crate) fn release_mut(&mut self, id: u64) -> Option<&mut Release> {
         self.releases.iter_mut().find(|release| release.id == id)
+    }
+
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     pub(crate) fn release_json(&self, repo_path: &str, release: &Release) -> Value {
