@@ -36,8 +36,12 @@ pub(crate) struct Client {
     octocrab: Octocrab,
     /// `{api_url}/repos/{owner}/{repo}`
     pub(crate) repo_url: String,
-    /// `{uploads_url}/repos/{owner}/{repo}`
-    pub(crate) uploads_repo_url: String,
+    /// `{GITHUB_UPLOADS_URL}/repos/{owner}/{repo}`: the override of each release's own
+    /// `upload_url`.
+    pub(crate) uploads_override: Option<String>,
+    /// `{uploads URL derived from the API URL}/repos/{owner}/{repo}`: only for a release object
+    /// that lacks `upload_url`.
+    pub(crate) uploads_derived: Option<String>,
     page_size: u32,
 }
 
@@ -50,12 +54,13 @@ pub(crate) enum Body {
 impl Client {
     pub(crate) fn new(
         api_url: &str,
-        uploads_url: &str,
+        uploads_override: Option<&str>,
         repo_path: &str,
         token: &Token,
         page_size: u32,
     ) -> Result<Client> {
-        let (api_origin, uploads_origin) = (origin(api_url)?, origin(uploads_url)?);
+        let api_origin = origin(api_url)?;
+        let uploads_origin = origin(uploads_override.unwrap_or(api_url))?;
         let octocrab = Octocrab::builder()
             .set_connect_timeout(Some(Duration::from_secs(30)))
             // Generous: GitHub answers an upload only once it has stored the whole body.
@@ -71,7 +76,9 @@ impl Client {
         Ok(Client {
             octocrab,
             repo_url: format!("{api_url}/{repo_suffix}"),
-            uploads_repo_url: format!("{uploads_url}/{repo_suffix}"),
+            uploads_override: uploads_override.map(|url| format!("{url}/{repo_suffix}")),
+            uploads_derived: crate::request::uploads_url_for(api_url)
+                .map(|url| format!("{url}/{repo_suffix}")),
             page_size,
         })
     }

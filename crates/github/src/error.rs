@@ -5,10 +5,7 @@
 
 use std::path::PathBuf;
 
-/// Refused before changing anything: fix the cause and re-run.
-pub const EXIT_REFUSED: i32 = 2;
-/// Failed part-way (or GitHub kept failing): re-running resumes.
-pub const EXIT_FAILED: i32 = 3;
+pub use github_protocol::{EXIT_FAILED, EXIT_REFUSED};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -16,6 +13,8 @@ pub enum Error {
     MissingToken,
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    #[error("{0}")]
+    Protocol(github_protocol::Mismatch),
     #[error("reading asset {}: {source}", path.display())]
     ReadAsset {
         path: PathBuf,
@@ -61,6 +60,7 @@ impl Error {
         match self {
             Error::MissingToken
             | Error::InvalidRequest(_)
+            | Error::Protocol(_)
             | Error::ReadAsset { .. }
             | Error::TokenRejected { .. }
             | Error::RepoNotFound { .. }
@@ -83,6 +83,7 @@ impl Error {
                 "export GITHUB_TOKEN (or GH_TOKEN) with a token that can write releases".into()
             }
             Error::InvalidRequest(_) => "fix the JSON request (see docs/github.md)".into(),
+            Error::Protocol(_) => github_protocol::REBUILD_HINT.into(),
             Error::ReadAsset { .. } => "build the assets first (`cargo xtask archive`)".into(),
             Error::TokenRejected { .. } => {
                 "the token is invalid or expired: create a new one and export it as GITHUB_TOKEN"
@@ -99,7 +100,10 @@ impl Error {
                 "rename the file to letters, digits, `.`, `-` and `_`, then delete the renamed asset"
                     .into()
             }
-            Error::Client(_) => "check api_url and uploads_url in the request".into(),
+            Error::Client(_) => {
+                "check GITHUB_API_URL (and GITHUB_UPLOADS_URL if set): each must be an http(s) URL"
+                    .into()
+            }
             Error::Api { .. }
             | Error::GaveUp { .. }
             | Error::Unexpected { .. }

@@ -13,7 +13,7 @@ pub mod remote;
 pub mod request;
 pub mod retry;
 
-use serde_json::{json, Value};
+pub use github_protocol::{Command, Reply, PROTOCOL};
 
 use crate::{client::Client, remote::ReleaseState, retry::Backoff};
 pub use crate::{
@@ -22,40 +22,11 @@ pub use crate::{
     request::{Request, Settings},
 };
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
-    /// Token, repository, and the release state for the tag. Changes nothing.
-    Check,
-    /// The actions `publish` would take now. Changes nothing.
-    Plan,
-    /// Carry out the plan, resuming whatever a previous run left.
-    Publish,
-}
-
-impl Command {
-    pub fn parse(name: &str) -> Option<Command> {
-        match name {
-            "check" => Some(Command::Check),
-            "plan" => Some(Command::Plan),
-            "publish" => Some(Command::Publish),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Command::Check => "check",
-            Command::Plan => "plan",
-            Command::Publish => "publish",
-        }
-    }
-}
-
 /// What the binary prints (`json` on stdout) and exits with.
 #[derive(Debug)]
 pub struct Outcome {
     pub exit_code: i32,
-    pub json: Value,
+    pub reply: Reply,
     pub error: Option<Error>,
 }
 
@@ -67,14 +38,14 @@ pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
         .build()
         .map_err(|err| Error::Client(format!("starting the tokio runtime: {err}")))
         .and_then(|runtime| runtime.block_on(run_async(command, request, settings, &mut progress)));
-    let performed = &progress.performed;
     match result {
-        Ok(mut json) => {
-            json["ok"] = json!(true);
-            json["command"] = json!(command.name());
+        Ok(mut reply) => {
+            reply.protocol = Some(PROTOCOL);
+            reply.ok = true;
+            reply.command = Some(command.name().into());
             Outcome {
                 exit_code: 0,
-                json,
+                reply,
                 error: None,
             }
         }
@@ -85,17 +56,19 @@ pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
             } else {
                 err.exit_code()
             };
-            let json = json!({
-                "ok": false,
-                "command": command.name(),
-                "exit_code": exit_code,
-                "error": err.to_string(),
-                "fix": err.fix(),
-                "performed": performed,
-            });
+            let reply = Reply {
+                protocol: Some(PROTOCOL),
+                ok: false,
+                command: Some(command.name().into()),
+                exit_code: Some(exit_code),
+                error: Some(err.to_string()),
+                fix: Some(err.fix()),
+                performed: Some(progress.performed),
+                ..Reply::default()
+            };
             Outcome {
                 exit_code,
-                json,
+                reply,
                 error: Some(err),
             }
         }
@@ -107,7 +80,7 @@ async fn run_async(
     request: &str,
     settings: &Settings,
     progress: &mut publish::Progress,
-) -> Result<Value, Error> {
+) -> Result<Reply, Error> {
     let request = Request::parse(request)?;
     let token = settings.token.as_ref().ok_or(Error::MissingToken)?;
     // `check` may run before the assets are built; the others need their digests.
@@ -116,10 +89,10 @@ async fn run_async(
         Command::Plan | Command::Publish => request.local_assets()?,
     };
     let api_url = request.api_url(settings.env_api_url.as_deref());
-    let uploads_url = request.uploads_url(&api_url)?;
+    let uploads_override = request.uploads_override();
     let client = Client::new(
         &api_url,
-        &uploads_url,
+        uploads_override.as_deref(),
         &request.repo_path(),
         token,
         settings.page_size,
@@ -141,19 +114,20 @@ async fn run_async(
             remote::find_release(&client, &request.tag, &mut backoff).await?
         }
     };
-    let mut json = json!({
-        "repository": repository.full_name,
-        "can_push": repository.can_push,
-        "release": ReleaseState::of(release.as_ref()),
-    });
+    let mut reply = Reply {
+        repository: Some(repository.full_name),
+        can_push: repository.can_push,
+        release: Some(ReleaseState::of(release.as_ref())),
+        ..Reply::default()
+    };
     match command {
         Command::Check => {}
         Command::Plan => {
             let actions = plan::plan(&request, &local, release.as_ref())?;
-            json["up_to_date"] = json!(actions.iter().all(Action::is_skip));
-            json["actions"] = json!(actions);
+            reply.up_to_date = Some(actions.iter().all(Action::is_skip));
+            reply.actions = Some(actions);
         }
-        Command::Publish => json["performed"] = json!(progress.performed),
+        Command::Publish => reply.performed = Some(progress.performed.clone()),
     }
-    Ok(json)
+    Ok(reply)
 }

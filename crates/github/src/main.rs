@@ -1,10 +1,11 @@
-//! `xtask-github <check|plan|publish>`: one JSON request on stdin, one JSON result on stdout,
-//! progress and the one-line error on stderr. The token comes only from `GITHUB_TOKEN` or
-//! `GH_TOKEN`. Exit codes: 0 done, 2 refused before changing anything, 3 failed part-way.
+//! `xtask-github <check|plan|publish>`: one JSON request on stdin, one JSON reply on stdout
+//! (both typed in `github-protocol`), progress and the one-line `error:`/`hint:` on stderr. The
+//! token comes only from `GITHUB_TOKEN` or `GH_TOKEN`. Exit codes: 0 done, 2 refused before
+//! changing anything, 3 failed part-way.
 
 use std::io::Read;
 
-use github::{Command, Settings, EXIT_REFUSED};
+use github::{Command, Reply, Settings, EXIT_REFUSED, PROTOCOL};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,17 +17,32 @@ fn main() {
     let read = std::io::stdin().read_to_string(&mut request);
     let (Some(command), Ok(_)) = (command, read) else {
         let cause = "usage: xtask-github <check|plan|publish> < request.json";
-        let fix = "see docs/github.md for the request format";
-        let json = serde_json::json!({ "ok": false, "exit_code": EXIT_REFUSED, "error": cause, "fix": fix });
-        println!("{json}");
-        eprintln!("xtask-github: error: {cause}; fix: {fix}");
+        let fix = "pass one of check, plan, publish and the JSON request on stdin (docs/github.md)";
+        let reply = Reply {
+            protocol: Some(PROTOCOL),
+            ok: false,
+            exit_code: Some(EXIT_REFUSED),
+            error: Some(cause.into()),
+            fix: Some(fix.into()),
+            ..Reply::default()
+        };
+        print_reply(&reply);
+        eprintln!("error: {cause}\nhint: {fix}");
         std::process::exit(EXIT_REFUSED);
     };
     let settings = Settings::from_env(|name| std::env::var(name).ok());
     let outcome = github::run(command, &request, &settings);
-    println!("{}", outcome.json);
+    print_reply(&outcome.reply);
     if let Some(err) = &outcome.error {
-        eprintln!("xtask-github: error: {err}; fix: {}", err.fix());
+        eprintln!("error: {err}\nhint: {}", err.fix());
     }
     std::process::exit(outcome.exit_code);
+}
+
+fn print_reply(reply: &Reply) {
+    match serde_json::to_string(reply) {
+        Ok(json) => println!("{json}"),
+        // Cannot happen (plain data); still a reply, never a panic.
+        Err(err) => println!("{{\"ok\":false,\"error\":\"serialising the reply: {err}\"}}"),
+    }
 }

@@ -2,65 +2,13 @@
 //! state. `plan` prints it; `publish` recomputes it before every step and does the first
 //! action that is not a skip, so the two cannot drift apart.
 
-use std::fmt;
-
-use serde::Serialize;
+pub use github_protocol::{Action, DraftField, SkipReason};
 
 use crate::{
     error::{Error, Result},
     remote::{RemoteAsset, RemoteRelease},
     request::{LocalAsset, Request},
 };
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
-pub enum Action {
-    CreateDraft {
-        tag: String,
-    },
-    UpdateDraft {
-        fields: Vec<&'static str>,
-    },
-    Upload {
-        name: String,
-        size: u64,
-        digest: String,
-    },
-    Skip {
-        name: String,
-        reason: &'static str,
-    },
-    /// Delete the draft's differing asset; the next plan then uploads the local file.
-    Replace {
-        name: String,
-        size: u64,
-        digest: String,
-    },
-    Publish {
-        make_latest: bool,
-    },
-}
-
-impl Action {
-    pub fn is_skip(&self) -> bool {
-        matches!(self, Action::Skip { .. })
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Action::CreateDraft { tag } => write!(f, "create draft release {tag}"),
-            Action::UpdateDraft { fields } => write!(f, "update draft ({})", fields.join(", ")),
-            Action::Upload { name, size, .. } => write!(f, "upload {name} ({size} bytes)"),
-            Action::Skip { name, reason } => write!(f, "skip {name} ({reason})"),
-            Action::Replace { name, .. } => {
-                write!(f, "replace {name} (delete the differing asset)")
-            }
-            Action::Publish { make_latest } => write!(f, "publish (make_latest={make_latest})"),
-        }
-    }
-}
 
 /// The actions in order, or a refusal when the release is published and cannot be made right.
 pub fn plan(
@@ -130,29 +78,32 @@ fn upload(asset: &LocalAsset) -> Action {
 }
 
 /// Why an existing asset counts as the local file, or `None` when it differs.
-fn same_content(existing: &RemoteAsset, local: &LocalAsset) -> Option<&'static str> {
+fn same_content(existing: &RemoteAsset, local: &LocalAsset) -> Option<SkipReason> {
     match &existing.digest {
         _ if existing.size != local.size => None,
-        Some(digest) if *digest == local.digest => Some("same size and sha256 digest"),
+        Some(digest) if *digest == local.digest => Some(SkipReason::SameDigest),
         Some(_) => None,
         // Older GitHub Enterprise servers report no digest: the size is all there is.
-        None => Some("same size; GitHub reports no digest"),
+        None => Some(SkipReason::SameSizeNoDigest),
     }
 }
 
-fn differing_fields(request: &Request, release: &RemoteRelease) -> Vec<&'static str> {
+fn differing_fields(request: &Request, release: &RemoteRelease) -> Vec<DraftField> {
     let checks = [
         (
-            "name",
+            DraftField::Name,
             release.name.as_deref() != Some(request.name.as_str()),
         ),
         (
-            "body",
+            DraftField::Body,
             release.body.as_deref().unwrap_or("") != request.body,
         ),
-        ("prerelease", release.prerelease != request.prerelease),
         (
-            "target_commitish",
+            DraftField::Prerelease,
+            release.prerelease != request.prerelease,
+        ),
+        (
+            DraftField::TargetCommitish,
             release.target_commitish != request.target_commitish,
         ),
     ];
@@ -196,6 +147,7 @@ mod tests {
             target_commitish: "abc".into(),
             immutable,
             html_url: String::new(),
+            upload_url: String::new(),
             assets: assets
                 .iter()
                 .enumerate()

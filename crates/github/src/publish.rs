@@ -166,12 +166,7 @@ async fn upload(
         }
         .into());
     }
-    let mut url = format!(
-        "{}/releases/{}/assets?name={}",
-        client.uploads_repo_url,
-        release.id,
-        encode(name)
-    );
+    let mut url = format!("{}?name={}", upload_url(client, release)?, encode(name));
     if let Some(label) = &asset.label {
         url.push_str(&format!("&label={}", encode(label)));
     }
@@ -188,5 +183,28 @@ async fn upload(
         }
         .into()),
         _ => Ok(()),
+    }
+}
+
+/// Where `release`'s assets go: `GITHUB_UPLOADS_URL` when set (an override), else the
+/// `upload_url` GitHub returned with the release (as octocrab's own upload uses), else the
+/// uploads URL derived from the API URL.
+fn upload_url(client: &Client, release: &RemoteRelease) -> Result<String> {
+    let from_repo = |repo_url: &str| format!("{repo_url}/releases/{}/assets", release.id);
+    if let Some(repo_url) = &client.uploads_override {
+        return Ok(from_repo(repo_url));
+    }
+    if !release.upload_url.is_empty() {
+        return Ok(release.upload_url.clone());
+    }
+    match &client.uploads_derived {
+        Some(repo_url) => Ok(from_repo(repo_url)),
+        None => Err(Error::Unexpected {
+            what: "uploading".into(),
+            detail: format!(
+                "release {} has no upload_url and none can be derived from the API URL",
+                release.tag
+            ),
+        }),
     }
 }

@@ -16,53 +16,7 @@ use crate::{
     retry::Backoff,
 };
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RemoteRelease {
-    pub id: u64,
-    pub tag: String,
-    pub name: Option<String>,
-    pub body: Option<String>,
-    pub draft: bool,
-    pub prerelease: bool,
-    pub target_commitish: String,
-    pub immutable: bool,
-    pub html_url: String,
-    pub assets: Vec<RemoteAsset>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RemoteAsset {
-    pub id: u64,
-    pub name: String,
-    pub size: u64,
-    /// `sha256:<hex>`; older GitHub Enterprise servers do not report one.
-    pub digest: Option<String>,
-}
-
-impl RemoteRelease {
-    pub fn asset(&self, name: &str) -> Option<&RemoteAsset> {
-        self.assets.iter().find(|asset| asset.name == name)
-    }
-}
-
-/// The release state for a tag, as the JSON output shows it.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
-pub enum ReleaseState {
-    None,
-    Draft(RemoteRelease),
-    Published(RemoteRelease),
-}
-
-impl ReleaseState {
-    pub fn of(release: Option<&RemoteRelease>) -> ReleaseState {
-        match release {
-            None => ReleaseState::None,
-            Some(release) if release.draft => ReleaseState::Draft(release.clone()),
-            Some(release) => ReleaseState::Published(release.clone()),
-        }
-    }
-}
+pub use github_protocol::{ReleaseState, RemoteAsset, RemoteRelease};
 
 /// What `check` reports about the repository.
 #[derive(Debug, Clone, Serialize)]
@@ -136,17 +90,25 @@ pub(crate) async fn find_release(
         target_commitish: release.target_commitish,
         immutable: release.immutable.unwrap_or(false),
         html_url: release.html_url.to_string(),
-        assets: assets.into_iter().map(RemoteAsset::from).collect(),
+        upload_url: strip_template(release.upload_url.as_str()),
+        assets: assets.into_iter().map(remote_asset).collect(),
     }))
 }
 
-impl From<Asset> for RemoteAsset {
-    fn from(asset: Asset) -> RemoteAsset {
-        RemoteAsset {
-            id: asset.id.0,
-            name: asset.name,
-            size: asset.size.max(0) as u64,
-            digest: asset.digest,
-        }
+/// `https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}` without the
+/// `{?name,label}` URI template.
+pub fn strip_template(upload_url: &str) -> String {
+    upload_url
+        .split_once('{')
+        .map_or(upload_url, |(url, _)| url)
+        .to_string()
+}
+
+fn remote_asset(asset: Asset) -> RemoteAsset {
+    RemoteAsset {
+        id: asset.id.0,
+        name: asset.name,
+        size: asset.size.max(0) as u64,
+        digest: asset.digest,
     }
 }

@@ -3,48 +3,24 @@
 
 use std::{fmt, fs::File, io::Read, path::PathBuf, time::Duration};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
 pub const GITHUB_API: &str = "https://api.github.com";
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Request {
-    /// Defaults to `GITHUB_API_URL`, then `https://api.github.com`.
-    #[serde(default)]
-    pub api_url: Option<String>,
-    /// Defaults to the one derived from `api_url` (see [`uploads_url_for`]).
-    #[serde(default)]
-    pub uploads_url: Option<String>,
-    pub owner: String,
-    pub repo: String,
-    pub tag: String,
-    pub name: String,
-    #[serde(default)]
-    pub body: String,
-    pub target_commitish: String,
-    #[serde(default)]
-    pub prerelease: bool,
-    #[serde(default = "yes")]
-    pub make_latest: bool,
-    #[serde(default)]
-    pub assets: Vec<AssetSpec>,
-}
+pub use github_protocol::{AssetSpec, ReleaseSpec};
 
-fn yes() -> bool {
-    true
-}
+/// A [`ReleaseSpec`] that was parsed, checked for its protocol version and validated.
+#[derive(Debug, Clone)]
+pub struct Request(ReleaseSpec);
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AssetSpec {
-    pub path: PathBuf,
-    pub name: String,
-    #[serde(default)]
-    pub label: Option<String>,
+impl std::ops::Deref for Request {
+    type Target = ReleaseSpec;
+    fn deref(&self) -> &ReleaseSpec {
+        &self.0
+    }
 }
 
 /// A file to upload, hashed.
@@ -62,8 +38,10 @@ pub struct LocalAsset {
 
 impl Request {
     pub fn parse(json: &str) -> Result<Request> {
-        let request: Request =
+        let spec: ReleaseSpec =
             serde_json::from_str(json).map_err(|err| Error::InvalidRequest(err.to_string()))?;
+        spec.check_protocol().map_err(Error::Protocol)?;
+        let request = Request(spec);
         request.validate()?;
         Ok(request)
     }
@@ -112,15 +90,12 @@ impl Request {
         url.trim_end_matches('/').to_string()
     }
 
-    pub fn uploads_url(&self, api_url: &str) -> Result<String> {
-        match &self.uploads_url {
-            Some(url) => Ok(url.trim_end_matches('/').to_string()),
-            None => uploads_url_for(api_url).ok_or_else(|| {
-                Error::InvalidRequest(format!(
-                    "cannot derive the uploads URL from {api_url}: pass `uploads_url`"
-                ))
-            }),
-        }
+    /// `uploads_url` of the request (`GITHUB_UPLOADS_URL`): an override of the `upload_url`
+    /// each release object carries.
+    pub fn uploads_override(&self) -> Option<String> {
+        self.uploads_url
+            .as_deref()
+            .map(|url| url.trim_end_matches('/').to_string())
     }
 
     /// Hashes every asset; a missing file is a refusal, before anything is sent.
@@ -131,6 +106,7 @@ impl Request {
 
 /// `https://api.github.com` → `https://uploads.github.com`; `https://api.X` → `https://uploads.X`
 /// (GHE.com); `https://HOST/api/v3` → `https://HOST/api/uploads` (GitHub Enterprise Server).
+/// Only a fallback for a release object without `upload_url`.
 pub fn uploads_url_for(api_url: &str) -> Option<String> {
     let api_url = api_url.trim_end_matches('/');
     if let Some(host) = api_url.strip_prefix("https://api.") {
@@ -299,7 +275,7 @@ mod tests {
     fn requests_with_empty_fields_or_duplicate_assets_are_refused() {
         let request = |assets: &str| {
             Request::parse(&format!(
-                r#"{{"owner":"o","repo":"r","tag":"v1","name":"V1","target_commitish":"abc","assets":{assets}}}"#
+                r#"{{"owner":"o","repo":"r","tag":"v1","name":"V1","target_commitish":"abc","make_latest":true,"assets":{assets}}}"#
             ))
         };
         assert!(request("[]").is_ok());
@@ -309,7 +285,7 @@ mod tests {
         );
         assert!(request(r#"[{"path":"/a","name":"d/x"}]"#).is_err());
         assert!(Request::parse(
-            r#"{"owner":"","repo":"r","tag":"v1","name":"n","target_commitish":"a"}"#
+            r#"{"owner":"","repo":"r","tag":"v1","name":"n","target_commitish":"a","make_latest":true}"#
         )
         .is_err());
     }

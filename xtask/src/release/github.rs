@@ -8,8 +8,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use anyhow::Context;
-use serde_json::{json, Value};
+use github_protocol::{
+    AssetSpec, Command as GhCommand, ReleaseSpec, Reply, PROTOCOL, REBUILD_HINT,
+};
 
 use super::effect::{Action, ActionKind, Step};
 use super::vocab::{Check, Problem, Release};
@@ -84,8 +85,8 @@ pub fn preflight(
         return Err(problems);
     }
     let request = request(r, &target, "", "", &[]);
-    match call("check", &request) {
-        Ok((0, result)) if result["release"]["state"] == "published" && fresh => {
+    match call(GhCommand::Check, &request) {
+        Ok((0, reply)) if fresh && reply.release.as_ref().is_some_and(|s| s.is_published()) => {
             Err(vec![Problem::new(
                 Check::Github,
                 format!(
@@ -96,15 +97,15 @@ pub fn preflight(
             )])
         }
         Ok((0, _)) => Ok(target),
-        Ok((_, result)) => Err(vec![Problem::new(
+        Ok((_, reply)) => Err(vec![Problem::new(
             Check::Github,
-            format!("xtask-github check: {}", cause(&result)),
-            fix(&result),
+            format!("xtask-github check: {}", cause(&reply)),
+            fix(&reply),
         )]),
         Err(err) => Err(vec![Problem::new(
             Check::Github,
-            format!("{err:#}"),
-            "see the error above",
+            err.cause,
+            err.fix.unwrap_or_default(),
         )]),
     }
 }
@@ -141,13 +142,13 @@ pub fn step(
         return Ok(());
     };
     let request = request(r, target, body, &commit, assets);
-    let (code, planned) = call("plan", &request)?;
+    let (code, planned) = call(GhCommand::Plan, &request)?;
     if code != 0 {
         // Exit 1 when planning, 3 (resume) when executing: see `Output::failed`.
         anyhow::bail!("xtask-github plan: {} ({})", cause(&planned), fix(&planned));
     }
-    let actions = actions(&planned);
-    if planned["up_to_date"] == true {
+    let actions = planned.actions.unwrap_or_default();
+    if planned.up_to_date == Some(true) {
         s.done(format!(
             "{}/{}: release {} is published with all {} asset(s)",
             target.owner,
@@ -162,12 +163,14 @@ pub fn step(
         target.owner, target.repo, r.tag
     ));
     for action in &actions {
-        s.act(Action::new(ActionKind::Github, action.clone()), || Ok(()))?;
+        s.act(Action::new(ActionKind::Github, action.to_string()), || {
+            Ok(())
+        })?;
     }
     s.act(
         Action::new(ActionKind::Github, "xtask-github publish"),
         || {
-            let (code, result) = call("publish", &request)?;
+            let (code, result) = call(GhCommand::Publish, &request)?;
             match code {
                 0 => Ok(()),
                 2 => Err(Exit::interrupted(format!(
@@ -189,63 +192,90 @@ fn request(
     body: &str,
     commit: &str,
     assets: &[(PathBuf, String)],
-) -> Value {
-    json!({
-        "api_url": target.api_url,
-        "uploads_url": target.uploads_url,
-        "owner": target.owner,
-        "repo": target.repo,
-        "tag": r.tag,
-        "name": format!("Version {}", r.version),
-        "body": body,
-        "target_commitish": if commit.is_empty() { r.branch.as_str() } else { commit },
-        "prerelease": target.prerelease,
-        "make_latest": target.make_latest,
-        "assets": assets.iter().map(|(path, name)| json!({"path": path, "name": name})).collect::<Vec<_>>(),
-    })
+) -> ReleaseSpec {
+    ReleaseSpec {
+        protocol: Some(PROTOCOL),
+        api_url: target.api_url.clone(),
+        uploads_url: target.uploads_url.clone(),
+        owner: target.owner.clone(),
+        repo: target.repo.clone(),
+        tag: r.tag.clone(),
+        name: format!("Version {}", r.version),
+        body: body.to_string(),
+        target_commitish: if commit.is_empty() {
+            r.branch.clone()
+        } else {
+            commit.to_string()
+        },
+        prerelease: target.prerelease,
+        make_latest: target.make_latest,
+        assets: assets
+            .iter()
+            .map(|(path, name)| AssetSpec {
+                path: path.clone(),
+                name: name.clone(),
+                label: None,
+            })
+            .collect(),
+    }
 }
 
-/// Runs `xtask-github <command>` with `request` on stdin; returns its exit code and result.
-fn call(command: &str, request: &Value) -> anyhow::Result<(i32, Value)> {
+/// Runs `xtask-github <command>` with `spec` on stdin; returns its exit code and reply. A
+/// binary that cannot be started or speaks another protocol is refused (nothing was changed).
+fn call(command: GhCommand, spec: &ReleaseSpec) -> Result<(i32, Reply), Exit> {
     let bin = binary()?;
+    let refused = |cause: String| Exit::refused(cause, REBUILD_HINT);
     let mut child = Command::new(&bin)
-        .arg(command)
+        .arg(command.name())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .with_context(|| format!("starting {}", bin.display()))?;
-    child
-        .stdin
-        .take()
-        .expect("piped")
-        .write_all(request.to_string().as_bytes())
-        .context("writing the request")?;
+        .map_err(|err| refused(format!("cannot start {}: {err}", bin.display())))?;
+    let json = serde_json::to_vec(spec).expect("a release spec serialises");
+    let written = child.stdin.take().expect("piped").write_all(&json);
     let out = child
         .wait_with_output()
-        .context("waiting for xtask-github")?;
+        .map_err(|err| Exit::interrupted(format!("waiting for xtask-github {command}: {err}")))?;
     let code = out.status.code().unwrap_or(3);
-    let result = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
-        json!({"error": format!("no JSON result (exit {code}): {}", String::from_utf8_lossy(&out.stdout).trim())})
-    });
-    Ok((code, result))
+    let reply: Reply = match serde_json::from_slice(&out.stdout) {
+        Ok(reply) => reply,
+        Err(err) => {
+            let text = String::from_utf8_lossy(&out.stdout);
+            let cause = format!(
+                "xtask-github {command} gave no reply this xtask can read (exit {code}, {err}; writing the request: {}): {}",
+                written.map_or_else(|err| err.to_string(), |()| "ok".into()),
+                text.trim()
+            );
+            return Err(match command.changes_github() {
+                true => Exit::interrupted(cause),
+                false => refused(cause),
+            });
+        }
+    };
+    if let Err(mismatch) = reply.check_protocol() {
+        return Err(refused(format!("{mismatch} ({})", bin.display())));
+    }
+    Ok((code, reply))
 }
 
-/// `XTASK_GITHUB_BIN`, else built on demand from this workspace.
-fn binary() -> anyhow::Result<PathBuf> {
+/// `XTASK_GITHUB_BIN`, else built on demand from this workspace (`cargo build -p github`).
+fn binary() -> Result<PathBuf, Exit> {
     if let Some(bin) = std::env::var_os("XTASK_GITHUB_BIN") {
         return Ok(PathBuf::from(bin));
     }
-    let root = crate::paths::workspace_root();
+    let hint = "build it by hand: cargo build -p github --bin xtask-github, then set XTASK_GITHUB_BIN=target/debug/xtask-github";
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["build", "-q", "-p", "github", "--bin", "xtask-github"])
-        .current_dir(&root)
+        .current_dir(crate::paths::workspace_root())
         .status()
-        .context("running cargo build -p github")?;
-    anyhow::ensure!(
-        status.success(),
-        "cargo build -p github --bin xtask-github failed"
-    );
+        .map_err(|err| Exit::refused(format!("cannot run cargo build -p github: {err}"), hint))?;
+    if !status.success() {
+        return Err(Exit::refused(
+            format!("cargo build -p github --bin xtask-github failed ({status})"),
+            hint,
+        ));
+    }
     Ok(crate::paths::target_dir().join("debug").join(exe_name()))
 }
 
@@ -268,38 +298,16 @@ pub fn archive_assets(dir: &Path, manifest: &archive::Manifest) -> Vec<(PathBuf,
         .collect()
 }
 
-fn text_field(result: &Value, keys: &[&str]) -> Option<String> {
-    keys.iter()
-        .find_map(|key| result.get(*key).and_then(Value::as_str).map(str::to_string))
+fn cause(reply: &Reply) -> String {
+    reply
+        .error
+        .clone()
+        .unwrap_or_else(|| format!("it failed without saying why (ok={})", reply.ok))
 }
 
-fn cause(result: &Value) -> String {
-    text_field(result, &["error", "message", "cause"]).unwrap_or_else(|| result.to_string())
-}
-
-fn fix(result: &Value) -> String {
-    text_field(result, &["fix", "hint"]).unwrap_or_else(|| "see the error above".into())
-}
-
-/// The planned actions, one line each (`create draft release v1.2.0`, `upload x (12 bytes)`).
-fn actions(result: &Value) -> Vec<String> {
-    let list = result.get("actions").and_then(Value::as_array);
-    list.into_iter().flatten().map(action_line).collect()
-}
-
-fn action_line(action: &Value) -> String {
-    let field = |key: &str| match &action[key] {
-        Value::String(text) => text.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    match action["action"].as_str().unwrap_or_default() {
-        "create_draft" => format!("create draft release {}", field("tag")),
-        "update_draft" => format!("update the draft ({})", field("fields")),
-        "upload" => format!("upload {} ({} bytes)", field("name"), field("size")),
-        "skip" => format!("skip {} ({})", field("name"), field("reason")),
-        "replace" => format!("replace {} (the draft's copy differs)", field("name")),
-        "publish" => format!("publish (make_latest={})", field("make_latest")),
-        _ => action.to_string(),
-    }
+fn fix(reply: &Reply) -> String {
+    reply.fix.clone().unwrap_or_else(|| {
+        "re-run with the same arguments; if it fails again, run xtask-github by hand (docs/github.md)"
+            .into()
+    })
 }
