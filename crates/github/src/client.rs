@@ -34,6 +34,9 @@ pub fn encode(text: &str) -> String {
 
 pub(crate) struct Client {
     octocrab: Octocrab,
+    /// Without the token: for the storage host an asset download is redirected to, which must
+    /// never see it (and refuses a request that carries one).
+    bare: Octocrab,
     /// `{api_url}/repos/{owner}/{repo}`
     pub(crate) repo_url: String,
     /// `{GITHUB_UPLOADS_URL}/repos/{owner}/{repo}`: the override of each release's own
@@ -44,6 +47,10 @@ pub(crate) struct Client {
     pub(crate) uploads_derived: Option<String>,
     page_size: u32,
 }
+
+/// An answer whose body is read as it arrives (an asset download).
+pub(crate) type Response =
+    http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, octocrab::Error>>;
 
 pub(crate) enum Body {
     Empty,
@@ -71,10 +78,16 @@ impl Client {
             .and_then(|builder| builder.upload_uri(uploads_origin))
             .and_then(|builder| builder.build())
             .map_err(|err| Error::Client(describe(&err)))?;
+        let bare = Octocrab::builder()
+            .set_connect_timeout(Some(Duration::from_secs(30)))
+            .set_read_timeout(Some(Duration::from_secs(300)))
+            .build()
+            .map_err(|err| Error::Client(describe(&err)))?;
         let (owner, repo) = repo_path.split_once('/').unwrap_or((repo_path, ""));
         let repo_suffix = format!("repos/{}/{}", encode(owner), encode(repo));
         Ok(Client {
             octocrab,
+            bare,
             repo_url: format!("{api_url}/{repo_suffix}"),
             uploads_override: uploads_override.map(|url| format!("{url}/{repo_suffix}")),
             uploads_derived: crate::request::uploads_url_for(api_url)
@@ -113,6 +126,44 @@ impl Client {
             .execute(request)
             .await
             .map_err(|err| Failure::Transport(describe(&err)))?;
+        if !response.status().is_success() {
+            return Err(self.failure(response).await);
+        }
+        self.octocrab
+            .body_to_string(response)
+            .await
+            .map_err(|err| Failure::Transport(describe(&err)))
+    }
+
+    /// One GET asking for `accept`, its answer unread when it is a 2xx or a redirect (3xx).
+    /// `bare`: without the token, for a host that is not GitHub's API.
+    pub(crate) async fn get_response(
+        &self,
+        url: &str,
+        accept: &str,
+        bare: bool,
+    ) -> Result<Response, Failure> {
+        let octocrab = if bare { &self.bare } else { &self.octocrab };
+        let builder = http::Request::builder()
+            .method(Method::GET)
+            .uri(url)
+            .header(header::ACCEPT, accept);
+        let request = octocrab
+            .build_request(builder, None::<&()>)
+            .map_err(|err| Failure::Transport(describe(&err)))?;
+        let response = octocrab
+            .execute(request)
+            .await
+            .map_err(|err| Failure::Transport(describe(&err)))?;
+        let status = response.status();
+        if status.is_success() || status.is_redirection() {
+            return Ok(response);
+        }
+        Err(self.failure(response).await)
+    }
+
+    /// A non-2xx answer as a [`Failure`]: its status, message and rate-limit headers.
+    async fn failure(&self, response: Response) -> Failure {
         let status = response.status().as_u16();
         let header_text = |name: &str| {
             response
@@ -126,20 +177,16 @@ impl Client {
             header_text("x-ratelimit-remaining"),
             header_text("x-ratelimit-reset"),
         );
-        let body = self
-            .octocrab
-            .body_to_string(response)
-            .await
-            .map_err(|err| Failure::Transport(describe(&err)))?;
-        if (200..300).contains(&status) {
-            return Ok(body);
-        }
+        let body = match self.octocrab.body_to_string(response).await {
+            Ok(body) => body,
+            Err(err) => return Failure::Transport(describe(&err)),
+        };
         let headers = RateHeaders {
             retry_after: retry_after.as_deref(),
             remaining: remaining.as_deref(),
             reset: reset.as_deref(),
         };
-        Err(Failure::Status(StatusFailure::new(status, &body, headers)))
+        Failure::Status(StatusFailure::new(status, &body, headers))
     }
 
     /// A GET, retried while GitHub fails transiently, decoded as `T`.
@@ -170,7 +217,8 @@ impl Client {
     ) -> Result<Vec<T>> {
         let mut items = Vec::new();
         for page in 1.. {
-            let page_url = format!("{url}?per_page={}&page={page}", self.page_size);
+            let join = if url.contains('?') { '&' } else { '?' };
+            let page_url = format!("{url}{join}per_page={}&page={page}", self.page_size);
             let batch: Vec<T> = self.get(&page_url, what, backoff).await?;
             let full = batch.len() >= self.page_size as usize;
             items.extend(batch);
@@ -202,7 +250,7 @@ fn origin(url: &str) -> Result<String> {
 
 /// An octocrab error with its causes, e.g. `Service Error: client error (SendRequest): connection
 /// closed before message completed`. Never contains headers, so never the token.
-fn describe(err: &octocrab::Error) -> String {
+pub(crate) fn describe(err: &octocrab::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

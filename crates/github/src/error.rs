@@ -51,6 +51,11 @@ pub enum Error {
     AssetChanged { name: String },
     #[error("setting up the HTTP client: {0}")]
     Client(String),
+    #[error("writing the download {}: {source}", path.display())]
+    WriteDownload {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -72,7 +77,8 @@ impl Error {
             | Error::GaveUp { .. }
             | Error::Unexpected { .. }
             | Error::NoProgress { .. }
-            | Error::AssetChanged { .. } => EXIT_FAILED,
+            | Error::AssetChanged { .. }
+            | Error::WriteDownload { .. } => EXIT_FAILED,
         }
     }
 
@@ -103,6 +109,9 @@ impl Error {
             Error::Client(_) => {
                 "check GITHUB_API_URL (and GITHUB_UPLOADS_URL if set): each must be an http(s) URL"
                     .into()
+            }
+            Error::WriteDownload { .. } => {
+                "make the download folder writable (and free some space), then re-run".into()
             }
             Error::Api { .. }
             | Error::GaveUp { .. }
