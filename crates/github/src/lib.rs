@@ -6,9 +6,11 @@
 //! `docs/github.md`), so `cargo xtask pre-release` and `archive` never compile them.
 
 mod client;
+mod download;
 pub mod error;
 pub mod plan;
 mod publish;
+pub mod reads;
 pub mod remote;
 pub mod request;
 pub mod retry;
@@ -33,16 +35,37 @@ pub struct Outcome {
 /// Runs `command` for the JSON `request`; never panics on bad input, never prints the token.
 pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
     let mut progress = publish::Progress::default();
-    let result = tokio::runtime::Builder::new_current_thread()
+    let result = block_on(run_async(command, request, settings, &mut progress));
+    outcome(
+        command.name(),
+        result,
+        progress.changing,
+        progress.performed,
+    )
+}
+
+/// Runs `future` on a current-thread tokio runtime.
+fn block_on<T>(future: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| Error::Client(format!("starting the tokio runtime: {err}")))
-        .and_then(|runtime| runtime.block_on(run_async(command, request, settings, &mut progress)));
+        .and_then(|runtime| runtime.block_on(future))
+}
+
+/// The reply and exit code of a command named `name`; `changing`: a change was attempted, so
+/// a failure is not a refusal.
+fn outcome(
+    name: &str,
+    result: Result<Reply, Error>,
+    changing: bool,
+    performed: Vec<Action>,
+) -> Outcome {
     match result {
         Ok(mut reply) => {
             reply.protocol = Some(PROTOCOL);
             reply.ok = true;
-            reply.command = Some(command.name().into());
+            reply.command = Some(name.into());
             Outcome {
                 exit_code: 0,
                 reply,
@@ -51,7 +74,7 @@ pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
         }
         Err(err) => {
             // A refusal is only a refusal if nothing was attempted yet.
-            let exit_code = if progress.changing {
+            let exit_code = if changing {
                 EXIT_FAILED
             } else {
                 err.exit_code()
@@ -59,11 +82,11 @@ pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
             let reply = Reply {
                 protocol: Some(PROTOCOL),
                 ok: false,
-                command: Some(command.name().into()),
+                command: Some(name.into()),
                 exit_code: Some(exit_code),
                 error: Some(err.to_string()),
                 fix: Some(err.fix()),
-                performed: Some(progress.performed),
+                performed: Some(performed),
                 ..Reply::default()
             };
             Outcome {

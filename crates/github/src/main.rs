@@ -6,18 +6,27 @@
 use std::io::Read;
 
 use github::{Command, Reply, Settings, EXIT_REFUSED, PROTOCOL};
+use github_protocol::reads::ReadCommand;
+
+/// A release step, or a post-release read (or milestone change).
+enum Word {
+    Release(Command),
+    Read(ReadCommand),
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match args.as_slice() {
-        [name] => Command::parse(name),
+        [name] => Command::parse(name)
+            .map(Word::Release)
+            .or_else(|| ReadCommand::parse(name).map(Word::Read)),
         _ => None,
     };
     let mut request = String::new();
     let read = std::io::stdin().read_to_string(&mut request);
     let (Some(command), Ok(_)) = (command, read) else {
-        let cause = "usage: xtask-github <check|plan|publish> < request.json";
-        let fix = "pass one of check, plan, publish and the JSON request on stdin (docs/github.md)";
+        let cause = "usage: xtask-github <check|plan|publish|release|download|milestones|milestone-issues|close-milestone|create-milestone> < request.json";
+        let fix = "pass one of those commands and the JSON request on stdin (docs/github.md)";
         let reply = Reply {
             protocol: Some(PROTOCOL),
             ok: false,
@@ -31,7 +40,10 @@ fn main() {
         std::process::exit(EXIT_REFUSED);
     };
     let settings = Settings::from_env(|name| std::env::var(name).ok());
-    let outcome = github::run(command, &request, &settings);
+    let outcome = match command {
+        Word::Release(command) => github::run(command, &request, &settings),
+        Word::Read(command) => github::reads::run(command, &request, &settings),
+    };
     print_reply(&outcome.reply);
     if let Some(err) = &outcome.error {
         eprintln!("error: {err}\nhint: {}", err.fix());
