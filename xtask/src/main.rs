@@ -10,6 +10,7 @@ mod flags;
 mod fs;
 mod merge_reports;
 mod paths;
+mod post_release;
 mod pre_release;
 mod release;
 mod version;
@@ -44,6 +45,8 @@ enum Command {
     Archive(archive::Args),
     /// Plan (and with --execute, carry out) a release to git and GitHub.
     Release(release::Args),
+    /// Run the Post-Release Checklist: verify the published release, then tidy up (--execute).
+    PostRelease(post_release::Args),
     /// Combine the JSON reports of separate pre-release jobs into one verdict.
     MergeReports(merge_reports::Args),
     /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
@@ -76,6 +79,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::PreRelease(args) => pre_release::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Release(args) => release::run(&ctx, args),
+        Command::PostRelease(args) => post_release::run(&ctx, args),
         Command::MergeReports(args) => merge_reports::run(&ctx, args),
         Command::Coverage(args) => coverage::run(&ctx, args),
     }

@@ -25,7 +25,7 @@ pub use super::edits::{self, Bump, Edit};
 pub use super::effect::{Action, ActionKind, Mode, Status, Step};
 pub use super::gate::{self, Evidence};
 pub use super::git_steps;
-pub use super::github::{self, Target};
+pub use super::github::{self, call_read, Target};
 pub use super::preflight::{
     self, check_branch, check_clean_tree, check_not_behind, check_tag_absent,
     check_version_greater, Checks, Prepared,

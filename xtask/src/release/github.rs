@@ -8,6 +8,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use github_protocol::reads::{ReadCommand, RepoSpec};
 use github_protocol::{
     AssetSpec, Command as GhCommand, ReleaseSpec, Reply, PROTOCOL, REBUILD_HINT,
 };
@@ -38,23 +39,9 @@ fn env(name: &str) -> Option<String> {
         .filter(|value| !value.trim().is_empty())
 }
 
-/// Token present, owner/repo known, the token can see the repo, no published release for the
-/// tag that lacks something (`xtask-github check`).
-/// `fresh`: this release has no release commit yet, so any published release is someone else's.
-pub fn preflight(
-    r: &Release,
-    fresh: bool,
-    make_latest: Option<bool>,
-) -> Result<Target, Vec<Problem>> {
-    let mut problems = Vec::new();
-    if env("GITHUB_TOKEN").is_none() && env("GH_TOKEN").is_none() {
-        problems.push(Problem::new(
-            Check::Github,
-            "no GitHub token: GITHUB_TOKEN and GH_TOKEN are unset",
-            "export GITHUB_TOKEN (a token with contents:write on the repo), or pass --no-github",
-        ));
-    }
-    let slug = match env("GITHUB_REPOSITORY") {
+/// `owner/repo` from `GITHUB_REPOSITORY`, else from the remote's URL.
+pub fn repository(r: &Release) -> Option<(String, String)> {
+    match env("GITHUB_REPOSITORY") {
         Some(slug) => slug
             .split_once('/')
             .map(|(o, r)| (o.to_string(), r.to_string())),
@@ -64,8 +51,36 @@ pub fn preflight(
             .ok()
             .flatten()
             .and_then(|url| git::parse_remote_url(&url)),
-    };
-    let Some((owner, repo)) = slug else {
+    }
+}
+
+/// `GITHUB_API_URL` when set (GitHub Enterprise); else xtask-github's default.
+pub fn api_url() -> Option<String> {
+    env("GITHUB_API_URL")
+}
+
+/// Whether `GITHUB_TOKEN` or `GH_TOKEN` holds a token (the value is never read here).
+pub fn has_token() -> bool {
+    env("GITHUB_TOKEN").is_some() || env("GH_TOKEN").is_some()
+}
+
+/// Token present, owner/repo known, the token can see the repo, no published release for the
+/// tag that lacks something (`xtask-github check`).
+/// `fresh`: this release has no release commit yet, so any published release is someone else's.
+pub fn preflight(
+    r: &Release,
+    fresh: bool,
+    make_latest: Option<bool>,
+) -> Result<Target, Vec<Problem>> {
+    let mut problems = Vec::new();
+    if !has_token() {
+        problems.push(Problem::new(
+            Check::Github,
+            "no GitHub token: GITHUB_TOKEN and GH_TOKEN are unset",
+            "export GITHUB_TOKEN (a token with contents:write on the repo), or pass --no-github",
+        ));
+    }
+    let Some((owner, repo)) = repository(r) else {
         problems.push(Problem::new(
             Check::Github,
             format!("cannot tell the GitHub repository: GITHUB_REPOSITORY is unset and the {} URL names none", r.remote),
@@ -76,7 +91,7 @@ pub fn preflight(
     let target = Target {
         owner,
         repo,
-        api_url: env("GITHUB_API_URL"),
+        api_url: api_url(),
         uploads_url: env("GITHUB_UPLOADS_URL"),
         prerelease: r.is_prerelease(),
         make_latest: make_latest.unwrap_or(!r.is_prerelease()),
@@ -223,17 +238,32 @@ fn request(
 /// Runs `xtask-github <command>` with `spec` on stdin; returns its exit code and reply. A
 /// binary that cannot be started or speaks another protocol is refused (nothing was changed).
 fn call(command: GhCommand, spec: &ReleaseSpec) -> Result<(i32, Reply), Exit> {
+    let json = serde_json::to_vec(spec).expect("a release spec serialises");
+    call_word(command.name(), command.changes_github(), &json)
+}
+
+/// A post-release request, `xtask-github <word>` ([`ReadCommand`]): its exit code and reply.
+pub fn call_read<T: serde::Serialize>(
+    command: ReadCommand,
+    spec: &RepoSpec<T>,
+) -> Result<(i32, Reply), Exit> {
+    let json = serde_json::to_vec(spec).expect("a request spec serialises");
+    call_word(command.name(), command.changes_github(), &json)
+}
+
+/// Runs `xtask-github <command>` with `json` on stdin; `changes`: the command changes GitHub,
+/// so an unreadable reply means "failed part-way", not "refused".
+fn call_word(command: &str, changes: bool, json: &[u8]) -> Result<(i32, Reply), Exit> {
     let bin = binary()?;
     let refused = |cause: String| Exit::refused(cause, REBUILD_HINT);
     let mut child = Command::new(&bin)
-        .arg(command.name())
+        .arg(command)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|err| refused(format!("cannot start {}: {err}", bin.display())))?;
-    let json = serde_json::to_vec(spec).expect("a release spec serialises");
-    let written = child.stdin.take().expect("piped").write_all(&json);
+    let written = child.stdin.take().expect("piped").write_all(json);
     let out = child
         .wait_with_output()
         .map_err(|err| Exit::interrupted(format!("waiting for xtask-github {command}: {err}")))?;
@@ -247,7 +277,7 @@ fn call(command: GhCommand, spec: &ReleaseSpec) -> Result<(i32, Reply), Exit> {
                 written.map_or_else(|err| err.to_string(), |()| "ok".into()),
                 text.trim()
             );
-            return Err(match command.changes_github() {
+            return Err(match changes {
                 true => Exit::interrupted(cause),
                 false => refused(cause),
             });
@@ -298,14 +328,14 @@ pub fn archive_assets(dir: &Path, manifest: &archive::Manifest) -> Vec<(PathBuf,
         .collect()
 }
 
-fn cause(reply: &Reply) -> String {
+pub fn cause(reply: &Reply) -> String {
     reply
         .error
         .clone()
         .unwrap_or_else(|| format!("it failed without saying why (ok={})", reply.ok))
 }
 
-fn fix(reply: &Reply) -> String {
+pub fn fix(reply: &Reply) -> String {
     reply.fix.clone().unwrap_or_else(|| {
         "re-run with the same arguments; if it fails again, run xtask-github by hand (docs/github.md)"
             .into()
