@@ -308,6 +308,19 @@ impl FakeGithub {
         edit(release);
     }
 
+    /// Replaces the bytes of an asset; GitHub's digest follows them, as it would after a
+    /// delete and re-upload.
+    pub fn replace_asset(&self, tag: &str, name: &str, content: &[u8]) {
+        self.edit_release(tag, |release| {
+            let asset = release
+                .assets
+                .iter_mut()
+                .find(|a| a.name == name)
+                .expect("an asset of that name");
+            *asset = crate::Asset::new(asset.id, name, None, &asset.content_type, content.to_vec());
+        });
+    }
+
     /// Adds an asset to the release of `tag`, as an upload would (immutability aside).
     pub fn add_asset(&self, tag: &str, name: &str, content: &[u8]) -> u64 {
         let mut inner = self.lock();

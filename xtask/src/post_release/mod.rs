@@ -203,8 +203,10 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let (results, steps, failure) = if !facts.opts.execute {
         (planned.results, steps, None)
     } else if !refusals.is_empty() {
+        // Nothing was changed: the plan's results, and every refusal with its fix.
         out.refused(&refusals);
-        return Ok(exit::REFUSED);
+        let first = refusals.into_iter().next().map(anyhow::Error::from);
+        (planned.results, steps, first)
     } else {
         let done = judge(&facts, Mode::Execute)?;
         let mut steps = done.steps;
@@ -228,10 +230,14 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     report.duration_ms = clock.elapsed().as_millis() as u64;
     report.sign_offs = facts.opts.sign_offs.clone();
 
-    let mode = if facts.opts.execute {
-        Mode::Execute
-    } else {
-        Mode::Plan
+    // Refused: only the plan ran.
+    let refused = failure
+        .as_ref()
+        .and_then(|err| err.downcast_ref::<Exit>())
+        .is_some_and(|exit| exit.code == exit::REFUSED);
+    let mode = match facts.opts.execute && !refused {
+        true => Mode::Execute,
+        false => Mode::Plan,
     };
     let code = match &failure {
         Some(err) => err

@@ -129,13 +129,14 @@ impl Output {
                 }
             }
         }
-        if let Some(err) = error {
+        if let Some(err) = error.filter(|_| code != crate::exit::REFUSED) {
             eprintln!("error: {err:#}");
             if let Some(fix) = err.downcast_ref::<Exit>().and_then(|e| e.fix.as_deref()) {
                 eprintln!("hint: {fix}");
             }
         }
         let verdict = match (code, mode) {
+            (2, _) => "refused: nothing was changed",
             (0, Mode::Plan) => "verified; plan only: nothing was changed, add --execute to act",
             (0, Mode::Execute) => "verified and recorded",
             (1, _) => "NOT verified: see the failed and blocked checks",
