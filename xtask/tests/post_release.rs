@@ -8,29 +8,17 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::Command;
 
 use fake_github::{FakeGithub, Release};
 use serde_json::Value;
-use support::{Fixture, Run};
+use support::{github_bin, Fixture, Run};
 
 const TOKEN: &str = "xtask-test-token-PostRelease0123456789abcdef";
 const OWNER: &str = "tzervas";
 const REPO: &str = "codemate-hub";
 const FLOWS: &str = "docs/langflow/examples/*.json";
 const TARBALL: &str = "codemate-hub-v0.5.0.tar.gz";
-
-fn github_bin() -> PathBuf {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
-        .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: run `cargo build -p github --bin xtask-github` first",
-        bin.display()
-    );
-    bin
-}
 
 /// `xtask <command> ARGS` on the fixture, pointed at the fake GitHub.
 fn xtask(f: &Fixture, gh: &FakeGithub, command: &str, args: &[&str]) -> Run {
@@ -409,5 +397,9 @@ fn without_a_token_the_github_checks_are_blocked_once() {
         .map(|(id, _)| id)
         .collect();
     assert_eq!(naming, ["github-release"], "one reason per root cause");
-    assert_eq!(gh.requests().len(), asked, "without a token GitHub is not asked");
+    assert_eq!(
+        gh.requests().len(),
+        asked,
+        "without a token GitHub is not asked"
+    );
 }

@@ -323,16 +323,9 @@ impl FakeGithub {
 
     /// Adds an asset to the release of `tag`, as an upload would (immutability aside).
     pub fn add_asset(&self, tag: &str, name: &str, content: &[u8]) -> u64 {
-        let mut inner = self.lock();
-        let id = inner.state.next_id();
+        let id = self.lock().state.next_id();
         let asset = crate::Asset::new(id, name, None, "application/octet-stream", content.to_vec());
-        let release = inner
-            .state
-            .releases
-            .iter_mut()
-            .find(|r| r.tag_name == tag)
-            .expect("a release for the tag");
-        release.assets.push(asset);
+        self.edit_release(tag, |release| release.assets.push(asset));
         id
     }
 }

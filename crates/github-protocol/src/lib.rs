@@ -133,12 +133,17 @@ pub struct ReleaseSpec {
 impl ReleaseSpec {
     /// Refuses a spec from another protocol version (`None`: a hand-written request).
     pub fn check_protocol(&self) -> Result<(), Mismatch> {
-        match self.protocol {
-            Some(theirs) if theirs != PROTOCOL => Err(Mismatch {
-                theirs: Some(theirs),
-            }),
-            _ => Ok(()),
-        }
+        check_request_protocol(self.protocol)
+    }
+}
+
+/// The protocol of a request: another version is refused, none (hand-written) is accepted.
+pub fn check_request_protocol(protocol: Option<u32>) -> Result<(), Mismatch> {
+    match protocol {
+        Some(theirs) if theirs != PROTOCOL => Err(Mismatch {
+            theirs: Some(theirs),
+        }),
+        _ => Ok(()),
     }
 }
 

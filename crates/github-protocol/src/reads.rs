@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Mismatch, PROTOCOL};
+use crate::Mismatch;
 
 /// The argv word of a post-release request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,12 +90,7 @@ pub struct RepoSpec<T> {
 impl<T> RepoSpec<T> {
     /// Refuses a spec from another protocol version (`None`: a hand-written request).
     pub fn check_protocol(&self) -> Result<(), Mismatch> {
-        match self.protocol {
-            Some(theirs) if theirs != PROTOCOL => Err(Mismatch {
-                theirs: Some(theirs),
-            }),
-            _ => Ok(()),
-        }
+        crate::check_request_protocol(self.protocol)
     }
 }
 

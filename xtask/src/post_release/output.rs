@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::exit::Exit;
 use crate::flags::Format;
-use crate::release::core::{Mode, Status, Step};
+use crate::release::core::{print_step, Mode, Step};
 
 pub struct Output {
     format: Format,
@@ -111,23 +111,8 @@ impl Output {
                 }
             );
         }
-        for step in steps {
-            let status = match step.status {
-                Status::Done => "done",
-                Status::Planned => "planned",
-                Status::Ran => "ran",
-                Status::Skipped => "skipped",
-                Status::Failed => "FAILED",
-            };
-            println!("  {:<18} {status:<8} {}", step.name, step.summary);
-            for action in &step.actions {
-                println!("      {}", action.what);
-                if let Some(diff) = &action.diff {
-                    for line in diff.lines() {
-                        println!("        {line}");
-                    }
-                }
-            }
+        for (index, step) in steps.iter().enumerate() {
+            print_step(index + 1, step);
         }
         if let Some(err) = error.filter(|_| code != crate::exit::REFUSED) {
             eprintln!("error: {err:#}");

@@ -31,7 +31,7 @@ pub use super::preflight::{
     check_version_greater, Checks, Prepared,
 };
 pub use super::record;
-pub use super::report::Output;
+pub use super::report::{print_step, Output};
 pub use super::steps::{run as run_steps, StepId, RELEASE};
 pub use super::vocab::{
     Check, GateChoice, Options, Problem, Release, ReleaseKind, CHANGELOG, HISTORY_FILES, PYPROJECT,

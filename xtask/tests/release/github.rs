@@ -2,13 +2,12 @@
 //! (build it first: `cargo build -p github --bin xtask-github`).
 
 use std::os::unix::process::CommandExt;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_github::{FakeGithub, Fault};
 
-use crate::support::{step_statuses, Fixture, Run};
+use crate::support::{github_bin, step_statuses, Fixture, Run};
 
 const TOKEN: &str = "ghs_release_test_token_5f1d";
 const OWNER: &str = "tzervas";
@@ -20,17 +19,6 @@ const RUN: [&str; 5] = [
     "docs/langflow/examples/*.json",
     "--execute",
 ];
-
-fn github_bin() -> PathBuf {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
-        .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: run `cargo build -p github --bin xtask-github` first",
-        bin.display()
-    );
-    bin
-}
 
 /// `xtask release ARGS` pointed at the fake GitHub.
 fn release_command(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Command {

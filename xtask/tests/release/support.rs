@@ -197,3 +197,16 @@ pub fn step_statuses(doc: &serde_json::Value) -> Vec<(&str, &str)> {
         .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
         .collect()
 }
+
+/// The `xtask-github` binary beside the xtask under test (`cargo build -p github --bin
+/// xtask-github` builds it).
+pub fn github_bin() -> PathBuf {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
+        .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build -p github --bin xtask-github` first",
+        bin.display()
+    );
+    bin
+}
