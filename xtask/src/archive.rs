@@ -56,7 +56,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         })
         .into());
     };
-    let (label, name, rev) = resolved?;
+    let Resolved { label, name, rev } = resolved?;
 
     let mut opts = Options::new(name, label);
     opts.force = args.force;
@@ -85,12 +85,15 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-/// The label, the project name and the revision (`--rev`, else the latest release tag).
-fn resolve(
-    ctx: &Ctx,
-    repo: &git::Repo,
-    rev: Option<String>,
-) -> anyhow::Result<(String, String, String)> {
+/// What is archived: the revision (`--rev`, else the latest release tag), the label in the file
+/// names, and the project name at that revision.
+struct Resolved {
+    label: String,
+    name: String,
+    rev: String,
+}
+
+fn resolve(ctx: &Ctx, repo: &git::Repo, rev: Option<String>) -> anyhow::Result<Resolved> {
     let rev = match rev {
         Some(rev) => rev,
         None => match repo.latest_release_tag()? {
@@ -110,12 +113,16 @@ fn resolve(
     // A tag, usually: its pyproject.toml in one git call (the label is then the tag's).
     let tagged = format!("refs/tags/{rev}^{{commit}}:./pyproject.toml");
     if let Some(text) = repo.git_opt(&["show", &tagged])? {
-        let name = parse_project_name(&rev, &text)?;
-        return Ok((rev.replace('/', "-"), name, rev));
+        let name = crate::version::parse_project_name(&rev, &text)?;
+        return Ok(Resolved {
+            label: rev.replace('/', "-"),
+            name,
+            rev,
+        });
     }
     let (commit, label) = commit_and_label(repo, &rev)?;
-    let name = project_name(repo, &rev, &commit)?;
-    Ok((label, name, rev))
+    let name = crate::version::project_name(repo, &rev, &commit)?;
+    Ok(Resolved { label, name, rev })
 }
 
 fn verify(ctx: &Ctx, dir: &Path) -> anyhow::Result<u8> {
@@ -145,36 +152,13 @@ fn commit_and_label(repo: &git::Repo, rev: &str) -> anyhow::Result<(String, Stri
         return Ok((commit, rev.replace('/', "-")));
     }
     match repo.resolve(rev)? {
-        Some(commit) => Ok((commit.clone(), commit[..12].to_string())),
+        Some(commit) => Ok((commit.clone(), git::short(&commit).to_string())),
         None => Err(refused(ArchiveError::UnknownRev {
             rev: rev.to_string(),
             dir: repo.dir().to_path_buf(),
         })
         .into()),
     }
-}
-
-/// `[project].name` from pyproject.toml as committed at the revision, not as in the working tree.
-fn project_name(repo: &git::Repo, rev: &str, commit: &str) -> anyhow::Result<String> {
-    let Some(text) = repo.git_opt(&["show", &format!("{commit}:./pyproject.toml")])? else {
-        return Err(Exit::refused(
-            format!("{rev} has no pyproject.toml in {}", repo.dir().display()),
-            "archive a revision of the Python project (pass --rev)",
-        )
-        .into());
-    };
-    parse_project_name(rev, &text)
-}
-
-/// `[project].name` from the text of pyproject.toml.
-fn parse_project_name(rev: &str, text: &str) -> anyhow::Result<String> {
-    let pyproject = project::version::Pyproject::parse(text).map_err(|err| {
-        Exit::refused(
-            format!("pyproject.toml at {rev}: {err}"),
-            "fix [project].name at that revision",
-        )
-    })?;
-    Ok(pyproject.name().to_string())
 }
 
 /// `NAME=GLOB[,GLOB...]`.
@@ -292,7 +276,7 @@ fn report(manifest: &Manifest, rev: &str, out: &Path) {
     }
     println!(
         "archived {rev} ({}) into {}",
-        &manifest.commit[..12],
+        git::short(&manifest.commit),
         out.display()
     );
 }

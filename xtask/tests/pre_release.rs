@@ -472,15 +472,28 @@ fn separate_jobs_reports_merge_into_one_verdict() {
 #[test]
 fn a_run_leaves_the_project_tree_clean() {
     let project = Project::example();
-    project
+    let run = project
         .xtask(&[
             "pre-release",
             "--section",
             "documentation",
             "--section",
             "security",
+            "--format",
+            "json",
         ])
         .run();
+    // The run really ran its checks (a refusal, exit 2, would leave the tree clean too).
+    assert!(matches!(run.code, 0 | 1), "{run}");
+    let report = run.json();
+    let checks = report["checks"].as_array().expect("a report with checks");
+    assert!(
+        checks
+            .iter()
+            .any(|check| check["section"] == "documentation")
+            && checks.iter().any(|check| check["section"] == "security"),
+        "{run}"
+    );
     assert_eq!(
         project.git(&["status", "--porcelain", "--ignored"]),
         "",

@@ -22,19 +22,27 @@ const LAYERS: &[(&str, u8)] = &[
     ("mod", 7),
 ];
 
-/// `super::name` (and `self::name` in mod.rs) references in a module's source.
+/// `super::name` (and `self::name` in mod.rs) references in a module's source, grouped ones
+/// (`super::{a, b::c}`) included.
 fn imports(source: &str, prefix: &str) -> Vec<String> {
+    let ident = |text: &str| -> String {
+        text.trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
     let mut found = Vec::new();
     for (at, _) in source.match_indices(prefix) {
         let rest = &source[at + prefix.len()..];
-        let name: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if !name.is_empty() {
-            found.push(name);
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let group = &group[..group.find('}').unwrap_or(group.len())];
+                found.extend(group.split(',').map(ident));
+            }
+            None => found.push(ident(rest)),
         }
     }
+    found.retain(|name| !name.is_empty());
     found
 }
 
@@ -95,5 +103,9 @@ fn an_upward_import_is_found() {
     assert_eq!(
         imports("use super::preflight::Problem;", "super::"),
         ["preflight"]
+    );
+    assert_eq!(
+        imports("use super::{git_steps, github::Target, verify};", "super::"),
+        ["git_steps", "github", "verify"]
     );
 }

@@ -103,7 +103,7 @@ pub struct Check {
     /// A template: `{py}`, `{pip}`, `{app_container}`... are filled by [`expand`].
     pub command: Option<String>,
     pub deps: Vec<String>,
-    /// Tools the check needs (`docker`, `python`): when one is missing or, for docker, the engine
+    /// Tools the check needs (one of [`TOOLS`]: `docker`): when one is missing or the engine
     /// is not reachable, the check is blocked with that reason instead of failing obscurely.
     pub needs: Vec<String>,
     pub timeout: Duration,
@@ -169,51 +169,15 @@ impl Checklist {
     }
 }
 
-/// A dependency cycle as a list of ids (first repeated at the end), if there is one.
+/// A dependency cycle as a list of ids (first repeated at the end), if there is one: the
+/// runner's cycle finder over the checks' dependency indices.
 fn find_cycle(checks: &[Check], ids: &HashMap<&str, usize>) -> Option<Vec<String>> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mark {
-        New,
-        OnPath,
-        Done,
-    }
-    fn visit(
-        at: usize,
-        checks: &[Check],
-        ids: &HashMap<&str, usize>,
-        marks: &mut [Mark],
-        path: &mut Vec<usize>,
-    ) -> Option<Vec<String>> {
-        marks[at] = Mark::OnPath;
-        path.push(at);
-        for dep in &checks[at].deps {
-            let next = ids[dep.as_str()];
-            match marks[next] {
-                Mark::OnPath => {
-                    let start = path.iter().position(|&i| i == next).unwrap();
-                    let mut cycle: Vec<String> = path[start..]
-                        .iter()
-                        .map(|&i| checks[i].id.clone())
-                        .collect();
-                    cycle.push(checks[next].id.clone());
-                    return Some(cycle);
-                }
-                Mark::New => {
-                    if let Some(cycle) = visit(next, checks, ids, marks, path) {
-                        return Some(cycle);
-                    }
-                }
-                Mark::Done => {}
-            }
-        }
-        path.pop();
-        marks[at] = Mark::Done;
-        None
-    }
-    let mut marks = vec![Mark::New; checks.len()];
-    (0..checks.len()).find_map(|i| {
-        (marks[i] == Mark::New).then(|| visit(i, checks, ids, &mut marks, &mut Vec::new()))?
-    })
+    let deps: Vec<Vec<usize>> = checks
+        .iter()
+        .map(|check| check.deps.iter().map(|dep| ids[dep.as_str()]).collect())
+        .collect();
+    let cycle = runner::find_cycle(&deps)?;
+    Some(cycle.into_iter().map(|i| checks[i].id.clone()).collect())
 }
 
 /// A `{name}` in a command template with no value.

@@ -120,7 +120,12 @@ async fn run_async(
         token,
         settings.page_size,
     )?;
-    let mut backoff = Backoff::new(settings.retry);
+    // Nothing is changed by `check` and `plan`: they give up after the short read deadline.
+    let mut policy = settings.retry;
+    if !command.changes_github() {
+        policy.deadline = settings.read_deadline;
+    }
+    let mut backoff = Backoff::new(policy);
 
     let repository = remote::check_repository(&client, &mut backoff).await?;
     if repository.can_push == Some(false) {

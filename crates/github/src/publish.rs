@@ -166,7 +166,12 @@ async fn upload(
         }
         .into());
     }
-    let mut url = format!("{}?name={}", upload_url(client, release)?, encode(name));
+    let base = upload_url(
+        client.uploads_override.as_deref(),
+        client.uploads_derived.as_deref(),
+        release,
+    )?;
+    let mut url = format!("{base}?name={}", encode(name));
     if let Some(label) = &asset.label {
         url.push_str(&format!("&label={}", encode(label)));
     }
@@ -189,15 +194,20 @@ async fn upload(
 /// Where `release`'s assets go: `GITHUB_UPLOADS_URL` when set (an override), else the
 /// `upload_url` GitHub returned with the release (as octocrab's own upload uses), else the
 /// uploads URL derived from the API URL.
-fn upload_url(client: &Client, release: &RemoteRelease) -> Result<String> {
+/// `overridden` and `derived` are `{uploads}/repos/{owner}/{repo}`.
+fn upload_url(
+    overridden: Option<&str>,
+    derived: Option<&str>,
+    release: &RemoteRelease,
+) -> Result<String> {
     let from_repo = |repo_url: &str| format!("{repo_url}/releases/{}/assets", release.id);
-    if let Some(repo_url) = &client.uploads_override {
+    if let Some(repo_url) = overridden {
         return Ok(from_repo(repo_url));
     }
     if !release.upload_url.is_empty() {
         return Ok(release.upload_url.clone());
     }
-    match &client.uploads_derived {
+    match derived {
         Some(repo_url) => Ok(from_repo(repo_url)),
         None => Err(Error::Unexpected {
             what: "uploading".into(),
@@ -206,5 +216,59 @@ fn upload_url(client: &Client, release: &RemoteRelease) -> Result<String> {
                 release.tag
             ),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(upload_url: &str) -> RemoteRelease {
+        RemoteRelease {
+            id: 7,
+            tag: "v1.2.3".into(),
+            name: None,
+            body: None,
+            draft: true,
+            prerelease: false,
+            target_commitish: "abc".into(),
+            immutable: false,
+            html_url: String::new(),
+            upload_url: upload_url.into(),
+            assets: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn uploads_go_to_the_release_objects_upload_url_unless_overridden() {
+        let own = "https://uploads.example/repos/o/r/releases/7/assets";
+        let derived = Some("https://derived.example/repos/o/r");
+        assert_eq!(upload_url(None, derived, &release(own)).unwrap(), own);
+        // Even when nothing can be derived from the API URL.
+        assert_eq!(upload_url(None, None, &release(own)).unwrap(), own);
+        assert_eq!(
+            upload_url(
+                Some("https://override.example/repos/o/r"),
+                derived,
+                &release(own)
+            )
+            .unwrap(),
+            "https://override.example/repos/o/r/releases/7/assets"
+        );
+        assert_eq!(
+            upload_url(None, derived, &release("")).unwrap(),
+            "https://derived.example/repos/o/r/releases/7/assets"
+        );
+        assert!(upload_url(None, None, &release("")).is_err());
+    }
+
+    #[test]
+    fn the_upload_url_template_is_stripped() {
+        assert_eq!(
+            crate::remote::strip_template(
+                "https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}"
+            ),
+            "https://uploads.github.com/repos/o/r/releases/1/assets"
+        );
     }
 }

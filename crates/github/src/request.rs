@@ -182,10 +182,17 @@ impl fmt::Debug for Token {
 pub struct Settings {
     pub token: Option<Token>,
     pub env_api_url: Option<String>,
+    /// For `publish`: the long, resumable deadline (`XTASK_GITHUB_DEADLINE_S`, 600 s).
     pub retry: RetryPolicy,
+    /// For `check` and `plan`, which change nothing: give up soon and say why
+    /// (`XTASK_GITHUB_READ_DEADLINE_S`, 45 s, never more than the publish deadline).
+    pub read_deadline: Duration,
     /// Releases and assets per page when listing (GitHub's maximum is 100).
     pub page_size: u32,
 }
+
+/// The default deadline of the read-only commands (`check`, `plan`).
+pub const READ_DEADLINE: Duration = Duration::from_secs(45);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -214,6 +221,10 @@ impl Settings {
             |name: &str| non_empty(name).and_then(|value| value.trim().parse::<u64>().ok());
         let defaults = RetryPolicy::default();
         let base = number("XTASK_GITHUB_RETRY_MS").map_or(defaults.base, Duration::from_millis);
+        let deadline =
+            number("XTASK_GITHUB_DEADLINE_S").map_or(defaults.deadline, Duration::from_secs);
+        let read_deadline = number("XTASK_GITHUB_READ_DEADLINE_S")
+            .map_or(READ_DEADLINE.min(deadline), Duration::from_secs);
         Settings {
             token: non_empty("GITHUB_TOKEN")
                 .or_else(|| non_empty("GH_TOKEN"))
@@ -222,9 +233,9 @@ impl Settings {
             retry: RetryPolicy {
                 base,
                 max_wait: defaults.max_wait.max(base),
-                deadline: number("XTASK_GITHUB_DEADLINE_S")
-                    .map_or(defaults.deadline, Duration::from_secs),
+                deadline,
             },
+            read_deadline,
             page_size: number("XTASK_GITHUB_PAGE_SIZE")
                 .map_or(100, |size| size.clamp(1, 100) as u32),
         }
@@ -234,6 +245,16 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An environment of these pairs, for [`Settings::from_env`].
+    fn env(pairs: &'static [(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        move |name: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| *key == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
 
     #[test]
     fn uploads_url_derivation() {
@@ -255,20 +276,24 @@ mod tests {
 
     #[test]
     fn token_from_github_token_then_gh_token_and_never_debug_printed() {
-        let env = |pairs: &'static [(&str, &str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(key, _)| *key == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
         let both = Settings::from_env(env(&[("GITHUB_TOKEN", "first"), ("GH_TOKEN", "second")]));
         assert_eq!(both.token.as_ref().unwrap().expose(), "first");
         assert!(!format!("{both:?}").contains("first"));
         let fallback = Settings::from_env(env(&[("GITHUB_TOKEN", " "), ("GH_TOKEN", "second")]));
         assert_eq!(fallback.token.unwrap().expose(), "second");
         assert!(Settings::from_env(env(&[])).token.is_none());
+    }
+
+    #[test]
+    fn reads_give_up_sooner_than_publishing() {
+        let defaults = Settings::from_env(env(&[]));
+        assert_eq!(defaults.read_deadline, READ_DEADLINE);
+        assert_eq!(defaults.retry.deadline, Duration::from_secs(600));
+        let short = Settings::from_env(env(&[("XTASK_GITHUB_DEADLINE_S", "30")]));
+        assert_eq!(short.read_deadline, Duration::from_secs(30));
+        let set = Settings::from_env(env(&[("XTASK_GITHUB_READ_DEADLINE_S", "5")]));
+        assert_eq!(set.read_deadline, Duration::from_secs(5));
+        assert_eq!(set.retry.deadline, Duration::from_secs(600));
     }
 
     #[test]

@@ -329,3 +329,17 @@ fn an_unknown_command_or_bad_request_is_refused_with_json() {
     );
     assert!(setup.fake.requests().is_empty());
 }
+
+#[test]
+fn a_request_of_another_protocol_version_is_refused_with_a_hint_to_rebuild() {
+    let mut setup = Setup::new();
+    setup.request["protocol"] = json!(github::PROTOCOL + 1);
+    for command in ["check", "plan", "publish"] {
+        let run = setup.run(command);
+        assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+        assert!(run.stderr.contains("protocol mismatch"), "{}", run.stderr);
+        assert!(run.stderr.contains("hint: rebuild"), "{}", run.stderr);
+        assert_eq!(run.json["protocol"], github::PROTOCOL);
+    }
+    assert!(setup.mutations().is_empty());
+}

@@ -45,13 +45,6 @@ pub fn full_reference(model: &str) -> String {
     }
 }
 
-/// The models scripts/model-prune.sh never prunes.
-pub fn protected_models(project: &Path) -> Result<Vec<String>, FactError> {
-    let text = crate::read(project, MODEL_PRUNE)?;
-    bash_array(&text, "PROTECTED_MODELS")
-        .ok_or_else(|| FactError::invalid(MODEL_PRUNE, "no PROTECTED_MODELS=(...) array".into()))
-}
-
 /// The words of `NAME=( ... )` (possibly over several lines, quoted or not, `#` comments ignored).
 pub fn bash_array(text: &str, name: &str) -> Option<Vec<String>> {
     let re = Regex::new(&format!(

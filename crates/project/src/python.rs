@@ -7,19 +7,44 @@ use regex::Regex;
 
 use crate::FactError;
 
-/// A value and how it was found: each step is `file:line: source line`.
+/// A value and how it was found, step by step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub value: String,
     /// An environment variable that overrides the value at run time, if any.
     pub env_override: Option<String>,
-    pub trail: Vec<String>,
+    pub trail: Vec<Step>,
+}
+
+/// One line followed: shown as `file:line: source line`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub file: String,
+    /// 1-based.
+    pub line: usize,
+    pub source: String,
+}
+
+impl Step {
+    fn new(file: &str, line: usize, source: &str) -> Step {
+        Step {
+            file: file.to_string(),
+            line,
+            source: source.trim().to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.source)
+    }
 }
 
 impl Resolved {
-    /// Where the value was finally written.
-    pub fn origin(&self) -> &str {
-        self.trail.last().map(String::as_str).unwrap_or_default()
+    /// Where the value was finally written (`file:line: source line`).
+    pub fn origin(&self) -> String {
+        self.trail.last().map(Step::to_string).unwrap_or_default()
     }
 }
 
@@ -40,7 +65,7 @@ pub fn embedding_model(project: &Path, module: &str) -> Result<Resolved, FactErr
             .map(|c| c[2].to_string())
             .or_else(|| keyword.captures(line).map(|c| c[1].trim().to_string()));
         let Some(expr) = expr else { continue };
-        let step = format!("{module}:{}: {}", number + 1, line.trim());
+        let step = Step::new(module, number + 1, line);
         if let Some(resolved) = resolve_expr(project, module, &expr, vec![step], 0)? {
             return Ok(resolved);
         }
@@ -56,7 +81,7 @@ fn resolve_expr(
     project: &Path,
     module: &str,
     expr: &str,
-    trail: Vec<String>,
+    trail: Vec<Step>,
     hops: usize,
 ) -> Result<Option<Resolved>, FactError> {
     if hops > MAX_HOPS {
@@ -91,7 +116,7 @@ fn resolve_name(
     project: &Path,
     module: &str,
     name: &str,
-    mut trail: Vec<String>,
+    mut trail: Vec<Step>,
     hops: usize,
 ) -> Result<Option<Resolved>, FactError> {
     let text = crate::read(project, module)?;
@@ -101,7 +126,7 @@ fn resolve_name(
     .unwrap();
     let import = Regex::new(&format!(r"^from\s+([\w.]+)\s+import\s+.*\b{name}\b")).unwrap();
     for (number, line) in logical_lines(&text) {
-        let step = format!("{module}:{number}: {}", line.trim());
+        let step = Step::new(module, number, &line);
         if let Some(c) = assign.captures(&line) {
             trail.push(step);
             return resolve_expr(project, module, &c[1], trail, hops);
@@ -189,7 +214,7 @@ mod tests {
         assert_eq!(resolved.value, "qwen2.5-coder:7b-q4_0");
         assert_eq!(resolved.env_override.as_deref(), Some("EMBEDDING_MODEL"));
         assert_eq!(
-            resolved.trail[0],
+            resolved.trail[0].to_string(),
             "src/memory_setup.py:6: embedding_model = EMBEDDING_MODEL"
         );
         assert_eq!(
@@ -221,7 +246,9 @@ mod tests {
         let resolved = embedding_model(dir.path(), "src/memory_setup.py").unwrap();
         assert_eq!(resolved.value, "mistral:latest");
         assert!(
-            resolved.trail[1].starts_with("src/memory_setup.py:1: from src.constants import"),
+            resolved.trail[1]
+                .to_string()
+                .starts_with("src/memory_setup.py:1: from src.constants import"),
             "{:?}",
             resolved.trail
         );

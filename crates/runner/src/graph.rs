@@ -48,8 +48,10 @@ impl Graph {
                 }
             }
         }
-        let order = topological_order(&deps, &dependents)
-            .map_err(|stuck| GraphError::Cycle(find_cycle(&deps, &stuck, jobs)))?;
+        let order = topological_order(&deps, &dependents).ok_or_else(|| {
+            let cycle = find_cycle(&deps).unwrap_or_default();
+            GraphError::Cycle(cycle.into_iter().map(|i| jobs[i].id.clone()).collect())
+        })?;
         Ok(Graph {
             deps,
             dependents,
@@ -59,11 +61,8 @@ impl Graph {
 }
 
 /// Kahn's algorithm with a min-heap, so the order is stable: the input order among ready jobs.
-/// On a cycle, returns the jobs that could not be ordered.
-fn topological_order(
-    deps: &[Vec<usize>],
-    dependents: &[Vec<usize>],
-) -> Result<Vec<usize>, Vec<bool>> {
+/// `None` on a cycle.
+fn topological_order(deps: &[Vec<usize>], dependents: &[Vec<usize>]) -> Option<Vec<usize>> {
     let mut waiting_on: Vec<usize> = deps.iter().map(Vec::len).collect();
     let mut ready: BinaryHeap<Reverse<usize>> = (0..deps.len())
         .filter(|&i| waiting_on[i] == 0)
@@ -79,32 +78,49 @@ fn topological_order(
             }
         }
     }
-    if order.len() == deps.len() {
-        Ok(order)
-    } else {
-        Err(waiting_on.iter().map(|&n| n > 0).collect())
-    }
+    (order.len() == deps.len()).then_some(order)
 }
 
-/// Every stuck job waits on another stuck job, so walking stuck dependencies must revisit one.
-fn find_cycle(deps: &[Vec<usize>], stuck: &[bool], jobs: &[Job]) -> Vec<String> {
-    let start = stuck
-        .iter()
-        .position(|&s| s)
-        .expect("a cycle leaves a stuck job");
-    let mut path = vec![start];
-    loop {
-        let current = *path.last().unwrap();
-        let next = *deps[current]
-            .iter()
-            .find(|&&d| stuck[d])
-            .expect("a stuck job waits on a stuck job");
-        if let Some(pos) = path.iter().position(|&p| p == next) {
-            // Shown in the direction of the edges as written: `a -> b` means `a` depends on `b`.
-            let mut cycle: Vec<String> = path[pos..].iter().map(|&i| jobs[i].id.clone()).collect();
-            cycle.push(jobs[next].id.clone());
-            return cycle;
-        }
-        path.push(next);
+/// The one cycle finder of the workspace (the checklist uses it too): a dependency cycle as
+/// indices, the first repeated at the end, in the direction of the edges (`deps[a]` holds `b`:
+/// `a -> b`, "a depends on b"); `None` when there is no cycle. Depth-first, in index order.
+pub fn find_cycle(deps: &[Vec<usize>]) -> Option<Vec<usize>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
     }
+    fn visit(
+        at: usize,
+        deps: &[Vec<usize>],
+        marks: &mut [Mark],
+        path: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        marks[at] = Mark::OnPath;
+        path.push(at);
+        for &next in &deps[at] {
+            match marks[next] {
+                Mark::OnPath => {
+                    let start = path.iter().position(|&i| i == next)?;
+                    let mut cycle = path[start..].to_vec();
+                    cycle.push(next);
+                    return Some(cycle);
+                }
+                Mark::New => {
+                    if let Some(cycle) = visit(next, deps, marks, path) {
+                        return Some(cycle);
+                    }
+                }
+                Mark::Done => {}
+            }
+        }
+        path.pop();
+        marks[at] = Mark::Done;
+        None
+    }
+    let mut marks = vec![Mark::New; deps.len()];
+    (0..deps.len()).find_map(|i| {
+        (marks[i] == Mark::New).then(|| visit(i, deps, &mut marks, &mut Vec::new()))?
+    })
 }

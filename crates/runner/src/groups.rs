@@ -9,12 +9,10 @@
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-pub(crate) const SIGKILL: i32 = 9;
-const SIGTERM: i32 = 15;
-const FORWARDED: [i32; 3] = [1 /* SIGHUP */, 2 /* SIGINT */, SIGTERM];
-const SIG_DFL: usize = 0;
-const SIG_IGN: usize = 1;
-const SIG_ERR: usize = usize::MAX;
+use libc::{SIGHUP, SIGINT, SIGTERM, SIG_DFL, SIG_ERR, SIG_IGN};
+
+pub(crate) const SIGKILL: i32 = libc::SIGKILL;
+const FORWARDED: [i32; 3] = [SIGHUP, SIGINT, SIGTERM];
 
 /// Checks beyond this many at once get no signal on Ctrl-C (their timeout still holds).
 const SLOTS: usize = 256;
@@ -27,14 +25,8 @@ static PREVIOUS: [AtomicUsize; FORWARDED.len()] =
 /// puts the previous dispositions back.
 static ACTIVE_RUNS: Mutex<usize> = Mutex::new(0);
 
-mod sys {
-    extern "C" {
-        pub(super) fn kill(pid: i32, signal: i32) -> i32;
-        // `sighandler_t` is a function pointer (or SIG_DFL/SIG_IGN/SIG_ERR): pointer-sized.
-        pub(super) fn signal(signal: i32, handler: usize) -> usize;
-        pub(super) fn raise(signal: i32) -> i32;
-    }
-}
+/// The C functions, from the `libc` crate (already built for `tar`'s filetime).
+use libc as sys;
 
 pub(crate) fn kill_group(group: u32, signal: i32) {
     let Ok(group) = i32::try_from(group) else {
@@ -57,8 +49,9 @@ impl Forwarding {
             for (signal, previous) in FORWARDED.into_iter().zip(&PREVIOUS) {
                 // SAFETY: `forward` only does async-signal-safe things (atomics, kill, signal,
                 // raise).
-                let replaced =
-                    unsafe { sys::signal(signal, forward as extern "C" fn(i32) as usize) };
+                let replaced = unsafe {
+                    sys::signal(signal, forward as extern "C" fn(i32) as libc::sighandler_t)
+                };
                 previous.store(replaced, Ordering::SeqCst);
                 if replaced == SIG_IGN {
                     // Ignored on purpose (`nohup`): leave it so.

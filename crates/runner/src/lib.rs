@@ -24,7 +24,7 @@ mod table;
 mod time;
 
 pub use dry_run::dry_run_lines;
-pub use graph::GraphError;
+pub use graph::{find_cycle, GraphError};
 pub use job::{Action, Job, NativeCheck};
 pub use outcome::{Outcome, Status};
 pub use progress::Progress;

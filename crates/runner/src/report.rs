@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Outcome, Status};
+use crate::Status;
 
 /// What happened to one check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,15 +23,6 @@ pub struct CheckResult {
     /// Why it failed, could not run, or was left out; for a pass `null`, or the evidence
     /// (`post-release` says what it looked at).
     pub reason: Option<String>,
-}
-
-impl CheckResult {
-    pub fn outcome(&self) -> Outcome {
-        Outcome {
-            status: self.status,
-            reason: self.reason.clone(),
-        }
-    }
 }
 
 /// Counts by status; all five keys are always present in the JSON.

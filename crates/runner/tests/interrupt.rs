@@ -14,11 +14,14 @@ use runner::{run, Action, Job, Options, Progress};
 /// Set only in the copy of this binary that [`an_interrupt_ends_the_running_checks`] starts.
 const RUN_DIR: &str = "RUNNER_TEST_INTERRUPTED_RUN_DIR";
 
+/// The interrupted process, not a test of its own: ignored in a normal run (so it never
+/// "passes" by doing nothing), run by [`an_interrupt_ends_the_running_checks`] with `--ignored`.
 #[test]
+#[ignore = "the child process of an_interrupt_ends_the_running_checks"]
 fn interrupted_run() {
-    let Some(dir) = std::env::var_os(RUN_DIR).map(PathBuf::from) else {
-        return; // Only meaningful as the interrupted process.
-    };
+    let dir = std::env::var_os(RUN_DIR)
+        .map(PathBuf::from)
+        .expect("run by an_interrupt_ends_the_running_checks, which sets the run dir");
     // `cmd &` in a script ignores SIGINT: this also checks that the runner ends it anyway.
     let script = "sleep 30 & echo $! > sleep.pid; wait";
     let job = Job {
@@ -47,7 +50,12 @@ fn interrupted_run() {
 fn an_interrupt_ends_the_running_checks() {
     let dir = tempfile::tempdir().unwrap();
     let mut interrupted = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "interrupted_run", "--test-threads=1"])
+        .args([
+            "--exact",
+            "interrupted_run",
+            "--ignored",
+            "--test-threads=1",
+        ])
         .env(RUN_DIR, dir.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

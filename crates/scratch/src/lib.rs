@@ -81,14 +81,43 @@ impl Drop for TempFile {
     }
 }
 
+/// The name of the temporary file an atomic write goes through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TempName {
+    /// A fresh name per write: concurrent writers never collide.
+    Unique,
+    /// `.<file name>.<suffix>` beside the file: a re-run overwrites what a killed run left, and
+    /// a test can block exactly that one write (by putting a folder there).
+    Fixed(&'static str),
+}
+
 /// Writes `bytes` to `path` through a temporary file beside it and a rename, keeping the mode
 /// of the file it replaces (scripts stay executable): a reader never sees half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, bytes, TempName::Unique)
+}
+
+/// [`write_atomic`] with the temp file named as `name` says.
+pub fn write_atomic_with(path: &Path, bytes: &[u8], name: TempName) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut temp = TempFile::new_in(dir)?;
+    let mut temp = match name {
+        TempName::Unique => TempFile::new_in(dir)?,
+        TempName::Fixed(suffix) => {
+            let file_name = path.file_name().ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidInput, "a file path has a name")
+            })?;
+            let temp = dir.join(format!(".{}.{suffix}", file_name.to_string_lossy()));
+            let file = File::create(&temp)?;
+            TempFile {
+                path: temp,
+                file,
+                persisted: false,
+            }
+        }
+    };
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     if let Ok(meta) = fs::metadata(path) {

@@ -10,15 +10,12 @@ use super::{Env, Native};
 /// The check that provisions the project's Python tools; the Python checks depend on it.
 pub const PYTHON_ENV: &str = "python-env";
 
-/// The native check behind `id`, if this section has it.
-pub fn native(id: &str) -> Option<Native> {
-    match id {
-        PYTHON_ENV => Some(python_env),
-        "version" => Some(version),
-        "changelog" => Some(changelog),
-        _ => None,
-    }
-}
+/// The checks of this section implemented here, by id (see `super::NATIVE`).
+pub const NATIVE: &[(&str, Native)] = &[
+    (PYTHON_ENV, python_env),
+    ("version", version),
+    ("changelog", changelog),
+];
 
 fn python_env(env: &Env, log: Log) -> Outcome {
     writeln!(

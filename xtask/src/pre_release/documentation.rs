@@ -14,14 +14,11 @@ use semver::Version;
 
 use super::{Env, Native};
 
-/// The native check behind `id`, if this section has it.
-pub fn native(id: &str) -> Option<Native> {
-    match id {
-        "doc-references" => Some(doc_references),
-        "migration-guide" => Some(migration_guide),
-        _ => None,
-    }
-}
+/// The checks of this section implemented here, by id (see `super::NATIVE`).
+pub const NATIVE: &[(&str, Native)] = &[
+    ("doc-references", doc_references),
+    ("migration-guide", migration_guide),
+];
 
 /// A pass that says what was checked: the runner's `Outcome::pass()` carries no reason.
 pub(super) fn pass_because(reason: impl Into<String>) -> Outcome {

@@ -13,11 +13,8 @@ use super::Env;
 /// Where codemate-hub keeps its checklist.
 const CHECKLIST: &[&str] = &["docs/RELEASE_CHECKLIST.md", "RELEASE_CHECKLIST.md"];
 
-/// The native check behind `id`, if it is `checklist-drift` (a documentation check kept in its
-/// own module: it reads the whole project, not just the docs).
-pub fn native(id: &str) -> Option<super::Native> {
-    (id == "checklist-drift").then_some(checklist_drift as super::Native)
-}
+/// The checks of this section implemented here, by id (see `super::NATIVE`).
+pub const NATIVE: &[(&str, super::Native)] = &[("checklist-drift", checklist_drift)];
 
 /// Compares every fact the checklist states with the project's files; each difference is a
 /// finding `checklist:line: says X; file says Y`.
@@ -138,12 +135,10 @@ impl Facts {
             models: project::models::default_models(project).map_err(|e| e.to_string()),
             version_line: version_line(project),
             embedding_line: embedding.map_err(|e| e.to_string()).and_then(|r| {
-                let first = r.trail.first().cloned().unwrap_or_default();
-                first
-                    .split(':')
-                    .nth(1)
-                    .and_then(|n| n.parse().ok())
-                    .ok_or(first)
+                r.trail
+                    .first()
+                    .map(|step| step.line)
+                    .ok_or_else(|| "the embedding model was found on no line".to_string())
             }),
         }
     }

@@ -17,12 +17,8 @@ const SERVICES: &[(&str, u16, &str, u16)] = &[
 
 const RETRY_EVERY: Duration = Duration::from_secs(2);
 
-pub fn native(id: &str) -> Option<Native> {
-    match id {
-        "services-healthy" => Some(services_healthy),
-        _ => None,
-    }
-}
+/// The checks of this section implemented here, by id (see `super::NATIVE`).
+pub const NATIVE: &[(&str, Native)] = &[("services-healthy", services_healthy)];
 
 /// Polls every service until it answers 2xx/3xx or the deadline passes.
 fn services_healthy(env: &Env, log: Log) -> Outcome {

@@ -48,14 +48,55 @@ pub struct Env {
 /// A check implemented in Rust. It writes what a person needs to read to `log`.
 pub type Native = fn(&Env, runner::Log) -> runner::Outcome;
 
-/// The native implementation behind a check id, looked up section by section.
+/// Every native implementation by check id, section by section: data, so a test can hold it
+/// against the `kind = "native"` checks of `defaults.toml` both ways.
+pub const NATIVE: [&[(&str, Native)]; 6] = [
+    code_quality::NATIVE,
+    functional::NATIVE,
+    models::NATIVE,
+    documentation::NATIVE,
+    drift::NATIVE,
+    security::NATIVE,
+];
+
+/// The native implementation behind a check id.
 pub fn native(id: &str) -> Option<Native> {
-    code_quality::native(id)
-        .or_else(|| functional::native(id))
-        .or_else(|| models::native(id))
-        .or_else(|| documentation::native(id))
-        .or_else(|| drift::native(id))
-        .or_else(|| security::native(id))
+    NATIVE
+        .iter()
+        .flat_map(|section| section.iter())
+        .find(|(native_id, _)| *native_id == id)
+        .map(|(_, native)| *native)
+}
+
+#[cfg(test)]
+mod native_tests {
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_native_check_has_an_implementation_and_vice_versa() {
+        let declared: BTreeSet<String> = checklist::Checklist::defaults()
+            .checks()
+            .iter()
+            .filter(|check| check.kind == checklist::Kind::Native)
+            .map(|check| check.id.clone())
+            .collect();
+        let implemented: Vec<&str> = super::NATIVE
+            .iter()
+            .flat_map(|section| section.iter().map(|(id, _)| *id))
+            .collect();
+        let unique: BTreeSet<String> = implemented.iter().map(|id| id.to_string()).collect();
+        assert_eq!(
+            unique.len(),
+            implemented.len(),
+            "an id implemented twice: {implemented:?}"
+        );
+        let missing: Vec<_> = declared.difference(&unique).collect();
+        let extra: Vec<_> = unique.difference(&declared).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "kind = \"native\" without an implementation: {missing:?}; implemented but not native in defaults.toml: {extra:?}"
+        );
+    }
 }
 
 /// The seed's `check-health.sh 120`.

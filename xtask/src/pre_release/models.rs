@@ -11,14 +11,12 @@ use super::{Env, Native};
 const MEMORY_SETUP: &str = "src/memory_setup.py";
 const CHECKLIST_LINE: usize = 60;
 
-pub fn native(id: &str) -> Option<Native> {
-    match id {
-        "models-listed" => Some(models_listed),
-        "embedding-model" => Some(embedding_model),
-        "chroma-db" => Some(chroma_db),
-        _ => None,
-    }
-}
+/// The checks of this section implemented here, by id (see `super::NATIVE`).
+pub const NATIVE: &[(&str, Native)] = &[
+    ("models-listed", models_listed),
+    ("embedding-model", embedding_model),
+    ("chroma-db", chroma_db),
+];
 
 /// Every default model of scripts/model-pull.sh is in `ollama list`.
 fn models_listed(env: &Env, log: Log) -> Outcome {
@@ -88,16 +86,15 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
         )
         .ok();
     }
-    let used_at = resolved
-        .trail
-        .first()
-        .and_then(|s| s.split(':').nth(1))
-        .and_then(|l| l.parse::<usize>().ok());
+    let used_at = resolved.trail.first().map(|step| step.line);
     if used_at != Some(CHECKLIST_LINE) {
         writeln!(
             log,
             "drift: the checklist points at {MEMORY_SETUP} line {CHECKLIST_LINE}; the model is set at {}",
-            resolved.trail.first().map(String::as_str).unwrap_or("?")
+            resolved
+                .trail
+                .first()
+                .map_or_else(|| "?".to_string(), ToString::to_string)
         )
         .ok();
     }

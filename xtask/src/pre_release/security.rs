@@ -22,16 +22,13 @@ use runner::{Log, Outcome};
 use super::documentation::{display, files_under, pass_because};
 use super::{Env, Native};
 
-/// The native check behind `id`, if this section has it.
-pub fn native(id: &str) -> Option<Native> {
-    match id {
-        "secrets" => Some(secrets),
-        "env-example" => Some(env_example),
-        "env-not-tracked" => Some(env_not_tracked),
-        "image-scan" => Some(image_scan),
-        _ => None,
-    }
-}
+/// The checks of this section implemented here, by id (see `super::NATIVE`).
+pub const NATIVE: &[(&str, Native)] = &[
+    ("secrets", secrets),
+    ("env-example", env_example),
+    ("env-not-tracked", env_not_tracked),
+    ("image-scan", image_scan),
+];
 
 /// How many items an outcome's reason lists before pointing at the log.
 const REASON_ITEMS: usize = 10;
@@ -645,14 +642,10 @@ fn compose_images(
         .collect())
 }
 
-/// Why the Docker engine does not answer, or `None` when it does.
+/// Why the Docker engine does not answer, or `None` when it does (the one probe of `tools`).
 fn docker_engine_unreachable(machine: &Machine, docker: &Path, project: &Path) -> Option<String> {
-    match machine.run(docker, &["info", "--format", "{{.ServerVersion}}"], project) {
-        Ok(output) if output.status.success() => None,
-        Ok(output) => Some(format!(
-            "the Docker engine is not reachable (`docker info`: {})",
-            last_line(&output.stderr)
-        )),
+    match machine.run(docker, &super::tools::DOCKER_PROBE, project) {
+        Ok(output) => super::tools::docker_engine_unreachable(&output),
         Err(err) => Some(format!("`docker info` could not run: {err}")),
     }
 }

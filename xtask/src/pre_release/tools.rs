@@ -34,20 +34,11 @@ impl Probe {
     }
 }
 
-/// The docker CLI must be on PATH and its engine must answer.
-fn docker_unavailable() -> Option<String> {
-    let sh = Shell::new().ok()?;
-    let format = "{{.ServerVersion}}";
-    let output = match cmd!(sh, "docker info --format {format}")
-        .quiet()
-        .ignore_status()
-        .output()
-    {
-        Ok(output) => output,
-        Err(_) => {
-            return Some("`docker` not found on PATH: install Docker to run this check".into())
-        }
-    };
+/// The arguments of the one Docker probe: the engine answers with its version.
+pub const DOCKER_PROBE: [&str; 3] = ["info", "--format", "{{.ServerVersion}}"];
+
+/// The one reading of [`DOCKER_PROBE`]'s output: why the engine does not answer, or `None`.
+pub fn docker_engine_unreachable(output: &std::process::Output) -> Option<String> {
     if output.status.success() {
         return None;
     }
@@ -58,8 +49,25 @@ fn docker_unavailable() -> Option<String> {
         .find(|l| !l.is_empty())
         .unwrap_or("no answer");
     Some(format!(
-        "Docker engine not reachable ({why}): start Docker and re-run"
+        "Docker engine not reachable (`docker info`: {why})"
     ))
+}
+
+/// The docker CLI must be on PATH and its engine must answer.
+fn docker_unavailable() -> Option<String> {
+    let sh = Shell::new().ok()?;
+    let args = DOCKER_PROBE;
+    let output = match cmd!(sh, "docker {args...}")
+        .quiet()
+        .ignore_status()
+        .output()
+    {
+        Ok(output) => output,
+        Err(_) => {
+            return Some("`docker` not found on PATH: install Docker to run this check".into())
+        }
+    };
+    docker_engine_unreachable(&output).map(|why| format!("{why}: start Docker and re-run"))
 }
 
 /// `{app_container}` and `{ollama_container}` from the compose file, or why they are unknown.

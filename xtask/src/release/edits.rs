@@ -2,7 +2,6 @@
 //! written all-or-nothing (temp file + rename in the same folder; restored on failure).
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
@@ -188,12 +187,7 @@ fn notes_for(
     if changelog::unreleased_notes(changelog_text).is_some_and(|notes| !notes.is_empty()) {
         return Ok((None, "the Unreleased section".into()));
     }
-    let since = r
-        .repo
-        .latest_release_tag()
-        .ok()
-        .flatten()
-        .map(|(_, tag)| tag);
+    let since = r.latest_release().map(|(_, tag)| tag);
     let messages = r
         .repo
         .commit_messages_since(since.as_deref())
@@ -260,33 +254,13 @@ pub fn restore(project: &Path, edits: &[&Edit]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Temp file in the same folder, flushed, permissions of the file it replaces, then renamed.
-/// Not `crate::fs::write_atomic` (unique temp names): here the temp name is fixed per file, so a
-/// re-run overwrites what a killed run left, and the fault tests can block exactly one write.
-pub fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let dir = path.parent().context("a file path has a parent")?;
-    fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let name = path
-        .file_name()
-        .context("a file path has a name")?
-        .to_string_lossy();
-    let tmp = dir.join(format!(".{name}.release-tmp"));
-    let result = (|| -> anyhow::Result<()> {
-        let mut file =
-            fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        file.write_all(contents.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(meta) = fs::metadata(path) {
-            fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        fs::rename(&tmp, path)
-            .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
-    })();
-    if result.is_err() && tmp.is_file() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+/// The one atomic writer, with a fixed temp name per file (`.NAME.release-tmp`): a re-run
+/// overwrites what a killed run left, and the fault tests can block exactly one write.
+fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
+    crate::fs::write_atomic_with(path, contents.as_bytes(), TEMP_NAME)
 }
+
+const TEMP_NAME: crate::fs::TempName = crate::fs::TempName::Fixed("release-tmp");
 
 /// True when the file in the work tree already has the edit's new contents.
 pub fn in_place(project: &Path, edit: &Edit) -> bool {

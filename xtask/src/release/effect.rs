@@ -113,7 +113,10 @@ impl Step {
         self.actions.push(action);
         match self.mode {
             Mode::Plan => Ok(None),
-            Mode::Execute => effect().map(Some),
+            Mode::Execute => {
+                crate::exit::mark_changed();
+                effect().map(Some)
+            }
         }
     }
 

@@ -64,8 +64,7 @@ impl Output {
         match self.format {
             Format::Human => {
                 for problem in problems {
-                    eprintln!("error: {}", problem.cause);
-                    eprintln!("hint: {}", problem.fix);
+                    exit::print(&problem.cause, Some(&problem.fix));
                 }
                 eprintln!(
                     "release {}: refused, {} preflight check(s) failed; nothing was changed",
@@ -126,26 +125,18 @@ impl Output {
     /// Reports a failed step and returns the exit code: 3 when executing (re-run to resume),
     /// 1 when only planning. An [`Exit`] keeps its own code.
     pub fn failed(&mut self, mode: Mode, err: &anyhow::Error) -> u8 {
-        let (code, cause, fix) = match err.downcast_ref::<Exit>() {
-            Some(exit) => (exit.code, exit.cause.clone(), exit.fix.clone()),
-            None => {
-                let cause = format!("{err:#}");
-                match mode {
-                    Mode::Execute => {
-                        let interrupted = Exit::interrupted(cause);
-                        (interrupted.code, interrupted.cause, interrupted.fix)
-                    }
-                    Mode::Plan => (exit::FAILED, cause, None),
-                }
-            }
+        let (code, cause, fix) = match (err.downcast_ref::<Exit>(), mode) {
+            // Executing: 3 once anything changed (the contract), else the error's own code.
+            (_, Mode::Execute) => exit::classify(err),
+            (Some(exit), Mode::Plan) => (exit.code, exit.cause.clone(), exit.fix.clone()),
+            (None, Mode::Plan) => (
+                exit::FAILED,
+                format!("{err:#}"),
+                Some("fix the cause named above, then plan again".into()),
+            ),
         };
         match self.format {
-            Format::Human => {
-                eprintln!("error: {cause}");
-                if let Some(fix) = &fix {
-                    eprintln!("hint: {fix}");
-                }
-            }
+            Format::Human => exit::print(&cause, fix.as_deref()),
             Format::Json => self.print_json(mode, &[], code, Some(ErrorDoc { cause, fix })),
         }
         code

@@ -10,7 +10,7 @@ use git::short;
 use super::effect::{Action, ActionKind, Mode, Step};
 use super::preflight::Prepared;
 use super::report::Output;
-use super::vocab::{Options, Release, PYPROJECT};
+use super::vocab::{Options, Release};
 use super::{git_steps, github, verify};
 
 /// One release step; [`StepId::name`] is its name in the plan and the JSON report.
@@ -106,8 +106,7 @@ fn archive(r: &Release, globs: &[String], s: &mut Step) -> anyhow::Result<Vec<(P
     let dir = r.assets_dir();
     let tagged = r.repo.tag_target(&r.tag)?;
     let build = |rev: &str, dir: &Path| -> anyhow::Result<Vec<(PathBuf, String)>> {
-        let text = r.repo.show_file(rev, PYPROJECT)?.unwrap_or_default();
-        let name = project::version::Pyproject::parse(&text).map(|p| p.name().to_string())?;
+        let name = crate::version::project_name(&r.repo, rev, rev)?;
         let mut options = archive::Options::new(name, r.tag.clone());
         options.force = true;
         let manifest = archive::build(&r.project, rev, dir, &options)

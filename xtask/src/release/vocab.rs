@@ -155,14 +155,14 @@ impl Release {
         })
     }
 
+    /// The latest release tag of the repository and its version, if any (unreadable: none).
+    pub fn latest_release(&self) -> Option<(Version, String)> {
+        self.repo.latest_release_tag().ok().flatten()
+    }
+
     /// Major, Minor, Patch or Pre-release, measured from the latest release tag.
     pub fn kind(&self) -> ReleaseKind {
-        let latest = self
-            .repo
-            .latest_release_tag()
-            .ok()
-            .flatten()
-            .map(|(version, _)| version);
+        let latest = self.latest_release().map(|(version, _)| version);
         changelog::history::release_kind(latest.as_ref(), &self.version)
     }
 

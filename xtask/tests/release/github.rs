@@ -152,7 +152,17 @@ fn refused_before_anything_when_the_token_is_rejected() {
     let before = f.snapshot();
     let run = release(&f, &gh, &RUN);
     assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("error: xtask-github check"), "{run:?}");
+    // The cause is the rejected token (not any failure of the check), with its next action.
+    assert!(
+        run.stderr.contains(
+            "error: xtask-github check: reading the repository: GitHub rejected the token (401)"
+        ),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("hint: the token is invalid or expired"),
+        "{run:?}"
+    );
     assert_eq!(f.snapshot(), before);
     assert!(gh.releases().is_empty());
 }
@@ -307,5 +317,35 @@ fn json_result_of_an_executed_release() {
             ("verify-deploy", "skipped"),
             ("github", "ran")
         ]
+    );
+}
+
+/// An `xtask-github` from another checkout (its reply names no protocol version) is refused
+/// before anything changes, with the way to rebuild it.
+#[test]
+fn a_stale_xtask_github_is_refused_with_a_hint_to_rebuild() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let stale = f.out.with_file_name("stale-xtask-github");
+    std::fs::write(
+        &stale,
+        "#!/bin/sh\ncat >/dev/null\necho '{\"ok\":true,\"command\":\"check\",\"release\":{\"state\":\"none\"}}'\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let before = f.snapshot();
+    let run = f.run(release_command(&f, &gh, &RUN).env("XTASK_GITHUB_BIN", &stale));
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("protocol mismatch"), "{run:?}");
+    assert!(
+        run.stderr
+            .contains("hint: rebuild xtask-github from this checkout: cargo build -p github --bin xtask-github"),
+        "{run:?}"
+    );
+    assert_eq!(f.snapshot(), before);
+    assert!(
+        gh.requests().is_empty(),
+        "the stale binary was the only one asked"
     );
 }

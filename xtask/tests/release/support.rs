@@ -198,15 +198,27 @@ pub fn step_statuses(doc: &serde_json::Value) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// The `xtask-github` binary beside the xtask under test (`cargo build -p github --bin
-/// xtask-github` builds it).
+/// The `xtask-github` built beside `xtask`: `cargo test -p xtask` does not build it (another
+/// package's binary), so a missing or stale one stops the tests saying how to build it.
 pub fn github_bin() -> PathBuf {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
         .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: run `cargo build -p github --bin xtask-github` first",
-        bin.display()
-    );
+    let build = "run `cargo build -p github --bin xtask-github` first";
+    let built = std::fs::metadata(&bin)
+        .and_then(|meta| meta.modified())
+        .unwrap_or_else(|_| panic!("{} is missing: {build}", bin.display()));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    for dir in ["crates/github/src", "crates/github-protocol/src"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let source = entry.unwrap().path();
+            let changed = std::fs::metadata(&source).unwrap().modified().unwrap();
+            assert!(
+                changed <= built,
+                "{} is older than {}: {build}",
+                bin.display(),
+                source.display()
+            );
+        }
+    }
     bin
 }

@@ -400,7 +400,7 @@ fn image_scan_of_built_images_is_blocked_when_the_engine_is_unreachable() {
     let (outcome, _) = fixture.scan();
     assert_eq!(outcome.status, Status::Blocked);
     assert!(outcome.reason.unwrap().contains(
-        "the Docker engine is not reachable (`docker info`: Cannot connect to the Docker daemon)"
+        "Docker engine not reachable (`docker info`: Cannot connect to the Docker daemon)"
     ));
 }
 
