@@ -210,6 +210,15 @@ fn a_clean_release_verifies_then_execute_records_it_once() {
         .find(|s| s["name"] == "record")
         .unwrap();
     assert_eq!(record_step["status"], "done", "{record_step}");
+
+    // For a person: the table, the steps, the verdict.
+    let human = xtask(&f, &gh, "post-release", &["0.5.0", "--asset", FLOWS]);
+    assert_eq!(human.code, 0, "{human:?}");
+    assert!(human.stdout.contains("assets-reproducible"), "{human:?}");
+    assert!(
+        human.stdout.contains("post-release v0.5.0: verified"),
+        "{human:?}"
+    );
 }
 
 #[test]
