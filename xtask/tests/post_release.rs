@@ -378,6 +378,14 @@ fn a_milestone_with_open_issues_is_listed_and_not_closed_without_the_flag() {
     assert!(refused.stderr.contains("hint: "), "{refused:?}");
     assert_eq!((f.snapshot(), mutations(&gh), gh.milestones()), before);
 
+    // A next milestone that is not after the release is bad input, even when planning.
+    let (bad, doc) = post_release(&f, &gh, &["--next-milestone", "0.4.0"]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad
+        .stderr
+        .contains("error: --next-milestone 0.4.0 is not after 0.5.0"));
+    assert_eq!(doc["exit_code"], 2);
+
     let (run, doc) = post_release(&f, &gh, &["--execute", "--close-open-milestone"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_eq!(checks(&doc)["milestone-closed"].0, "pass");

@@ -200,13 +200,13 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let mut steps = planned.steps;
     steps.push(record_step);
 
-    let (results, steps, failure) = if !facts.opts.execute {
-        (planned.results, steps, None)
-    } else if !refusals.is_empty() {
+    let (results, steps, failure) = if !refusals.is_empty() {
         // Nothing was changed: the plan's results, and every refusal with its fix.
         out.refused(&refusals);
         let first = refusals.into_iter().next().map(anyhow::Error::from);
         (planned.results, steps, first)
+    } else if !facts.opts.execute {
+        (planned.results, steps, None)
     } else {
         let done = judge(&facts, Mode::Execute)?;
         let mut steps = done.steps;
