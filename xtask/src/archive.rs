@@ -1,17 +1,24 @@
 //! `cargo xtask archive`: reproducible release artifacts with checksums, or `--verify` them.
 //!
 //! The work is in the `archive` crate; this module picks the revision, the project name (from
-//! pyproject.toml at that revision), the output directory and the Ollama digests, and turns
-//! errors into exit codes. See docs/archive.md.
+//! pyproject.toml at that revision) and the output directory, and turns errors into exit codes.
+//! Model digests come from docs/MODEL_VERSIONS.md at the revision, never from a live Ollama.
+//! See docs/archive.md.
 
 use std::path::{Path, PathBuf};
 
 use archive::{ArchiveError, Group, Manifest, Options};
 
 use crate::exit::{self, Exit};
+use crate::flags::Format;
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  cargo xtask archive                        # the latest release tag, into target/xtask/archive/
+  cargo xtask archive --rev HEAD --out dist  # any revision, anywhere outside the tracked tree
+  cargo xtask archive --format json          # one JSON document: the artifacts and their digests
+  cargo xtask archive --verify target/xtask/archive/codemate-hub-v0.5.0")]
 pub struct Args {
     /// The revision to archive (default: the latest release tag vX.Y.Z).
     #[arg(long, value_name = "REV")]
@@ -23,19 +30,19 @@ pub struct Args {
     #[arg(long)]
     pub force: bool,
     /// Rebuild the artifacts in DIR from the revision its manifest.json records and compare.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["rev", "out", "force", "groups", "ollama_url"])]
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["rev", "out", "force", "groups"])]
     pub verify: Option<PathBuf>,
-    /// Ask this Ollama (http://host:port) for model digests (default: $OLLAMA_HOST, if reachable).
-    #[arg(long, value_name = "URL")]
-    pub ollama_url: Option<String>,
     /// An extra tarball NAME=GLOB[,GLOB...]; repeatable; replaces the default config, docs and flows.
     #[arg(long = "group", value_name = "NAME=GLOBS")]
     pub groups: Vec<String>,
+    /// Output: `human`, or `json` (one document on stdout, docs/json.md).
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     if let Some(dir) = &args.verify {
-        return verify(ctx, dir);
+        return verify(ctx, dir, args.format);
     }
     let repo = git::Repo::new(&ctx.project);
     let project = &ctx.project;
@@ -67,7 +74,6 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
             .map(|spec| parse_group(spec))
             .collect::<Result<_, _>>()?;
     }
-    opts.ollama = ollama_digests(args.ollama_url.as_deref())?;
     let out = match args.out {
         Some(out) => std::path::absolute(&out)?,
         None => ctx.out.join("archive").join(opts.stem()),
@@ -81,7 +87,14 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let manifest = source
         .and_then(|source| source.build(&out, &opts))
         .map_err(to_exit)?;
-    report(&manifest, &rev, &out);
+    report(&manifest, &rev, &out, args.format);
+    crate::ci::set_outputs(&[
+        ("dir", out.display().to_string()),
+        (
+            "sha256sums",
+            out.join(archive::SHA256SUMS).display().to_string(),
+        ),
+    ]);
     Ok(exit::OK)
 }
 
@@ -125,8 +138,22 @@ fn resolve(ctx: &Ctx, repo: &git::Repo, rev: Option<String>) -> anyhow::Result<R
     Ok(Resolved { label, name, rev })
 }
 
-fn verify(ctx: &Ctx, dir: &Path) -> anyhow::Result<u8> {
+fn verify(ctx: &Ctx, dir: &Path, format: Format) -> anyhow::Result<u8> {
     let mismatches = archive::verify(&ctx.project, dir).map_err(to_exit)?;
+    if format == Format::Json {
+        let doc = serde_json::json!({
+            "schema": runner::SCHEMA,
+            "dir": dir.display().to_string(),
+            "verified": mismatches.is_empty(),
+            "mismatches": mismatches,
+        });
+        println!("{doc:#}");
+        return Ok(if mismatches.is_empty() {
+            exit::OK
+        } else {
+            exit::FAILED
+        });
+    }
     if mismatches.is_empty() {
         println!(
             "verified: every file in {} matches a rebuild from its manifest's commit",
@@ -188,24 +215,6 @@ fn parse_group(spec: &str) -> Result<Group, Exit> {
     })
 }
 
-/// `--ollama-url` must answer; `$OLLAMA_HOST` is asked only if set, and skipped with a note if it
-/// does not answer (Ollama usually runs only when the stack is deployed).
-fn ollama_digests(flag: Option<&str>) -> anyhow::Result<Vec<archive::OllamaModel>> {
-    if let Some(url) = flag {
-        return archive::models::ollama_tags(url).map_err(|err| to_exit(err).into());
-    }
-    let Some(host) = std::env::var("OLLAMA_HOST")
-        .ok()
-        .filter(|host| !host.is_empty())
-    else {
-        return Ok(Vec::new());
-    };
-    Ok(archive::models::ollama_tags(&host).unwrap_or_else(|err| {
-        eprintln!("note: no model digests from Ollama: {err}");
-        Vec::new()
-    }))
-}
-
 /// Building artifacts must never dirty the tree: a dirty tree blocks a release.
 fn refuse_unignored_out_dir(repo: &git::Repo, toplevel: &Path, out: &Path) -> anyhow::Result<()> {
     if !resolved(out).starts_with(toplevel) {
@@ -249,21 +258,45 @@ fn to_exit(err: ArchiveError) -> Exit {
 fn refused(err: ArchiveError) -> Exit {
     let fix = match &err {
         ArchiveError::NotARepo { .. } => "run it in the project's git clone, or pass --project DIR",
-        ArchiveError::UnknownRev { .. } => "pass --rev with an existing tag, branch or commit (`git tag --list 'v*'`)",
+        ArchiveError::UnknownRev { .. } => {
+            "pass --rev with an existing tag, branch or commit (`git tag --list 'v*'`)"
+        }
         ArchiveError::OutDirUnwritable { .. } => "pass --out DIR with a directory you can write to",
-        ArchiveError::ArtifactsPresent { .. } => "pass --force to replace them, or --out another directory",
-        ArchiveError::UnrepresentablePath { .. } => "rename the path in the repository: tar headers store UTF-8 paths",
-        ArchiveError::BadName { .. } => "fix [project].name in pyproject.toml, or archive another tag",
-        ArchiveError::NoManifest { .. } => "point --verify at a directory that `cargo xtask archive` wrote",
-        ArchiveError::Ollama { .. } => "check the URL or start Ollama; without --ollama-url the digests come from the docs only",
+        ArchiveError::ArtifactsPresent { .. } => {
+            "pass --force to replace them, or --out another directory"
+        }
+        ArchiveError::UnrepresentablePath { .. } => {
+            "rename the path in the repository: tar headers store UTF-8 paths"
+        }
+        ArchiveError::BadName { .. } => {
+            "fix [project].name in pyproject.toml, or archive another tag"
+        }
+        ArchiveError::NoManifest { .. } => {
+            "point --verify at a directory that `cargo xtask archive` wrote"
+        }
         _ => "see the cause above",
     };
     Exit::refused(err.to_string(), fix)
 }
 
-fn report(manifest: &Manifest, rev: &str, out: &Path) {
+fn report(manifest: &Manifest, rev: &str, out: &Path, format: Format) {
     for exception in &manifest.exceptions {
         eprintln!("warning: {}: {}", exception.path, exception.detail);
+    }
+    if format == Format::Json {
+        let doc = serde_json::json!({
+            "schema": runner::SCHEMA,
+            "rev": rev,
+            "commit": manifest.commit,
+            "dir": out.display().to_string(),
+            "sha256sums": out.join(archive::SHA256SUMS).display().to_string(),
+            "manifest": out.join(archive::MANIFEST).display().to_string(),
+            "artifacts": manifest.artifacts,
+            "left_out": manifest.left_out,
+            "exceptions": manifest.exceptions,
+        });
+        println!("{doc:#}");
+        return;
     }
     for left_out in &manifest.left_out {
         println!("left out {}: {}", left_out.artifact, left_out.reason);

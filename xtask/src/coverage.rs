@@ -9,8 +9,12 @@ use crate::exit::Exit;
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  cargo xtask coverage           # write trackers/checklist-coverage.md
+  cargo xtask coverage --check   # in CI: exit 1 when it is out of date
+  cargo xtask coverage --seed RELEASE_CHECKLIST.md --out coverage.md")]
 pub struct Args {
-    /// The seed checklist (default: the project's docs/RELEASE_CHECKLIST.md).
+    /// The seed checklist (default: the project's docs/RELEASE_CHECKLIST.md, else RELEASE_CHECKLIST.md).
     #[arg(long, value_name = "PATH")]
     pub seed: Option<PathBuf>,
     /// Where the table goes (default: trackers/checklist-coverage.md of the workspace).
@@ -22,9 +26,10 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
-    let seed_path = args
-        .seed
-        .unwrap_or_else(|| ctx.project.join("docs/RELEASE_CHECKLIST.md"));
+    let seed_path = args.seed.unwrap_or_else(|| {
+        let found = checklist::locate(&ctx.project).unwrap_or(checklist::LOCATIONS[0]);
+        ctx.project.join(found)
+    });
     let seed = std::fs::read_to_string(&seed_path).map_err(|err| {
         Exit::refused(
             format!(

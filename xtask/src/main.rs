@@ -4,16 +4,23 @@
 
 mod archive;
 mod ci;
+mod completions;
 mod coverage;
 mod exit;
+mod files;
 mod flags;
 mod fs;
+mod hotfix;
+mod init;
 mod merge_reports;
+mod models;
 mod paths;
 mod post_release;
 mod pre_release;
 mod release;
+mod rollback;
 mod version;
+mod workflows;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -25,10 +32,18 @@ use crate::exit::Exit;
 #[derive(Debug, Parser)]
 #[command(
     name = "cargo xtask",
+    bin_name = "cargo xtask",
     about = "The codemate-hub release checklist as commands",
-    version
+    version,
+    after_help = "Examples:
+  cargo xtask pre-release                      # the Pre-Release Checklist
+  cargo xtask --project ../app pre-release     # on another project
+  cargo xtask archive                          # reproducible artifacts of the latest tag
+  cargo xtask release 0.5.0                    # the release plan; --execute carries it out
+  cargo xtask init ../app --execute            # install this xtask into a project
+  cargo xtask <COMMAND> --help                 # each command's flags and examples"
 )]
-struct Cli {
+pub struct Cli {
     #[command(flatten)]
     global: flags::Global,
 
@@ -38,7 +53,7 @@ struct Cli {
 
 /// One variant per command; each command's module owns its `Args`.
 #[derive(Debug, Subcommand)]
-enum Command {
+pub enum Command {
     /// Run the Pre-Release Checklist: code quality, functional, models, documentation, security.
     PreRelease(pre_release::Args),
     /// Build reproducible release artifacts with checksums, or verify them.
@@ -47,10 +62,22 @@ enum Command {
     Release(release::Args),
     /// Run the Post-Release Checklist: verify the published release, then tidy up (--execute).
     PostRelease(post_release::Args),
+    /// A patch release from a hotfix branch, merged back into main (start, finish).
+    Hotfix(hotfix::Args),
+    /// Roll a release back: redeploy the previous stable version, verify it, say so on GitHub.
+    Rollback(rollback::Args),
     /// Combine the JSON reports of separate pre-release jobs into one verdict.
     MergeReports(merge_reports::Args),
     /// Write trackers/checklist-coverage.md: every checklist item and what automates it.
     Coverage(coverage::Args),
+    /// The checklist's Model Versioning: check, record, update, tag and prune the default models.
+    Models(models::Args),
+    /// Install this xtask into a Python project (plans; --execute writes).
+    Init(init::Args),
+    /// Write the GitHub Actions workflows (plans; --execute writes; --check verifies).
+    Ci(workflows::Args),
+    /// Print a shell completion script: bash, zsh or fish.
+    Completions(completions::Args),
 }
 
 /// What every command works on.
@@ -70,18 +97,31 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
+    // Commands that work on the xtask itself, not on a Python project.
+    let command = match cli.command {
+        Command::Init(args) => return init::run(args),
+        Command::Ci(args) => return workflows::run(args),
+        Command::Completions(args) => return completions::run(args),
+        Command::MergeReports(args) => return merge_reports::run(args),
+        command => command,
+    };
     let project = project_root(cli.global.project.as_deref())?;
     let ctx = Ctx {
         project,
         out: paths::out_dir(),
     };
-    match cli.command {
+    match command {
         Command::PreRelease(args) => pre_release::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Release(args) => release::run(&ctx, args),
         Command::PostRelease(args) => post_release::run(&ctx, args),
-        Command::MergeReports(args) => merge_reports::run(&ctx, args),
+        Command::Hotfix(args) => hotfix::run(&ctx, args),
+        Command::Rollback(args) => rollback::run(&ctx, args),
         Command::Coverage(args) => coverage::run(&ctx, args),
+        Command::Models(args) => models::run(&ctx, args),
+        Command::Init(_) | Command::Ci(_) | Command::Completions(_) | Command::MergeReports(_) => {
+            unreachable!("run above")
+        }
     }
 }
 

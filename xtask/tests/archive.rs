@@ -1,7 +1,6 @@
 //! `cargo xtask archive` end to end: the binary on temp git repositories, its output and exit codes.
 
 use std::fs;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -126,16 +125,6 @@ fn refusals_exit_2_with_a_cause_and_a_fix() {
             vec!["archive", "--group", "bad name=*.md", "--out", path(&dir)],
             "bad --group",
         ),
-        (
-            vec![
-                "archive",
-                "--ollama-url",
-                "http://127.0.0.1:9",
-                "--out",
-                path(&dir),
-            ],
-            "asking Ollama",
-        ),
     ];
     for (args, cause) in cases {
         let out = xtask(repo.path(), target.path(), &args);
@@ -195,36 +184,68 @@ fn force_replaces_and_groups_are_configurable() {
 }
 
 #[test]
-fn model_digests_from_ollama_when_asked() {
+fn model_digests_come_from_the_registry_at_the_revision_never_from_ollama() {
     let repo = project();
-    let target = tempfile::tempdir().unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = std::thread::spawn(move || {
-        let (mut socket, _) = listener.accept().unwrap();
-        let mut request = [0u8; 1024];
-        let _ = socket.read(&mut request).unwrap();
-        let body = r#"{"models":[{"name":"mistral:latest","digest":"f974a74358d6"}]}"#;
-        write!(
-            socket,
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .unwrap();
-    });
-    let dir = target.path().join("artifacts");
-    let out = xtask(
+    let recorded = "a".repeat(64);
+    write(
         repo.path(),
-        target.path(),
-        &["archive", "--out", path(&dir), "--ollama-url", &url],
+        "docs/MODEL_VERSIONS.md",
+        &format!(
+            "# Model Versions\n\n### Current Production Models (v0.6.0)\n\
+             - qwen2.5-coder:7b-q4_0 (SHA256: {recorded})\n\n### Previous Versions\n- v0.5.0: qwen2.5-coder:7b\n"
+        ),
     );
-    server.join().unwrap();
-    assert_eq!(code(&out), 0, "{}", text(&out));
-    let models = fs::read_to_string(dir.join(format!("{STEM}-models.json"))).unwrap();
+    git(repo.path(), &["add", "--all"]);
+    git(repo.path(), &["commit", "--quiet", "--message", "0.6.0"]);
+    git(repo.path(), &["tag", "v0.6.0"]);
+    // The working tree and a running Ollama say something else; neither counts.
+    write(
+        repo.path(),
+        "docs/MODEL_VERSIONS.md",
+        &format!(
+            "### Current Production Models (v0.7.0)\n- qwen2.5-coder:7b-q4_0 (SHA256: {})\n",
+            "b".repeat(64)
+        ),
+    );
+    let ollama = testkit::ollama::FakeOllama::start();
+    ollama.install(testkit::ollama::FakeModel::new(
+        "mistral:latest",
+        &"c".repeat(64),
+        1,
+        "Q4_0",
+    ));
+    let target = tempfile::tempdir().unwrap();
+    let build = |dir: &str| {
+        let dir = target.path().join(dir);
+        let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("--project")
+            .arg(repo.path())
+            .args(["archive", "--rev", "v0.6.0", "--out", path(&dir)])
+            .env("XTASK_OUT", target.path())
+            .env("OLLAMA_HOST", ollama.host())
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", text(&out));
+        fs::read_to_string(dir.join("codemate-hub-v0.6.0-models.json")).unwrap()
+    };
+    let models = build("a");
+    assert!(models.contains(&format!("sha256:{recorded}")), "{models}");
+    assert!(models.contains("\"recorded_for\": \"v0.6.0\""), "{models}");
     assert!(
-        models.contains("sha256:f974a74358d6") && models.contains("ollama /api/tags"),
+        !models.contains("bbbb") && !models.contains("cccc"),
         "{models}"
     );
+    // mistral:latest is a default with no recorded digest: none is made up.
+    assert!(models.contains("\"digests\": []"), "{models}");
+    assert_eq!(ollama.requests(), 0, "Ollama was asked");
+    // Another day, another machine's Ollama: the same bytes.
+    ollama.install(testkit::ollama::FakeModel::new(
+        "qwen2.5-coder:7b-q4_0",
+        &"d".repeat(64),
+        1,
+        "Q4_0",
+    ));
+    assert_eq!(build("b"), models);
 }
 
 // ---- fixtures -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ mod support;
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use fake_github::{FakeGithub, Release};
+use fake_github::{FakeGithub, Issue, Release};
 use serde_json::Value;
 use support::{github_bin, Fixture, Run};
 
@@ -110,7 +110,7 @@ fn mutations(gh: &FakeGithub) -> Vec<String> {
 fn a_clean_release_verifies_then_execute_records_it_once() {
     let (f, gh) = released();
     let milestone = gh.add_milestone("v0.5.0", true);
-    gh.add_issue("shipped", Some(milestone), false, false);
+    gh.add_issue(Issue::new("shipped", "closed").in_milestone(milestone));
     let before = (f.snapshot(), mutations(&gh));
 
     let (plan, doc) = post_release(&f, &gh, &["--next-milestone", "0.6.0"]);
@@ -362,7 +362,7 @@ fn a_body_that_differs_fails_release_notes() {
 fn a_milestone_with_open_issues_is_listed_and_not_closed_without_the_flag() {
     let (f, gh) = released();
     let milestone = gh.add_milestone("0.5.0", true);
-    gh.add_issue("still broken", Some(milestone), true, false);
+    gh.add_issue(Issue::new("still broken", "open").in_milestone(milestone));
     let (plan, doc) = post_release(&f, &gh, &[]);
     assert_eq!(plan.code, 0, "{plan:?}");
     let (status, reason) = &checks(&doc)["milestone-closed"];

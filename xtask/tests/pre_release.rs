@@ -161,7 +161,7 @@ fn functional_and_model_checks_pass_against_running_services() {
         ])
         .env(
             "FAKE_OLLAMA_MODELS",
-            "qwen2.5-coder:7b-q4_0 mistral:latest nomic-embed-text:latest",
+            "qwen2.5-coder:7b-q4_0=8de6119f677e mistral:latest=5b73bed31ecb nomic-embed-text:latest",
         )
         .run();
     let report = run.json();
@@ -231,6 +231,70 @@ fn unhealthy_services_fail_naming_each_one() {
 }
 
 #[test]
+fn services_healthy_polls_the_endpoints_the_environment_names_and_says_which() {
+    let project = Project::example();
+    // The published ports answer nothing: only the overrides can make the check pass.
+    project.publish_ports(
+        http::closed_port(),
+        http::closed_port(),
+        http::closed_port(),
+    );
+    project.write(
+        "release-checks.toml",
+        "[checks.services-healthy]\ntimeout = 3\n",
+    );
+    let ollama = http::serve_status(200);
+    let langflow = http::serve_status(200);
+    let code_server = http::serve_status(200);
+    let run = project
+        .xtask(&[
+            "pre-release",
+            "--only",
+            "services-healthy",
+            "--format",
+            "json",
+        ])
+        .env("OLLAMA_URL", format!("http://127.0.0.1:{ollama}"))
+        .env("LANGFLOW_URL", format!("http://127.0.0.1:{langflow}/"))
+        .env(
+            "CODE_SERVER_URL",
+            format!("http://127.0.0.1:{code_server}/ready"),
+        )
+        .run();
+    let (health, why) = status(&run.json(), "services-healthy");
+    assert_eq!(health, "pass", "{run}");
+    assert!(
+        why.contains(&format!("http://127.0.0.1:{ollama}/api/tags")),
+        "{why}"
+    );
+    assert!(
+        why.contains(&format!("http://127.0.0.1:{langflow}/health")),
+        "{why}"
+    );
+    assert!(
+        why.contains(&format!("http://127.0.0.1:{code_server}/ready")),
+        "{why}"
+    );
+
+    let bad = project
+        .xtask(&[
+            "pre-release",
+            "--only",
+            "services-healthy",
+            "--format",
+            "json",
+        ])
+        .env("OLLAMA_URL", "https://example.invalid")
+        .run();
+    let (health, why) = status(&bad.json(), "services-healthy");
+    assert_eq!(health, "fail");
+    assert!(
+        why.contains("OLLAMA_URL=\"https://example.invalid\": only http://"),
+        "{why}"
+    );
+}
+
+#[test]
 fn models_missing_from_ollama_fail_naming_them() {
     let project = Project::example();
     project.publish_ports(
@@ -240,7 +304,7 @@ fn models_missing_from_ollama_fail_naming_them() {
     );
     let run = project
         .xtask(&["pre-release", "--only", "models-listed", "--format", "json"])
-        .env("FAKE_OLLAMA_MODELS", "mistral:latest")
+        .env("FAKE_OLLAMA_MODELS", "mistral:latest=5b73bed31ecb")
         .run();
     assert_eq!(run.code, 1, "{run}");
     let (models, why) = status(&run.json(), "models-listed");
@@ -289,7 +353,10 @@ fn code_quality_gate_passes_clean_code_and_fails_unformatted_code_without_rewrit
     let report = run.json();
     let (black, why) = status(&report, "black");
     assert_eq!(black, "fail");
-    assert!(why.starts_with("exit status 1"), "{why}");
+    assert_eq!(
+        why,
+        "1 file would be reformatted: src/ugly.py (the diff is in the log)"
+    );
     let check = report["checks"]
         .as_array()
         .unwrap()
@@ -395,6 +462,10 @@ fn sign_offs_are_recorded_and_manual_checks_stay_manual() {
             "access-controls",
             "--sign-off",
             "access-controls",
+            "--sign-off",
+            "release-manager:Jane Doe",
+            "--sign-off",
+            "Tech Lead: Sam Roe",
             "--format",
             "json",
         ])
@@ -402,10 +473,27 @@ fn sign_offs_are_recorded_and_manual_checks_stay_manual() {
     assert_eq!(run.code, 0, "{run}");
     let report = run.json();
     assert_eq!(status(&report, "access-controls").0, "manual");
-    let sign_off = &report["sign_offs"][0];
+    // The roles of the checklist's closing sign-off, by the names given.
+    let signed = report["sign_offs"].as_array().unwrap();
+    assert_eq!(signed.len(), 3, "{run}");
+    assert_eq!(signed[0]["id"], "role:release-manager");
+    assert_eq!(signed[0]["role"], "Release Manager");
+    assert_eq!(signed[0]["by"], "Jane Doe");
+    assert_eq!(signed[1]["role"], "Tech Lead");
+    assert_eq!(signed[1]["by"], "Sam Roe");
+    let sign_off = &signed[2];
     assert_eq!(sign_off["id"], "access-controls");
     assert_eq!(sign_off["by"], "Release Tester <tester@example.com>");
     assert!(sign_off["at"].as_str().unwrap().ends_with('Z'));
+    assert!(sign_off.get("role").is_none());
+
+    for (value, cause) in [("tech-lead:", "names no one"), ("ceo:Pat", "unknown role")] {
+        let refused = project
+            .xtask(&["pre-release", "--sign-off", value, "--dry-run"])
+            .run();
+        assert_eq!(refused.code, 2, "{refused}");
+        assert!(refused.stderr.contains(cause), "{refused}");
+    }
 }
 
 #[test]
@@ -456,16 +544,21 @@ fn separate_jobs_reports_merge_into_one_verdict() {
     assert_eq!(status(&merged, "build").0, "fail");
     assert_eq!(merged["summary"]["fail"], 1);
 
+    // One job's report alone is not a verdict: the checks it left to others ran nowhere.
     let only_a = project.xtask(&["merge-reports", a.to_str().unwrap()]).run();
-    assert_eq!(only_a.code, 0, "{only_a}");
+    assert_eq!(only_a.code, 1, "{only_a}");
+    assert!(only_a.stderr.contains("ran in no report"), "{only_a}");
     let garbage = project.out.path().join("garbage.json");
     std::fs::write(&garbage, "{}").unwrap();
-    assert_eq!(
-        project
-            .xtask(&["merge-reports", garbage.to_str().unwrap()])
-            .run()
-            .code,
-        2
+    let unreadable = project
+        .xtask(&["merge-reports", garbage.to_str().unwrap()])
+        .run();
+    assert_eq!(unreadable.code, 1, "{unreadable}");
+    assert!(
+        unreadable
+            .stderr
+            .contains("garbage.json is not a pre-release report"),
+        "{unreadable}"
     );
 }
 

@@ -151,3 +151,27 @@ fn a_tidy_project_passes_each_check_saying_what_it_checked() {
     }
     assert_eq!(code, 0);
 }
+
+#[test]
+fn release_checks_toml_allows_an_env_file_that_holds_no_secret() {
+    let repo = TempRepo::new();
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"app\"\nversion = \"0.4.0\"\n",
+    );
+    repo.write(".env.ci", "DB_PASSWORD=ci\n");
+    repo.commit_all("init");
+    let out = tempfile::tempdir().unwrap();
+    let (_, report, _) = pre_release(repo.path(), out.path(), &[]);
+    assert_eq!(check(&report, "env-not-tracked").0, "fail");
+
+    repo.write(
+        "release-checks.toml",
+        "[checks.env-not-tracked]\nallow_env_files = [\".env.ci\"]\n",
+    );
+    repo.commit_all("allow .env.ci");
+    let (_, report, _) = pre_release(repo.path(), out.path(), &[]);
+    let (status, reason) = check(&report, "env-not-tracked");
+    assert_eq!(status, "pass", "{reason}");
+    assert!(reason.ends_with("free of secrets: .env.ci"), "{reason}");
+}

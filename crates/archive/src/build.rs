@@ -112,17 +112,13 @@ pub(crate) fn build_commit(
     exceptions.extend(lfs_pointers);
 
     let (mut pending, mut artifacts): (Vec<Pending>, Vec<_>) = written.into_iter().unzip();
-    match models::collect(
-        pull_script.as_deref(),
-        versions_doc.as_deref(),
-        &opts.ollama,
-    ) {
-        Some(models) => {
+    match models::collect(pull_script.as_deref(), versions_doc.as_deref()) {
+        Ok(Some(models)) => {
             let (file, artifact) = small_file(out_dir, &models_name, &json(&models))?;
             pending.push(file);
             artifacts.push(artifact);
         }
-        None => {
+        Ok(None) => {
             let reason = format!(
                 "neither {} nor {} names a model",
                 models::PULL_SCRIPT,
@@ -133,6 +129,10 @@ pub(crate) fn build_commit(
                 reason,
             });
         }
+        Err(why) => left_out.push(LeftOut {
+            artifact: models_name,
+            reason: format!("malformed registry: {why}"),
+        }),
     }
     exceptions.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest {

@@ -20,7 +20,6 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 pub use build::{build, Source};
-pub use models::OllamaModel;
 pub use verify::{verify, Mismatch};
 
 /// The compressor the artifact bytes depend on; recorded in the manifest. The zlib-rs version
@@ -42,8 +41,6 @@ pub struct Options {
     pub groups: Vec<Group>,
     /// Replace artifacts already in the output directory (and remove stale ones).
     pub force: bool,
-    /// Model digests a running Ollama reported (see [`models::ollama_tags`]); empty for none.
-    pub ollama: Vec<OllamaModel>,
     /// Compression threads; 0 for one per core. The bytes do not depend on it.
     pub threads: usize,
 }
@@ -55,7 +52,6 @@ impl Options {
             label: label.into(),
             groups: Group::defaults(),
             force: false,
-            ollama: Vec::new(),
             threads: 0,
         }
     }
@@ -219,8 +215,6 @@ pub enum ArchiveError {
     },
     #[error("reading {what} from `git cat-file --batch`: {message}")]
     BlobStream { what: String, message: String },
-    #[error("asking Ollama at {url} for its models: {message}")]
-    Ollama { url: String, message: String },
     #[error("{doing} {path}: {source}")]
     Io {
         doing: &'static str,
@@ -243,7 +237,6 @@ impl ArchiveError {
                 | ArchiveError::UnrepresentablePath { .. }
                 | ArchiveError::BadName { .. }
                 | ArchiveError::NoManifest { .. }
-                | ArchiveError::Ollama { .. }
         )
     }
 }

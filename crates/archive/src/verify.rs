@@ -10,7 +10,6 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::build::build_commit;
-use crate::models::{Models, OllamaModel, OLLAMA_SOURCE};
 use crate::repo::Repo;
 use crate::{ArchiveError, Manifest, Options, MANIFEST};
 
@@ -85,7 +84,6 @@ pub fn verify(repo_dir: &Path, dir: &Path) -> Result<Vec<Mismatch>, ArchiveError
         label: manifest.label.clone(),
         groups: manifest.groups.clone(),
         force: false,
-        ollama: recorded_ollama(dir, &manifest),
         threads: 0,
     };
     let scratch = scratch::TempDir::new().map_err(|source| ArchiveError::Io {
@@ -125,31 +123,6 @@ pub fn verify(repo_dir: &Path, dir: &Path) -> Result<Vec<Mismatch>, ArchiveError
         mismatches.push(Mismatch::Extra { name: name.clone() });
     }
     Ok(mismatches)
-}
-
-/// The Ollama digests in the directory's models file, to feed back into the rebuild.
-fn recorded_ollama(dir: &Path, manifest: &Manifest) -> Vec<OllamaModel> {
-    let models_name = format!("{}-{}-models.json", manifest.name, manifest.label);
-    let Some(models) = fs::read(dir.join(models_name))
-        .ok()
-        .and_then(|text| serde_json::from_slice::<Models>(&text).ok())
-    else {
-        return Vec::new();
-    };
-    models
-        .models
-        .iter()
-        .flat_map(|model| {
-            model
-                .digests
-                .iter()
-                .filter(|digest| digest.source == OLLAMA_SOURCE)
-                .map(|digest| OllamaModel {
-                    reference: model.reference.clone(),
-                    digest: digest.digest.clone(),
-                })
-        })
-        .collect()
 }
 
 /// SHA-256 of every entry directly in `dir` (a subdirectory counts, with an empty hash).

@@ -75,6 +75,52 @@ pub fn insert_row(
     Ok(Some(new_text))
 }
 
+/// `version`'s row of the first Version History table, as written (without its line break).
+pub fn row(markdown: &str, version: &Version) -> Option<String> {
+    let table = find_table(markdown)?;
+    let row = table
+        .rows
+        .iter()
+        .find(|row| row_version(row.content).as_ref() == Some(version))?;
+    Some(row.content.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// Adds a row made elsewhere (another branch's [`row`]) for `version` in version order: above
+/// the first row of a lower version, else below the last row. A hotfix of an older line merged
+/// into a table that already lists newer releases lands between them. `None`: there is no
+/// table; `markdown` unchanged when the table already has a row for `version`.
+pub fn insert_row_in_order(markdown: &str, version: &Version, row: &str) -> Option<String> {
+    let table = find_table(markdown)?;
+    if table
+        .rows
+        .iter()
+        .any(|line| row_version(line.content).as_ref() == Some(version))
+    {
+        return Some(markdown.to_owned());
+    }
+    let at = table
+        .rows
+        .iter()
+        .find(|line| row_version(line.content).is_some_and(|v| v < *version))
+        .map(|line| line.range.start)
+        .unwrap_or_else(|| table.rows.last().unwrap_or(&table.delimiter).range.end);
+    let newline = if markdown[table.header.range.clone()].ends_with("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let (before, after) = markdown.split_at(at);
+    let mut text = String::with_capacity(markdown.len() + row.len() + 2);
+    text.push_str(before);
+    if !before.ends_with('\n') {
+        text.push_str(newline);
+    }
+    text.push_str(row);
+    text.push_str(newline);
+    text.push_str(after);
+    Some(text)
+}
+
 /// The kind of a release, measured from the latest release before it (the Type column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ReleaseKind {
@@ -197,4 +243,30 @@ fn escape_cell(content: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .replace('|', "\\|")
+}
+
+#[cfg(test)]
+mod in_order_tests {
+    use super::*;
+
+    #[test]
+    fn a_row_from_another_table_goes_in_version_order() {
+        let table = "| Version | Date | Type | Description |\n|---|---|---|---|\n| 0.5.0 | 2026-01-01 | Minor | Five |\n| 0.4.0 | 2025-12-01 | Minor | Four |\n";
+        let v = Version::new(0, 4, 1);
+        let row = "| 0.4.1 | 2026-01-02 | Patch | The crash |";
+        let done = insert_row_in_order(table, &v, row).unwrap();
+        assert_eq!(
+            done,
+            table.replace(
+                "| 0.4.0 |",
+                "| 0.4.1 | 2026-01-02 | Patch | The crash |\n| 0.4.0 |"
+            )
+        );
+        assert_eq!(super::row(&done, &v).as_deref(), Some(row));
+        assert_eq!(insert_row_in_order(&done, &v, row).unwrap(), done);
+        let newest = Version::new(0, 3, 9);
+        assert!(insert_row_in_order(table, &newest, "| 0.3.9 | x | y | z |")
+            .unwrap()
+            .ends_with("| 0.4.0 | 2025-12-01 | Minor | Four |\n| 0.3.9 | x | y | z |\n"));
+    }
 }

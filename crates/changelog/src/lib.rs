@@ -20,7 +20,10 @@ use semver::Version;
 
 pub use notes::{Category, Notes};
 pub use parse::{Changelog, Section, SectionKind};
-pub use release::{release, NotesSource, Release, NO_NOTABLE_CHANGES};
+pub use release::{
+    insert_in_order, release, release_in_order, section_text, NotesSource, Release,
+    NO_NOTABLE_CHANGES,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChangelogError {

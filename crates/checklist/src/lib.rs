@@ -18,6 +18,17 @@ pub use parse::ConfigError;
 /// The name of the optional override file at the project root.
 pub const OVERRIDE_FILE: &str = "release-checks.toml";
 
+/// Where a project keeps its release checklist, in the order they are looked for.
+pub const LOCATIONS: &[&str] = &["docs/RELEASE_CHECKLIST.md", "RELEASE_CHECKLIST.md"];
+
+/// The first of [`LOCATIONS`] that `project` has.
+pub fn locate(project: &std::path::Path) -> Option<&'static str> {
+    LOCATIONS
+        .iter()
+        .copied()
+        .find(|f| project.join(f).is_file())
+}
+
 /// What a check may declare in `needs`.
 pub const TOOLS: &[&str] = &["docker"];
 
@@ -112,7 +123,18 @@ pub struct Check {
     pub reason: Option<String>,
     /// The seed checklist lines this check automates.
     pub seed: Vec<String>,
+    /// Settings only this check takes, from the override file (`allow_env_files` of
+    /// `env-not-tracked`; see [`CHECK_OPTIONS`]): key → strings.
+    pub options: BTreeMap<String, Vec<String>>,
 }
+
+/// The settings a built-in check takes besides the common keys: (check id, key), each an array
+/// of strings in `[checks.ID]`.
+pub const CHECK_OPTIONS: &[(&str, &str)] = &[
+    // Env files a project commits on purpose (`.env.ci` with test values): they pass
+    // `env-not-tracked` when the secret scan finds nothing in them.
+    ("env-not-tracked", "allow_env_files"),
+];
 
 /// The checks of a run, in checklist order, with valid ids, dependencies and no cycles.
 #[derive(Debug, Clone)]

@@ -129,6 +129,7 @@ impl Reader<'_> {
             enabled: self.opt_bool(t, "enabled")?.unwrap_or(true),
             reason: self.opt_str(t, "reason")?,
             seed: self.strings(t, "seed")?,
+            options: Default::default(),
         };
         if check.kind == Kind::Command && check.command.is_none() {
             return Err(self.at(
@@ -150,8 +151,19 @@ impl Reader<'_> {
     }
 
     fn override_check(&self, check: &mut Check, t: &Table) -> Result<(), ConfigError> {
-        let hint = format!("an existing check takes only {}", OVERRIDE_KEYS.join(", "));
-        self.known_keys(t, OVERRIDE_KEYS, &hint)?;
+        let options: Vec<&str> = crate::CHECK_OPTIONS
+            .iter()
+            .filter(|(id, _)| *id == check.id)
+            .map(|(_, key)| *key)
+            .collect();
+        let keys = [OVERRIDE_KEYS, &options].concat();
+        let hint = format!("`{}` takes only {}", check.id, keys.join(", "));
+        self.known_keys(t, &keys, &hint)?;
+        for key in options {
+            if t.contains_key(key) {
+                check.options.insert(key.to_string(), self.strings(t, key)?);
+            }
+        }
         if let Some(command) = self.opt_str(t, "command")? {
             if check.kind != Kind::Command {
                 return Err(self.at(
@@ -212,6 +224,7 @@ impl Reader<'_> {
             enabled: self.opt_bool(t, "enabled")?.unwrap_or(true),
             reason: None,
             seed: Vec::new(),
+            options: Default::default(),
         })
     }
 

@@ -180,3 +180,42 @@ fn coverage_names_every_seed_item() {
     .unwrap_err();
     assert_eq!(err.0, ["line 2: Something new"]);
 }
+
+#[test]
+fn coverage_headings_inside_code_fences_are_not_sections() {
+    let seed = "## Release Process\n### 3. Update CHANGELOG.md\n```markdown\n## Version X.Y.Z - YYYY-MM-DD\n```\n\
+                ### 4. Commit Release Changes\n";
+    let table = coverage_markdown(seed, &Checklist::defaults()).unwrap();
+    assert!(!table.contains("\n## Version X.Y.Z"), "{table}");
+    assert!(
+        table.contains("## Release Process\n\n| Line | Item | Covered by |\n|---|---|---|\n| 2 | 3. Update CHANGELOG.md |"),
+        "{table}"
+    );
+    assert!(
+        table.contains("| 6 | 4. Commit Release Changes |"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_check_takes_its_own_options_and_no_other_check_does() {
+    let checklist =
+        apply("[checks.env-not-tracked]\nallow_env_files = [\".env.ci\", \"deploy/.env.test\"]\n")
+            .unwrap();
+    let check = checklist.get("env-not-tracked").unwrap();
+    assert_eq!(
+        check.options.get("allow_env_files").unwrap(),
+        &[".env.ci", "deploy/.env.test"]
+    );
+    assert!(checklist.get("secrets").unwrap().options.is_empty());
+
+    let err = apply("[checks.secrets]\nallow_env_files = [\".env.ci\"]\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "release-checks.toml:2: unknown key `allow_env_files`"
+    );
+    assert!(!err.hint.contains("allow_env_files"), "{}", err.hint);
+    let err = apply("[checks.env-not-tracked]\nallow_env_files = \".env.ci\"\n").unwrap_err();
+    assert_eq!(err.line, Some(2));
+    assert!(err.message.contains("must be an array of strings"), "{err}");
+}

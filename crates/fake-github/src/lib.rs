@@ -12,9 +12,11 @@
 //! 404 for another repository, `releases/tags/{tag}` hides drafts, the release list includes
 //! drafts and is paginated with a `Link` header, several drafts may share a tag (GitHub allows
 //! it), `422 already_exists` for a second published release of a tag or a second asset of a name,
-//! and uploads to a published immutable release are rejected. Post-release reads are in
-//! `reads.rs`: "latest", asset downloads (a 302 to a storage host that refuses the token),
-//! milestones and issues.
+//! and uploads to a published immutable release are rejected. `releases/latest` follows
+//! `make_latest` (else the newest published release that is not a pre-release), and issues can
+//! be listed (`state`, `milestone`, `direction`, paginated; pull requests among them) and
+//! opened. Post-release reads are in `reads.rs`: asset downloads (a 302 to a storage host that
+//! refuses the token) and milestones.
 
 mod reads;
 mod routes;
@@ -27,8 +29,8 @@ use std::{
 
 use serde_json::{json, Value};
 
-pub use reads::{Issue, Milestone};
-pub use state::{Asset, Release};
+pub use reads::Milestone;
+pub use state::{Asset, Issue, Release};
 
 /// A failure to inject instead of (or after) the normal handling of one request.
 #[derive(Debug, Clone)]
@@ -193,6 +195,29 @@ impl FakeGithub {
     /// All releases, oldest first, with their assets.
     pub fn releases(&self) -> Vec<Release> {
         self.lock().state.releases.clone()
+    }
+
+    /// Every issue, in the order they were opened.
+    pub fn issues(&self) -> Vec<Issue> {
+        self.lock().state.issues.clone()
+    }
+
+    /// Adds an issue (or a pull request, [`Issue::pull_request`]) as if opened earlier; its
+    /// number is assigned here and returned.
+    pub fn add_issue(&self, mut issue: Issue) -> u64 {
+        let inner = &mut self.lock().state;
+        issue.number = inner.issues.len() as u64 + 1;
+        let number = issue.number;
+        inner.issues.push(issue);
+        number
+    }
+
+    /// The tag of the release `GET /releases/latest` answers with.
+    pub fn latest(&self) -> Option<String> {
+        self.lock()
+            .state
+            .latest()
+            .map(|release| release.tag_name.clone())
     }
 
     /// Every request received so far, in order.

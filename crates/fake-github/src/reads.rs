@@ -1,12 +1,11 @@
-//! What a post-release run reads and tidies: the "latest" release, asset downloads, milestones
-//! and the issues in them.
+//! What a post-release run reads and tidies: asset downloads and milestones (the "latest"
+//! release and the issues are in `routes.rs`, shared with rollback).
 //!
 //! Downloads behave like GitHub's: `GET .../releases/assets/{id}` with
 //! `Accept: application/octet-stream` answers `302 Found` with a `Location` on a storage "host"
 //! (`/storage/...` here), and the storage host refuses a request that carries the token
 //! (`400`, as S3 does: "Only one auth mechanism allowed"). Milestones are listed open-only by
-//! default, addressed by `number`, and their titles are unique; the issue list includes pull
-//! requests (with a `pull_request` key), filtered by `milestone` and `state`.
+//! default, addressed by `number`, and their titles are unique.
 
 use serde_json::{json, Value};
 
@@ -25,53 +24,8 @@ pub struct Milestone {
     pub description: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
-    pub number: u64,
-    pub title: String,
-    /// `open` or `closed`.
-    pub state: String,
-    /// The milestone's number.
-    pub milestone: Option<u64>,
-    /// A pull request (GitHub lists them among the issues).
-    pub pull_request: bool,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct ReadState {
-    milestones: Vec<Milestone>,
-    issues: Vec<Issue>,
-    /// A release marked latest by hand ([`FakeGithub::set_latest`]).
-    latest: Option<u64>,
-}
-
-impl ReadState {
-    fn next_milestone(&self) -> u64 {
-        self.milestones.iter().map(|m| m.number).max().unwrap_or(0) + 1
-    }
-}
-
-/// The "latest" release: the one marked so, else the newest published non-prerelease one that
-/// was not published with `make_latest: "false"`.
-fn latest_release(state: &State) -> Option<&Release> {
-    let eligible = |release: &&Release| !release.draft && !release.prerelease;
-    if let Some(id) = state.reads.latest {
-        if let Some(release) = state.releases.iter().filter(eligible).find(|r| r.id == id) {
-            return Some(release);
-        }
-    }
-    state
-        .releases
-        .iter()
-        .filter(eligible)
-        .rfind(|release| release.make_latest.as_deref() != Some("false"))
-}
-
-pub(crate) fn latest(endpoint: &Endpoint, state: &State) -> Reply {
-    match latest_release(state) {
-        Some(release) => Reply::json(200, state.release_json(&endpoint.repo_path, release)),
-        None => Reply::not_found(),
-    }
+fn next_milestone(state: &State) -> u64 {
+    state.milestones.iter().map(|m| m.number).max().unwrap_or(0) + 1
 }
 
 pub(crate) fn wants_bytes(incoming: &Incoming) -> bool {
@@ -120,10 +74,9 @@ pub(crate) fn storage(state: &State, incoming: &Incoming, rest: &str) -> Reply {
     }
 }
 
-fn milestone_json(endpoint: &Endpoint, state: &State, milestone: &Milestone) -> Value {
+pub(crate) fn milestone_json(repo_path: &str, state: &State, milestone: &Milestone) -> Value {
     let count = |open: bool| {
         state
-            .reads
             .issues
             .iter()
             .filter(|issue| issue.milestone == Some(milestone.number))
@@ -132,9 +85,9 @@ fn milestone_json(endpoint: &Endpoint, state: &State, milestone: &Milestone) -> 
     };
     let number = milestone.number;
     json!({
-        "url": format!("{}/repos/{}/milestones/{number}", state.base_url(), endpoint.repo_path),
-        "html_url": format!("{}/{}/milestone/{number}", state.base_url(), endpoint.repo_path),
-        "labels_url": format!("{}/repos/{}/milestones/{number}/labels", state.base_url(), endpoint.repo_path),
+        "url": format!("{}/repos/{}/milestones/{number}", state.base_url(), repo_path),
+        "html_url": format!("{}/{}/milestone/{number}", state.base_url(), repo_path),
+        "labels_url": format!("{}/repos/{}/milestones/{number}/labels", state.base_url(), repo_path),
         "id": 1000 + number,
         "node_id": format!("MI_{number}"),
         "number": number,
@@ -155,11 +108,10 @@ pub(crate) fn list_milestones(endpoint: &Endpoint, state: &State) -> Reply {
     let query = parse_query(&endpoint.incoming.query);
     let wanted = query_value(&query, "state").unwrap_or_else(|| "open".into());
     let items = state
-        .reads
         .milestones
         .iter()
         .filter(|m| wanted == "all" || m.state == wanted)
-        .map(|m| milestone_json(endpoint, state, m))
+        .map(|m| milestone_json(&endpoint.repo_path, state, m))
         .collect();
     endpoint.paginated(items)
 }
@@ -171,17 +123,17 @@ pub(crate) fn create_milestone(endpoint: &Endpoint, state: &mut State) -> Reply 
     let Some(title) = fields["title"].as_str().filter(|t| !t.is_empty()) else {
         return Reply::error(422, "Validation Failed");
     };
-    if state.reads.milestones.iter().any(|m| m.title == title) {
+    if state.milestones.iter().any(|m| m.title == title) {
         return Reply::json(422, crate::routes::already_exists("Milestone", "title"));
     }
     let milestone = Milestone {
-        number: state.reads.next_milestone(),
+        number: next_milestone(state),
         title: title.to_string(),
         state: fields["state"].as_str().unwrap_or("open").to_string(),
         description: fields["description"].as_str().map(str::to_string),
     };
-    state.reads.milestones.push(milestone.clone());
-    Reply::json(201, milestone_json(endpoint, state, &milestone))
+    state.milestones.push(milestone.clone());
+    Reply::json(201, milestone_json(&endpoint.repo_path, state, &milestone))
 }
 
 pub(crate) fn update_milestone(endpoint: &Endpoint, state: &mut State, number: &str) -> Reply {
@@ -189,12 +141,7 @@ pub(crate) fn update_milestone(endpoint: &Endpoint, state: &mut State, number: &
         return Reply::error(400, "Problems parsing JSON");
     };
     let number: u64 = number.parse().unwrap_or(0);
-    let Some(milestone) = state
-        .reads
-        .milestones
-        .iter_mut()
-        .find(|m| m.number == number)
-    else {
+    let Some(milestone) = state.milestones.iter_mut().find(|m| m.number == number) else {
         return Reply::not_found();
     };
     if let Some(value) = fields["state"].as_str() {
@@ -207,48 +154,7 @@ pub(crate) fn update_milestone(endpoint: &Endpoint, state: &mut State, number: &
         milestone.description = Some(value.to_string());
     }
     let milestone = milestone.clone();
-    Reply::json(200, milestone_json(endpoint, state, &milestone))
-}
-
-pub(crate) fn list_issues(endpoint: &Endpoint, state: &State) -> Reply {
-    let query = parse_query(&endpoint.incoming.query);
-    let wanted = query_value(&query, "state").unwrap_or_else(|| "open".into());
-    let milestone = query_value(&query, "milestone");
-    let items = state
-        .reads
-        .issues
-        .iter()
-        .filter(|issue| wanted == "all" || issue.state == wanted)
-        .filter(|issue| match milestone.as_deref() {
-            None => true,
-            Some("*") => issue.milestone.is_some(),
-            Some("none") => issue.milestone.is_none(),
-            Some(number) => issue.milestone.map(|n| n.to_string()).as_deref() == Some(number),
-        })
-        .map(|issue| {
-            let milestone = issue
-                .milestone
-                .and_then(|n| state.reads.milestones.iter().find(|m| m.number == n))
-                .map(|m| milestone_json(endpoint, state, m));
-            let mut json = json!({
-                "id": 5000 + issue.number,
-                "node_id": format!("I_{}", issue.number),
-                "number": issue.number,
-                "title": issue.title,
-                "state": issue.state,
-                "html_url": format!("{}/{}/issues/{}", state.base_url(), endpoint.repo_path, issue.number),
-                "user": { "login": "octocat" },
-                "labels": [],
-                "milestone": milestone,
-                "body": null,
-            });
-            if issue.pull_request {
-                json["pull_request"] = json!({ "url": "https://api.github.invalid/pulls" });
-            }
-            json
-        })
-        .collect();
-    endpoint.paginated(items)
+    Reply::json(200, milestone_json(&endpoint.repo_path, state, &milestone))
 }
 
 /// Seeding and inspecting what post-release reads.
@@ -256,8 +162,8 @@ impl FakeGithub {
     /// Adds a milestone; returns its number.
     pub fn add_milestone(&self, title: &str, open: bool) -> u64 {
         let mut inner = self.lock();
-        let number = inner.state.reads.next_milestone();
-        inner.state.reads.milestones.push(Milestone {
+        let number = next_milestone(&inner.state);
+        inner.state.milestones.push(Milestone {
             number,
             title: title.to_string(),
             state: if open { "open" } else { "closed" }.to_string(),
@@ -266,22 +172,8 @@ impl FakeGithub {
         number
     }
 
-    /// Adds an issue (or a pull request) to a milestone; returns its number.
-    pub fn add_issue(&self, title: &str, milestone: Option<u64>, open: bool, pull: bool) -> u64 {
-        let mut inner = self.lock();
-        let number = inner.state.reads.issues.len() as u64 + 1;
-        inner.state.reads.issues.push(Issue {
-            number,
-            title: title.to_string(),
-            state: if open { "open" } else { "closed" }.to_string(),
-            milestone,
-            pull_request: pull,
-        });
-        number
-    }
-
     pub fn milestones(&self) -> Vec<Milestone> {
-        self.lock().state.reads.milestones.clone()
+        self.lock().state.milestones.clone()
     }
 
     /// Marks the published release of `tag` as the repository's latest.
@@ -293,7 +185,7 @@ impl FakeGithub {
             .iter()
             .find(|r| r.tag_name == tag && !r.draft)
             .map(|r| r.id);
-        inner.state.reads.latest = id;
+        inner.state.explicit_latest = id;
     }
 
     /// Changes the release of `tag` in place (as someone editing it on GitHub would).

@@ -226,7 +226,9 @@ fn handle(shared: &Shared, state: &mut State, incoming: &Incoming) -> Reply {
         ("GET", false, ["releases"]) => endpoint.list_releases(state),
         ("POST", false, ["releases"]) => endpoint.create_release(state),
         ("GET", false, ["releases", "tags", tag]) => endpoint.release_by_tag(state, tag),
-        ("GET", false, ["releases", "latest"]) => crate::reads::latest(&endpoint, state),
+        ("GET", false, ["releases", "latest"]) => endpoint.latest_release(state),
+        ("GET", false, ["issues"]) => endpoint.list_issues(state),
+        ("POST", false, ["issues"]) => endpoint.create_issue(state),
         ("GET", false, ["releases", "assets", id]) if crate::reads::wants_bytes(incoming) => {
             crate::reads::download(state, id)
         }
@@ -241,7 +243,6 @@ fn handle(shared: &Shared, state: &mut State, incoming: &Incoming) -> Reply {
         ("PATCH", false, ["milestones", number]) => {
             crate::reads::update_milestone(&endpoint, state, number)
         }
-        ("GET", false, ["issues"]) => crate::reads::list_issues(&endpoint, state),
         _ => Reply::not_found(),
     }
 }
@@ -293,6 +294,58 @@ impl Endpoint<'_> {
         }
     }
 
+    fn latest_release(&self, state: &State) -> Reply {
+        match state.latest() {
+            Some(release) => Reply::json(200, state.release_json(&self.repo_path, release)),
+            None => Reply::not_found(),
+        }
+    }
+
+    fn list_issues(&self, state: &State) -> Reply {
+        let query = parse_query(&self.incoming.query);
+        let wanted = query_value(&query, "state").unwrap_or_else(|| "open".into());
+        let milestone = query_value(&query, "milestone");
+        let mut issues: Vec<Value> = state
+            .issues
+            .iter()
+            .filter(|issue| wanted == "all" || issue.state == wanted)
+            .filter(|issue| match milestone.as_deref() {
+                None => true,
+                Some("*") => issue.milestone.is_some(),
+                Some("none") => issue.milestone.is_none(),
+                Some(number) => issue.milestone.map(|n| n.to_string()).as_deref() == Some(number),
+            })
+            .map(|issue| state.issue_json(&self.repo_path, issue))
+            .collect();
+        // GitHub lists newest first unless asked otherwise.
+        if query_value(&query, "direction").as_deref() != Some("asc") {
+            issues.reverse();
+        }
+        self.paginated(issues)
+    }
+
+    fn create_issue(&self, state: &mut State) -> Reply {
+        let Ok(fields) = serde_json::from_slice::<Value>(&self.incoming.body) else {
+            return Reply::error(400, "Problems parsing JSON");
+        };
+        let Some(title) = fields["title"].as_str().filter(|title| !title.is_empty()) else {
+            return Reply::error(422, "Validation Failed");
+        };
+        let labels = fields["labels"].as_array().into_iter().flatten();
+        let issue = crate::state::Issue {
+            number: state.issues.len() as u64 + 1,
+            body: fields["body"].as_str().unwrap_or_default().to_string(),
+            labels: labels
+                .filter_map(|label| label.as_str().map(str::to_string))
+                .collect(),
+            milestone: fields["milestone"].as_u64(),
+            ..crate::state::Issue::new(title, "open")
+        };
+        let json = state.issue_json(&self.repo_path, &issue);
+        state.issues.push(issue);
+        Reply::json(201, json)
+    }
+
     fn get_release(&self, state: &State, id: &str) -> Reply {
         match find_release(state, id) {
             Some(release) => Reply::json(200, state.release_json(&self.repo_path, release)),
@@ -318,7 +371,9 @@ impl Endpoint<'_> {
         release.name = None;
         release.body = None;
         apply_release_fields(&mut release, &fields, state.immutable_releases);
+        let published = !release.draft;
         let id = state.add_release(release);
+        track_latest(state, id, &fields, published);
         let release = find_release(state, &id.to_string()).unwrap();
         Reply::json(201, state.release_json(&self.repo_path, release))
     }
@@ -342,7 +397,10 @@ impl Endpoint<'_> {
         }
         let immutable_releases = state.immutable_releases;
         let release = state.release_mut(release_id).unwrap();
+        let was_draft = release.draft;
         apply_release_fields(release, &fields, immutable_releases);
+        let published_now = was_draft && !release.draft;
+        track_latest(state, release_id, &fields, published_now);
         let release = find_release(state, id).unwrap();
         Reply::json(200, state.release_json(&self.repo_path, release))
     }
@@ -474,6 +532,20 @@ fn apply_release_fields(release: &mut Release, fields: &Value, immutable_release
     }
     if !release.draft && immutable_releases {
         release.immutable = true;
+    }
+}
+
+/// GitHub's `make_latest`: `"true"` (the default when publishing) makes a published release
+/// that is not a pre-release the latest; `"false"` and `"legacy"` leave the choice to GitHub.
+fn track_latest(state: &mut State, id: u64, fields: &Value, published_now: bool) {
+    let asked = fields["make_latest"].as_str();
+    let wanted = asked == Some("true") || (published_now && asked.is_none());
+    let eligible = state
+        .releases
+        .iter()
+        .any(|release| release.id == id && !release.draft && !release.prerelease);
+    if wanted && eligible {
+        state.explicit_latest = Some(id);
     }
 }
 

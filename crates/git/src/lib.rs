@@ -440,6 +440,207 @@ impl Repo {
         Ok(out.split_whitespace().next().map(str::to_string))
     }
 
+    /// The parents of a commit, first parent first.
+    pub fn parents(&self, rev: &str) -> Result<Vec<String>> {
+        let out = self.git(&["rev-list", "--parents", "-n", "1", rev])?;
+        Ok(out.split_whitespace().skip(1).map(str::to_string).collect())
+    }
+
+    /// The tree a commit (or tree-ish) points at.
+    pub fn tree(&self, rev: &str) -> Result<String> {
+        self.git(&["rev-parse", &format!("{rev}^{{tree}}")])
+    }
+
+    /// The best common ancestor of two commits, `None` when they share no history.
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>> {
+        self.git_opt(&["merge-base", a, b])
+    }
+
+    /// Local branches matching a pattern (`hotfix/*`), short names, sorted.
+    pub fn branches(&self, pattern: &str) -> Result<Vec<String>> {
+        let out = self.git(&[
+            "for-each-ref",
+            "--format=%(refname:short)",
+            &format!("refs/heads/{pattern}"),
+        ])?;
+        Ok(out.lines().map(str::to_string).collect())
+    }
+
+    /// `git merge-tree --write-tree <ours> <theirs>`: the merge computed without a work tree or
+    /// index (nothing but objects is written). `Ok(Ok(tree))` when clean, `Ok(Err(paths))` with
+    /// the conflicting paths (relative to the top) otherwise.
+    pub fn merge_tree(
+        &self,
+        ours: &str,
+        theirs: &str,
+    ) -> Result<std::result::Result<String, Vec<String>>> {
+        let args = [
+            "merge-tree",
+            "--write-tree",
+            "--name-only",
+            "-z",
+            ours,
+            theirs,
+        ];
+        let out = self.output(&args)?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let mut fields = text.split('\0');
+        let tree = fields.next().unwrap_or_default().trim().to_string();
+        match out.status.code() {
+            Some(0) => Ok(Ok(tree)),
+            Some(1) => {
+                let mut paths: Vec<String> = fields
+                    .take_while(|field| !field.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                paths.dedup();
+                Ok(Err(paths))
+            }
+            _ => Err(self.error(&args, String::from_utf8_lossy(&out.stderr).trim())),
+        }
+    }
+
+    /// Writes `contents` as a blob object; returns its id.
+    pub fn write_blob(&self, contents: &str) -> Result<String> {
+        let sh = Shell::new().map_err(|err| self.error(&["hash-object"], err))?;
+        let dir = &self.dir;
+        let out = cmd!(sh, "git -C {dir} hash-object -w --stdin")
+            .quiet()
+            .ignore_status()
+            .stdin(contents)
+            .output()
+            .map_err(|err| self.error(&["hash-object"], err))?;
+        if !out.status.success() {
+            let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(self.error(&["hash-object", "-w", "--stdin"], message));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    /// A new tree: `tree` with the files at `paths` (relative to the top) replaced by these
+    /// contents (mode kept, `100644` for a new file). Built in a temporary index; no ref, index
+    /// or work tree of the repository changes.
+    pub fn tree_with(&self, tree: &str, files: &[(String, String)]) -> Result<String> {
+        let index = PathBuf::from(self.git(&[
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-path",
+            "xtask-tree.index",
+        ])?);
+        let sh = Shell::new().map_err(|err| self.error(&["read-tree"], err))?;
+        let _env = sh.push_env("GIT_INDEX_FILE", &index);
+        let dir = &self.dir;
+        let run = |args: &[&str]| -> Result<String> {
+            let out = cmd!(sh, "git -C {dir} {args...}")
+                .quiet()
+                .ignore_status()
+                .output()
+                .map_err(|err| self.error(args, err))?;
+            if !out.status.success() {
+                let message = String::from_utf8_lossy(&out.stderr).trim().to_string();
+                return Err(self.error(args, message));
+            }
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        };
+        let result = (|| {
+            run(&["read-tree", tree])?;
+            for (path, contents) in files {
+                let mode = self
+                    .git(&["ls-tree", tree, "--", path])?
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("100644")
+                    .to_string();
+                let blob = self.write_blob(contents)?;
+                run(&[
+                    "update-index",
+                    "--add",
+                    "--cacheinfo",
+                    &format!("{mode},{blob},{path}"),
+                ])?;
+            }
+            run(&["write-tree"])
+        })();
+        let _ = std::fs::remove_file(&index);
+        result
+    }
+
+    /// `git commit-tree <tree> -p <parent>... -m <message>`: a commit object, no ref moved.
+    pub fn commit_tree(&self, tree: &str, parents: &[&str], message: &str) -> Result<String> {
+        let mut args = vec!["commit-tree", tree];
+        for parent in parents {
+            args.extend(["-p", parent]);
+        }
+        args.extend(["-m", message]);
+        self.git(&args)
+    }
+
+    /// `git update-ref -m <why> <ref> <new> <old>`: moves a ref only if it still is at `old`.
+    pub fn update_ref(&self, name: &str, new: &str, old: &str, why: &str) -> Result<()> {
+        self.git(&["update-ref", "-m", why, name, new, old])
+            .map(drop)
+    }
+
+    /// `git branch <name> <rev>`: a new branch; fails when it exists.
+    pub fn create_branch(&self, name: &str, rev: &str) -> Result<()> {
+        self.git(&["branch", "--no-track", name, rev]).map(drop)
+    }
+
+    /// `git switch [--detach] <rev>` in this work tree.
+    pub fn switch(&self, rev: &str, detach: bool) -> Result<()> {
+        let mut args = vec!["switch", "--quiet"];
+        if detach {
+            args.push("--detach");
+        }
+        args.push(rev);
+        self.git(&args).map(drop)
+    }
+
+    /// `git branch -d <name>`: deletes a local branch that is merged (git refuses otherwise).
+    pub fn delete_branch(&self, name: &str) -> Result<()> {
+        self.git(&["branch", "--quiet", "-d", name]).map(drop)
+    }
+
+    /// `git push <remote> --delete refs/heads/<branch>`.
+    pub fn push_delete(&self, remote: &str, branch: &str) -> Result<()> {
+        let refname = format!("refs/heads/{branch}");
+        self.git(&["push", "--quiet", remote, "--delete", &refname])
+            .map(drop)
+    }
+
+    /// `git merge --ff-only <rev>` in this work tree (moves its branch, index and files along).
+    pub fn merge_ff_only(&self, rev: &str) -> Result<()> {
+        self.git(&["merge", "--quiet", "--ff-only", rev]).map(drop)
+    }
+
+    /// `git worktree add <path> <branch>`: a separate checkout of an existing branch.
+    pub fn worktree_add_branch(&self, path: &Path, branch: &str) -> Result<()> {
+        let path = path.to_string_lossy();
+        self.git(&["worktree", "add", "--quiet", &path, branch])
+            .map(drop)
+    }
+
+    /// The work trees with the branch each has checked out: `(path, Some(branch))`.
+    pub fn worktrees(&self) -> Result<Vec<(PathBuf, Option<String>)>> {
+        let out = self.git(&["worktree", "list", "--porcelain"])?;
+        let mut found = Vec::new();
+        for block in out.split("\n\n") {
+            let mut path = None;
+            let mut branch = None;
+            for line in block.lines() {
+                if let Some(rest) = line.strip_prefix("worktree ") {
+                    path = Some(PathBuf::from(rest));
+                } else if let Some(rest) = line.strip_prefix("branch refs/heads/") {
+                    branch = Some(rest.to_string());
+                }
+            }
+            if let Some(path) = path {
+                found.push((path, branch));
+            }
+        }
+        Ok(found)
+    }
+
     /// `git worktree add --detach <path> <rev>`: a separate checkout, the user's one untouched.
     pub fn worktree_add(&self, path: &Path, rev: &str) -> Result<()> {
         let path = path.to_string_lossy();

@@ -9,15 +9,21 @@
 //! `publish`); reading releases, assets and milestones (post-release) and editing an existing
 //! release or moving "latest" (rollback) are further variants with their own specs.
 
+mod amend;
+pub mod reads;
+
 use std::fmt;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub mod reads;
+pub use amend::{
+    AmendCommand, AmendReply, EditSpec, IssueRef, IssueSpec, LookupSpec, Repository, TagRelease,
+};
 
 /// The version of these messages. Bump it whenever a message changes shape or meaning.
-/// 2: the post-release requests ([`reads`]) and their reply fields.
+/// 2: the post-release requests ([`reads`]), the rollback ones ([`AmendCommand`]) and their
+/// reply fields.
 pub const PROTOCOL: u32 = 2;
 
 /// Exit code and `exit_code` of a refusal: nothing was changed on GitHub.
@@ -133,13 +139,13 @@ pub struct ReleaseSpec {
 impl ReleaseSpec {
     /// Refuses a spec from another protocol version (`None`: a hand-written request).
     pub fn check_protocol(&self) -> Result<(), Mismatch> {
-        check_request_protocol(self.protocol)
+        check_sender(self.protocol)
     }
 }
 
-/// The protocol of a request: another version is refused, none (hand-written) is accepted.
-pub fn check_request_protocol(protocol: Option<u32>) -> Result<(), Mismatch> {
-    match protocol {
+/// Refuses a request naming another protocol version (`None`: a hand-written request).
+pub(crate) fn check_sender(theirs: Option<u32>) -> Result<(), Mismatch> {
+    match theirs {
         Some(theirs) if theirs != PROTOCOL => Err(Mismatch {
             theirs: Some(theirs),
         }),
@@ -228,6 +234,9 @@ pub struct Reply {
     /// `close-milestone`, `create-milestone`: the milestone afterwards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub milestone: Option<reads::MilestoneInfo>,
+    /// The [`AmendCommand`]s' answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amend: Option<AmendReply>,
 }
 
 impl Reply {

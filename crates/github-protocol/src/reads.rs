@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::Mismatch;
+use crate::{Mismatch, Repository};
 
 /// The argv word of a post-release request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +90,17 @@ pub struct RepoSpec<T> {
 impl<T> RepoSpec<T> {
     /// Refuses a spec from another protocol version (`None`: a hand-written request).
     pub fn check_protocol(&self) -> Result<(), Mismatch> {
-        crate::check_request_protocol(self.protocol)
+        crate::check_sender(self.protocol)
+    }
+
+    /// The repository part, as the amend specs carry it.
+    pub fn repository(&self) -> Repository {
+        Repository {
+            protocol: self.protocol,
+            api_url: self.api_url.clone(),
+            owner: self.owner.clone(),
+            repo: self.repo.clone(),
+        }
     }
 }
 

@@ -169,3 +169,64 @@ fn actions_are_shown_one_way() {
         ]
     );
 }
+
+#[test]
+fn amend_messages_round_trip_and_commands_parse() {
+    let repository = Repository {
+        protocol: Some(PROTOCOL),
+        api_url: None,
+        owner: "o".into(),
+        repo: "r".into(),
+    };
+    round_trip(&LookupSpec {
+        repository: repository.clone(),
+        tags: vec!["v1.0.0".into()],
+        issue_title: Some("Rollback of v1.1.0 to v1.0.0".into()),
+    });
+    round_trip(&EditSpec {
+        repository: repository.clone(),
+        tag: "v1.1.0".into(),
+        name: Some("ROLLED BACK: Version 1.1.0".into()),
+        body: None,
+        make_latest: true,
+    });
+    round_trip(&IssueSpec {
+        repository,
+        title: "t".into(),
+        body: "b".into(),
+        labels: vec![],
+    });
+    round_trip(&Reply {
+        protocol: Some(PROTOCOL),
+        ok: true,
+        amend: Some(AmendReply {
+            releases: vec![TagRelease {
+                tag: "v1.2.3".into(),
+                release: ReleaseState::Published(release(false)),
+            }],
+            latest: Some("v1.2.3".into()),
+            issue: Some(IssueRef {
+                number: 3,
+                title: "t".into(),
+                state: "open".into(),
+                html_url: "http://x/issues/3".into(),
+            }),
+            changed: true,
+        }),
+        ..Reply::default()
+    });
+    for command in AmendCommand::ALL {
+        assert_eq!(AmendCommand::parse(command.name()), Some(command));
+        assert_eq!(
+            Command::parse(command.name()),
+            None,
+            "distinct from the release steps"
+        );
+    }
+    assert!(!AmendCommand::Lookup.changes_github());
+    // An unknown field is refused, not half-understood.
+    assert!(serde_json::from_str::<EditSpec>(
+        r#"{"repository":{"owner":"o","repo":"r"},"tag":"v1","title":"x"}"#
+    )
+    .is_err());
+}

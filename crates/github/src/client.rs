@@ -14,9 +14,11 @@ use octocrab::{OctoBody, Octocrab};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 
+use github_protocol::Repository;
+
 use crate::{
     error::{Error, Result},
-    request::Token,
+    request::{Settings, Token},
     retry::{Backoff, Failure, RateHeaders, StatusFailure},
 };
 
@@ -94,6 +96,26 @@ impl Client {
                 .map(|url| format!("{url}/{repo_suffix}")),
             page_size,
         })
+    }
+
+    /// The client for a request about `repository` (post-release, rollback): its protocol is
+    /// checked, `owner` and `repo` must be given; the API URL defaults to `GITHUB_API_URL`,
+    /// then `https://api.github.com`. Sends nothing.
+    pub(crate) fn for_repository(repository: &Repository, settings: &Settings) -> Result<Client> {
+        repository.check_protocol().map_err(Error::Protocol)?;
+        if repository.owner.trim().is_empty() || repository.repo.trim().is_empty() {
+            return Err(Error::InvalidRequest("`owner` or `repo` is empty".into()));
+        }
+        let token = settings.token.as_ref().ok_or(Error::MissingToken)?;
+        let api_url = repository
+            .api_url
+            .as_deref()
+            .or(settings.env_api_url.as_deref())
+            .unwrap_or(crate::request::GITHUB_API)
+            .trim_end_matches('/')
+            .to_string();
+        let repo_path = format!("{}/{}", repository.owner, repository.repo);
+        Client::new(&api_url, None, &repo_path, token, settings.page_size)
     }
 
     /// One attempt; a non-2xx answer is a [`Failure::Status`]. Returns the body of a 2xx.

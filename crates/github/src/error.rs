@@ -56,6 +56,8 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("release {tag} cannot be edited: {why}")]
+    CannotEdit { tag: String, why: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -66,6 +68,7 @@ impl Error {
             Error::MissingToken
             | Error::InvalidRequest(_)
             | Error::Protocol(_)
+            | Error::CannotEdit { .. }
             | Error::ReadAsset { .. }
             | Error::TokenRejected { .. }
             | Error::RepoNotFound { .. }
@@ -90,6 +93,9 @@ impl Error {
             }
             Error::InvalidRequest(_) => "fix the JSON request (see docs/github.md)".into(),
             Error::Protocol(_) => github_protocol::REBUILD_HINT.into(),
+            Error::CannotEdit { .. } => {
+                "nothing was changed: publish the release first, or leave it as it is".into()
+            }
             Error::ReadAsset { .. } => "build the assets first (`cargo xtask archive`)".into(),
             Error::TokenRejected { .. } => {
                 "the token is invalid or expired: create a new one and export it as GITHUB_TOKEN"

@@ -5,6 +5,7 @@
 //! its `xtask-github` binary on demand and talks to it in JSON over stdin/stdout (see
 //! `docs/github.md`), so `cargo xtask pre-release` and `archive` never compile them.
 
+mod amend;
 mod client;
 mod download;
 pub mod error;
@@ -15,7 +16,7 @@ pub mod remote;
 pub mod request;
 pub mod retry;
 
-pub use github_protocol::{Command, Reply, PROTOCOL};
+pub use github_protocol::{AmendCommand, Command, Reply, PROTOCOL};
 
 use crate::{client::Client, remote::ReleaseState, retry::Backoff};
 pub use crate::{
@@ -36,12 +37,20 @@ pub struct Outcome {
 pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
     let mut progress = publish::Progress::default();
     let result = block_on(run_async(command, request, settings, &mut progress));
-    outcome(
-        command.name(),
-        result,
-        progress.changing,
-        progress.performed,
-    )
+    let performed = Some(progress.performed);
+    outcome(command.name(), result, progress.changing, performed)
+}
+
+/// Runs an amend `command` (lookup, edit-release, open-issue) for the JSON `request`; like
+/// [`run`], never panics on bad input and never prints the token.
+pub fn amend(command: AmendCommand, request: &str, settings: &Settings) -> Outcome {
+    let mut changing = false;
+    let result =
+        block_on(amend::run(command, request, settings, &mut changing)).map(|answer| Reply {
+            amend: Some(answer),
+            ..Reply::default()
+        });
+    outcome(command.name(), result, changing, None)
 }
 
 /// Runs `future` on a current-thread tokio runtime.
@@ -53,19 +62,19 @@ fn block_on<T>(future: impl std::future::Future<Output = Result<T, Error>>) -> R
         .and_then(|runtime| runtime.block_on(future))
 }
 
-/// The reply and exit code of a command named `name`; `changing`: a change was attempted, so
-/// a failure is not a refusal.
+/// What the binary prints and exits with after `command`. A refusal is only a refusal if
+/// nothing was attempted yet (`changing`): after that, any failure is "part-way".
 fn outcome(
-    name: &str,
+    command: &str,
     result: Result<Reply, Error>,
     changing: bool,
-    performed: Vec<Action>,
+    performed: Option<Vec<Action>>,
 ) -> Outcome {
     match result {
         Ok(mut reply) => {
             reply.protocol = Some(PROTOCOL);
             reply.ok = true;
-            reply.command = Some(name.into());
+            reply.command = Some(command.into());
             Outcome {
                 exit_code: 0,
                 reply,
@@ -73,7 +82,6 @@ fn outcome(
             }
         }
         Err(err) => {
-            // A refusal is only a refusal if nothing was attempted yet.
             let exit_code = if changing {
                 EXIT_FAILED
             } else {
@@ -82,11 +90,11 @@ fn outcome(
             let reply = Reply {
                 protocol: Some(PROTOCOL),
                 ok: false,
-                command: Some(name.into()),
+                command: Some(command.into()),
                 exit_code: Some(exit_code),
                 error: Some(err.to_string()),
                 fix: Some(err.fix()),
-                performed: Some(performed),
+                performed,
                 ..Reply::default()
             };
             Outcome {

@@ -1,31 +1,34 @@
-//! `xtask-github <check|plan|publish>`: one JSON request on stdin, one JSON reply on stdout
+//! `xtask-github <check|plan|publish|lookup|edit-release|open-issue>`: one JSON request on stdin, one JSON reply on stdout
 //! (both typed in `github-protocol`), progress and the one-line `error:`/`hint:` on stderr. The
 //! token comes only from `GITHUB_TOKEN` or `GH_TOKEN`. Exit codes: 0 done, 2 refused before
 //! changing anything, 3 failed part-way.
 
 use std::io::Read;
 
-use github::{Command, Reply, Settings, EXIT_REFUSED, PROTOCOL};
+use github::{AmendCommand, Command, Reply, Settings, EXIT_REFUSED, PROTOCOL};
 use github_protocol::reads::ReadCommand;
 
-/// A release step, or a post-release read (or milestone change).
-enum Word {
+/// What argv asks for: a release step, a post-release read (or milestone change), or an amend
+/// request (rollback).
+enum Asked {
     Release(Command),
     Read(ReadCommand),
+    Amend(AmendCommand),
 }
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match args.as_slice() {
         [name] => Command::parse(name)
-            .map(Word::Release)
-            .or_else(|| ReadCommand::parse(name).map(Word::Read)),
+            .map(Asked::Release)
+            .or_else(|| ReadCommand::parse(name).map(Asked::Read))
+            .or_else(|| AmendCommand::parse(name).map(Asked::Amend)),
         _ => None,
     };
     let mut request = String::new();
     let read = std::io::stdin().read_to_string(&mut request);
     let (Some(command), Ok(_)) = (command, read) else {
-        let cause = "usage: xtask-github <check|plan|publish|release|download|milestones|milestone-issues|close-milestone|create-milestone> < request.json";
+        let cause = "usage: xtask-github <check|plan|publish|release|download|milestones|milestone-issues|close-milestone|create-milestone|lookup|edit-release|open-issue> < request.json";
         let fix = "pass one of those commands and the JSON request on stdin (docs/github.md)";
         let reply = Reply {
             protocol: Some(PROTOCOL),
@@ -41,8 +44,9 @@ fn main() {
     };
     let settings = Settings::from_env(|name| std::env::var(name).ok());
     let outcome = match command {
-        Word::Release(command) => github::run(command, &request, &settings),
-        Word::Read(command) => github::reads::run(command, &request, &settings),
+        Asked::Release(command) => github::run(command, &request, &settings),
+        Asked::Read(command) => github::reads::run(command, &request, &settings),
+        Asked::Amend(command) => github::amend(command, &request, &settings),
     };
     print_reply(&outcome.reply);
     if let Some(err) = &outcome.error {

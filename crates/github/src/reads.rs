@@ -12,7 +12,6 @@ use github_protocol::reads::{
     ReadCommand, RepoSpec, TagQuery,
 };
 use http::Method;
-use octocrab::models::repos::Release;
 use serde::{de::DeserializeOwned, Deserialize};
 use serde_json::json;
 
@@ -28,16 +27,14 @@ use crate::{
 pub fn run(command: ReadCommand, request: &str, settings: &Settings) -> Outcome {
     let mut changing = false;
     let result = crate::block_on(run_async(command, request, settings, &mut changing));
-    crate::outcome(command.name(), result, changing, Vec::new())
+    crate::outcome(command.name(), result, changing, None)
 }
 
+/// The spec, refused early when it is from another protocol version.
 fn parse<T: DeserializeOwned>(request: &str) -> Result<RepoSpec<T>> {
     let spec: RepoSpec<T> =
         serde_json::from_str(request).map_err(|err| Error::InvalidRequest(err.to_string()))?;
     spec.check_protocol().map_err(Error::Protocol)?;
-    if spec.owner.trim().is_empty() || spec.repo.trim().is_empty() {
-        return Err(Error::InvalidRequest("`owner` or `repo` is empty".into()));
-    }
     Ok(spec)
 }
 
@@ -47,16 +44,7 @@ async fn connect<T>(
     settings: &Settings,
     backoff: &mut Backoff,
 ) -> Result<Client> {
-    let token = settings.token.as_ref().ok_or(Error::MissingToken)?;
-    let api_url = spec
-        .api_url
-        .as_deref()
-        .or(settings.env_api_url.as_deref())
-        .unwrap_or(crate::request::GITHUB_API)
-        .trim_end_matches('/')
-        .to_string();
-    let repo_path = format!("{}/{}", spec.owner, spec.repo);
-    let client = Client::new(&api_url, None, &repo_path, token, settings.page_size)?;
+    let client = Client::for_repository(&spec.repository(), settings)?;
     remote::check_repository(&client, backoff).await?;
     Ok(client)
 }
@@ -74,7 +62,7 @@ async fn run_async(
             let spec = parse::<TagQuery>(request)?;
             let client = connect(&spec, settings, backoff).await?;
             let release = remote::find_release(&client, &spec.request.tag, backoff).await?;
-            let latest_tag = latest_tag(&client, backoff).await?;
+            let latest_tag = remote::latest_tag(&client, backoff).await?;
             Ok(Reply {
                 release: Some(ReleaseState::of(release.as_ref())),
                 latest_tag,
@@ -119,7 +107,7 @@ async fn run_async(
             let spec = parse::<MilestoneRef>(request)?;
             let client = connect(&spec, settings, backoff).await?;
             let url = format!(
-                "{}/issues?milestone={}&state=open",
+                "{}/issues?milestone={}&state=open&sort=created&direction=asc",
                 client.repo_url, spec.request.number
             );
             let issues: Vec<IssueWire> = client
@@ -161,19 +149,6 @@ async fn run_async(
                 ..Reply::default()
             })
         }
-    }
-}
-
-/// `GET /releases/latest`: the tag, or `None` (404) when the repository has no latest release.
-async fn latest_tag(client: &Client, backoff: &mut Backoff) -> Result<Option<String>> {
-    let url = format!("{}/releases/latest", client.repo_url);
-    match client
-        .get::<Release>(&url, "reading the latest release", backoff)
-        .await
-    {
-        Ok(release) => Ok(Some(release.tag_name)),
-        Err(Error::Api { status: 404, .. }) => Ok(None),
-        Err(err) => Err(err),
     }
 }
 

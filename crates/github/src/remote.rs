@@ -59,6 +59,16 @@ pub(crate) async fn find_release(
     tag: &str,
     backoff: &mut Backoff,
 ) -> Result<Option<RemoteRelease>> {
+    let mut found = find_releases(client, &[tag.to_string()], backoff).await?;
+    Ok(found.pop().flatten())
+}
+
+/// The release of each tag, in order, chosen as [`find_release`] does, from one listing.
+pub(crate) async fn find_releases(
+    client: &Client,
+    tags: &[String],
+    backoff: &mut Backoff,
+) -> Result<Vec<Option<RemoteRelease>>> {
     let releases: Vec<Release> = client
         .get_all(
             &format!("{}/releases", client.repo_url),
@@ -66,13 +76,25 @@ pub(crate) async fn find_release(
             backoff,
         )
         .await?;
-    let chosen = releases
-        .into_iter()
-        .filter(|release| release.tag_name == tag)
-        .min_by_key(|release| (release.draft, release.id.0));
-    let Some(release) = chosen else {
-        return Ok(None);
-    };
+    let mut found = Vec::new();
+    for tag in tags {
+        let chosen = releases
+            .iter()
+            .filter(|release| release.tag_name == *tag)
+            .min_by_key(|release| (release.draft, release.id.0));
+        found.push(match chosen {
+            Some(release) => Some(with_assets(client, release.clone(), backoff).await?),
+            None => None,
+        });
+    }
+    Ok(found)
+}
+
+async fn with_assets(
+    client: &Client,
+    release: Release,
+    backoff: &mut Backoff,
+) -> Result<RemoteRelease> {
     let assets: Vec<Asset> = client
         .get_all(
             &format!("{}/releases/{}/assets", client.repo_url, release.id.0),
@@ -80,7 +102,7 @@ pub(crate) async fn find_release(
             backoff,
         )
         .await?;
-    Ok(Some(RemoteRelease {
+    Ok(RemoteRelease {
         id: release.id.0,
         tag: release.tag_name,
         name: release.name,
@@ -92,7 +114,20 @@ pub(crate) async fn find_release(
         html_url: release.html_url.to_string(),
         upload_url: strip_template(release.upload_url.as_str()),
         assets: assets.into_iter().map(remote_asset).collect(),
-    }))
+    })
+}
+
+/// The tag of the repository's latest release (`GET /releases/latest`), `None` when it has none.
+pub(crate) async fn latest_tag(client: &Client, backoff: &mut Backoff) -> Result<Option<String>> {
+    let url = format!("{}/releases/latest", client.repo_url);
+    match client
+        .get::<Release>(&url, "reading the latest release", backoff)
+        .await
+    {
+        Ok(release) => Ok(Some(release.tag_name)),
+        Err(Error::Api { status: 404, .. }) => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 /// `https://uploads.github.com/repos/o/r/releases/1/assets{?name,label}` without the

@@ -4,7 +4,7 @@
 
 mod support;
 
-use fake_github::{Fault, Release};
+use fake_github::{Fault, Issue, Release};
 use serde_json::json;
 use support::{Setup, OWNER, REPO};
 
@@ -107,10 +107,18 @@ fn milestones_issues_close_and_create_without_duplicates() {
     let setup = read_setup(json!({}));
     let number = setup.fake.add_milestone("v1.2.3", true);
     setup.fake.add_milestone("v1.2.2", false);
-    setup.fake.add_issue("open bug", Some(number), true, false);
-    setup.fake.add_issue("open pr", Some(number), true, true);
-    setup.fake.add_issue("done", Some(number), false, false);
-    setup.fake.add_issue("elsewhere", None, true, false);
+    setup
+        .fake
+        .add_issue(Issue::new("open bug", "open").in_milestone(number));
+    setup.fake.add_issue(
+        Issue::new("open pr", "open")
+            .in_milestone(number)
+            .pull_request(),
+    );
+    setup
+        .fake
+        .add_issue(Issue::new("done", "closed").in_milestone(number));
+    setup.fake.add_issue(Issue::new("elsewhere", "open"));
 
     let list = setup.run("milestones");
     assert_eq!(list.code, 0, "{}", list.stderr);

@@ -1,6 +1,7 @@
-//! A minimal blocking HTTP GET for services on this machine (Ollama, Langflow, code-server):
-//! plain HTTP/1.0, short timeouts, the status and the body. Health checks and the Ollama model
-//! list need nothing more, and a real HTTP client would tax every `cargo xtask` build.
+//! A minimal blocking HTTP client for services on this machine (Ollama, Langflow, code-server):
+//! plain HTTP/1.0, short timeouts, the status and the body. Health checks and the Ollama API
+//! (a GET, or a POST/DELETE with a JSON body) need nothing more, and a real HTTP client would tax
+//! every `cargo xtask` build.
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -18,6 +19,18 @@ pub struct Response {
 /// `GET path` from `authority` (`host:port`). The error says which stage failed: resolving,
 /// connecting, sending, reading, or an answer that is not HTTP.
 pub fn get(authority: &str, path: &str) -> Result<Response, String> {
+    request(authority, "GET", path, None, READ_TIMEOUT)
+}
+
+/// `method path` with an optional JSON `body`, waiting up to `read_timeout` between reads (a
+/// streamed answer, such as Ollama's pull progress, is read to its end). Errors as [`get`].
+pub fn request(
+    authority: &str,
+    method: &str,
+    path: &str,
+    body: Option<&[u8]>,
+    read_timeout: Duration,
+) -> Result<Response, String> {
     let address = authority
         .to_socket_addrs()
         .map_err(|err| format!("cannot resolve {authority}: {err}"))?
@@ -25,12 +38,24 @@ pub fn get(authority: &str, path: &str) -> Result<Response, String> {
         .ok_or_else(|| format!("cannot resolve {authority}"))?;
     let mut stream = TcpStream::connect_timeout(&address, CONNECT_TIMEOUT)
         .map_err(|err| format!("connection failed: {err}"))?;
-    stream.set_read_timeout(Some(READ_TIMEOUT)).ok();
+    stream.set_read_timeout(Some(read_timeout)).ok();
     // HTTP/1.0: the body ends when the server closes, never chunked. One write: a server may
     // answer as soon as it has read the request line.
-    let request = format!("GET {path} HTTP/1.0\r\nHost: {authority}\r\nAccept: */*\r\n\r\n");
+    let mut request =
+        format!("{method} {path} HTTP/1.0\r\nHost: {authority}\r\nAccept: */*\r\n").into_bytes();
+    if let Some(body) = body {
+        request.extend_from_slice(
+            format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            )
+            .as_bytes(),
+        );
+    }
+    request.extend_from_slice(b"\r\n");
+    request.extend_from_slice(body.unwrap_or_default());
     stream
-        .write_all(request.as_bytes())
+        .write_all(&request)
         .map_err(|err| format!("sending the request: {err}"))?;
     let mut response = Vec::new();
     stream

@@ -5,6 +5,7 @@
 
 pub mod compose;
 pub mod devtools;
+pub mod model_versions;
 pub mod models;
 pub mod python;
 pub mod version;

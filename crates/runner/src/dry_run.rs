@@ -14,13 +14,20 @@ pub fn dry_run_lines(jobs: &[Job]) -> Result<Vec<String>, GraphError> {
         .collect())
 }
 
+/// The jobs' indices in the order they would run (each after its dependencies).
+pub fn dry_run_order(jobs: &[Job]) -> Result<Vec<usize>, GraphError> {
+    Ok(Graph::new(jobs)?.order)
+}
+
 fn dry_run_line(job: &Job) -> String {
     let what = match (&job.action, &job.command) {
         (Action::Fixed(outcome), _) => match &outcome.reason {
             Some(reason) => format!("({}: {reason})", outcome.status),
             None => format!("({})", outcome.status),
         },
-        (Action::Shell { script, .. }, None) => script.clone(),
+        (Action::Shell { script, .. } | Action::ShellSummarized { script, .. }, None) => {
+            script.clone()
+        }
         (_, Some(command)) => command.clone(),
         (Action::Native(_), None) => format!("(native: {})", job.title),
     };

@@ -54,6 +54,15 @@ pub(crate) fn execute(job: Arc<Job>, log: &Path) -> Outcome {
         Action::Shell { script, cwd, env } => {
             run_shell(script, cwd, env, job.timeout, file, log, started)
         }
+        Action::ShellSummarized {
+            script,
+            cwd,
+            env,
+            summarize,
+        } => {
+            let outcome = run_shell(script, cwd, env, job.timeout, file, log, started);
+            summarized(outcome, log, *summarize)
+        }
         Action::Native(_) => run_native(Arc::clone(&job), file, started),
         Action::Fixed(_) => unreachable!("handled above"),
     }
@@ -139,6 +148,23 @@ fn run_shell(
     };
     write_footer(&mut file, &footer);
     outcome
+}
+
+/// The summarizer's reason for a command that did not pass, read from its whole log.
+fn summarized(outcome: Outcome, log: &Path, summarize: crate::Summarizer) -> Outcome {
+    if outcome.status == crate::Status::Pass {
+        return outcome;
+    }
+    let text = std::fs::read(log)
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    match summarize(&text, &outcome) {
+        Some(reason) => Outcome {
+            reason: Some(reason),
+            ..outcome
+        },
+        None => outcome,
+    }
 }
 
 enum Ended {

@@ -5,6 +5,11 @@ use std::time::Duration;
 
 use crate::{Log, Outcome};
 
+/// Turns the output of a command that did not pass (its log) into the reason: the cause (which
+/// test failed, which file cannot be parsed), not the output's last line. `None` keeps the
+/// runner's reason.
+pub type Summarizer = fn(output: &str, outcome: &Outcome) -> Option<String>;
+
 /// A check written in Rust. It writes its output to the [`Log`] and returns its outcome.
 pub type NativeCheck = Box<dyn Fn(Log) -> Outcome + Send + Sync>;
 
@@ -29,6 +34,13 @@ pub enum Action {
         cwd: PathBuf,
         env: Vec<(String, String)>,
     },
+    /// [`Action::Shell`] whose reason, when the command does not pass, comes from `summarize`.
+    ShellSummarized {
+        script: String,
+        cwd: PathBuf,
+        env: Vec<(String, String)>,
+        summarize: Summarizer,
+    },
     /// Runs on a worker thread; a panic is a `fail` with the panic message. At the timeout the
     /// check is reported as failed and its thread is abandoned (a thread cannot be killed).
     Native(NativeCheck),
@@ -45,6 +57,14 @@ impl std::fmt::Debug for Action {
                 .field("cwd", cwd)
                 .field("env", env)
                 .finish(),
+            Action::ShellSummarized {
+                script, cwd, env, ..
+            } => f
+                .debug_struct("ShellSummarized")
+                .field("script", script)
+                .field("cwd", cwd)
+                .field("env", env)
+                .finish_non_exhaustive(),
             Action::Native(_) => f.write_str("Native(..)"),
             Action::Fixed(outcome) => f.debug_tuple("Fixed").field(outcome).finish(),
         }

@@ -23,12 +23,12 @@ mod scheduler;
 mod table;
 mod time;
 
-pub use dry_run::dry_run_lines;
+pub use dry_run::{dry_run_lines, dry_run_order};
 pub use graph::{find_cycle, GraphError};
-pub use job::{Action, Job, NativeCheck};
+pub use job::{Action, Job, NativeCheck, Summarizer};
 pub use outcome::{Outcome, Status};
 pub use progress::Progress;
-pub use report::{CheckResult, MergeError, Report, SignOff, Summary};
+pub use report::{CheckResult, MergeError, Report, SignOff, Summary, SCHEMA};
 pub use scheduler::{run, Options, RunError};
 pub use table::{format_duration, render_table};
 pub use time::rfc3339_utc;

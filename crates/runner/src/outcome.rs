@@ -47,6 +47,9 @@ impl std::fmt::Display for Status {
 pub struct Outcome {
     pub status: Status,
     pub reason: Option<String>,
+    /// The root cause a blocked check shares with others (`docker engine`, or the id of the check
+    /// that did not pass): people read it once, not once per check.
+    pub blocked_by: Option<String>,
 }
 
 impl Outcome {
@@ -54,6 +57,7 @@ impl Outcome {
         Outcome {
             status: Status::Pass,
             reason: None,
+            blocked_by: None,
         }
     }
     /// A pass with its evidence (what was looked at), for reports that keep it.
@@ -61,30 +65,42 @@ impl Outcome {
         Outcome {
             status: Status::Pass,
             reason: Some(evidence.into()),
+            blocked_by: None,
         }
     }
     pub fn fail(reason: impl Into<String>) -> Outcome {
         Outcome {
             status: Status::Fail,
             reason: Some(reason.into()),
+            blocked_by: None,
         }
     }
     pub fn blocked(reason: impl Into<String>) -> Outcome {
         Outcome {
             status: Status::Blocked,
             reason: Some(reason.into()),
+            blocked_by: None,
         }
     }
     pub fn skipped(reason: impl Into<String>) -> Outcome {
         Outcome {
             status: Status::Skipped,
             reason: Some(reason.into()),
+            blocked_by: None,
+        }
+    }
+    /// Blocked by a cause other checks share (e.g. `docker engine`); `reason` says what it is.
+    pub fn blocked_by(cause: impl Into<String>, reason: impl Into<String>) -> Outcome {
+        Outcome {
+            blocked_by: Some(cause.into()),
+            ..Outcome::blocked(reason)
         }
     }
     pub fn manual(reason: impl Into<String>) -> Outcome {
         Outcome {
             status: Status::Manual,
             reason: Some(reason.into()),
+            blocked_by: None,
         }
     }
 }

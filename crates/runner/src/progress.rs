@@ -153,9 +153,9 @@ pub(crate) fn finished_line(result: &CheckResult) -> String {
         result.id,
         format_duration(result.duration_ms)
     );
-    if let Some(reason) = &result.reason {
+    if let Some(reason) = result.shown_reason() {
         line.push_str(": ");
-        line.push_str(reason);
+        line.push_str(&reason);
     }
     line
 }

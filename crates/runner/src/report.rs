@@ -23,6 +23,27 @@ pub struct CheckResult {
     /// Why it failed, could not run, or was left out; for a pass `null`, or the evidence
     /// (`post-release` says what it looked at).
     pub reason: Option<String>,
+    /// For a blocked check, the root cause it shares with others: `docker engine`, or the id
+    /// of the check that did not pass (followed through blocked dependencies).
+    #[serde(default)]
+    pub blocked_by: Option<String>,
+}
+
+impl CheckResult {
+    /// The reason people read: `blocked by: CAUSE` for a shared cause (its text is printed once
+    /// elsewhere), else the reason.
+    pub fn shown_reason(&self) -> Option<String> {
+        match (&self.blocked_by, &self.reason) {
+            // "dependency `deploy` failed" already names its cause.
+            (Some(cause), Some(reason)) if reason.contains(&format!("`{cause}`")) => {
+                Some(reason.clone())
+            }
+            (Some(cause), _) if self.status == Status::Blocked => {
+                Some(format!("blocked by: {cause}"))
+            }
+            _ => self.reason.clone(),
+        }
+    }
 }
 
 /// Counts by status; all five keys are always present in the JSON.
@@ -65,21 +86,34 @@ impl Summary {
     }
 }
 
-/// A person's sign-off on a (manual) check.
+/// A person's sign-off on a (manual) check, or on the release in a role.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignOff {
-    /// The check signed off.
+    /// The check signed off, or `role:<role>` (e.g. `role:release-manager`) for a role's.
     pub id: String,
-    /// Who, e.g. `Jane Doe <jane@example.com>` from git's user.
+    /// Who, e.g. `Jane Doe <jane@example.com>` from git's user, or the name given for a role.
     pub by: String,
     /// When, RFC 3339 (see [`crate::rfc3339_utc`]).
     pub at: String,
+    /// The role signed for (`Release Manager`, `Tech Lead`), when it is a role's sign-off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+}
+
+/// The version of the report's JSON layout (docs/json.md); a reader refuses newer ones.
+pub const SCHEMA: u32 = 1;
+
+fn schema_default() -> u32 {
+    SCHEMA
 }
 
 /// The JSON report of a run. [`Report::new`] fills `checks` and `summary`; the caller sets the
 /// metadata fields.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
+    /// The layout version, [`SCHEMA`] (reports written before it existed read as 1).
+    #[serde(default = "schema_default")]
+    pub schema: u32,
     /// The tool and its version, e.g. `xtask pre-release 0.1.0`.
     pub tool: String,
     /// The project's name (or root) the checks ran on.
@@ -95,6 +129,18 @@ pub struct Report {
     pub checks: Vec<CheckResult>,
     #[serde(default)]
     pub sign_offs: Vec<SignOff>,
+    /// The sections the run covered (every section a selected check is in). `null` in reports
+    /// written before the field existed: a reader infers it from the checks that did not skip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sections: Option<Vec<String>>,
+    /// The checks `--section`/`--only` did not select (reported as skipped): left to another
+    /// job. A merge in which every report left a check out has not run it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_selected: Option<Vec<String>>,
+    /// Why a merged verdict cannot be trusted (a missing or duplicated section, a check no
+    /// report ran); any entry makes the verdict "not ready".
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -110,6 +156,7 @@ pub enum MergeError {
 impl Report {
     pub fn new(checks: Vec<CheckResult>) -> Report {
         Report {
+            schema: SCHEMA,
             tool: String::new(),
             project: String::new(),
             commit: None,
@@ -119,13 +166,53 @@ impl Report {
             summary: Summary::of(&checks),
             checks,
             sign_offs: Vec::new(),
+            sections: None,
+            not_selected: None,
+            incomplete: Vec::new(),
         }
     }
 
-    /// 0 when no check failed or is blocked, else 1. (2, for usage errors, is the caller's.)
+    /// The sections this report covers: [`Report::sections`], else (older reports) the
+    /// sections of its checks that were not skipped.
+    pub fn covered_sections(&self) -> Vec<String> {
+        if let Some(sections) = &self.sections {
+            return sections.clone();
+        }
+        let mut found: Vec<String> = Vec::new();
+        for check in &self.checks {
+            if check.status != Status::Skipped && !found.contains(&check.section) {
+                found.push(check.section.clone());
+            }
+        }
+        found
+    }
+
+    /// Whether this report left `id` to another job: [`Report::not_selected`], else (older
+    /// reports) whether it was skipped.
+    pub fn left_out(&self, id: &str) -> bool {
+        match &self.not_selected {
+            Some(ids) => ids.iter().any(|i| i == id),
+            None => self
+                .checks
+                .iter()
+                .any(|c| c.id == id && c.status == Status::Skipped),
+        }
+    }
+
+    /// "ready" when the exit code is 0, else "not ready".
+    pub fn verdict(&self) -> &'static str {
+        if self.exit_code() == 0 {
+            "ready"
+        } else {
+            "not ready"
+        }
+    }
+
+    /// 0 when no check failed or is blocked and nothing made the report
+    /// [`incomplete`](Report::incomplete), else 1. (2, for usage errors, is the caller's.)
     pub fn exit_code(&self) -> u8 {
         let summary = Summary::of(&self.checks);
-        if summary.fail == 0 && summary.blocked == 0 {
+        if summary.fail == 0 && summary.blocked == 0 && self.incomplete.is_empty() {
             0
         } else {
             1
@@ -152,6 +239,8 @@ impl Report {
     /// keep the order of their first appearance; the summary is recomputed. The metadata comes
     /// from the first report, except `started_at` (the earliest) and `duration_ms` (the
     /// longest: the jobs ran side by side). Sign-offs are combined, one per (check, person).
+    /// `sections` is the union of the reports' sections, `not_selected` the checks every report
+    /// left out (see [`Report::left_out`]).
     pub fn merge(reports: Vec<Report>) -> Result<Report, MergeError> {
         let mut reports = reports.into_iter();
         let mut merged = reports.next().ok_or(MergeError::Empty)?;
@@ -160,6 +249,11 @@ impl Report {
             .iter()
             .enumerate()
             .map(|(i, check)| (check.id.clone(), i))
+            .collect();
+        let mut sections = merged.covered_sections();
+        let mut not_selected: Vec<String> = (merged.checks.iter())
+            .filter(|c| merged.left_out(&c.id))
+            .map(|c| c.id.clone())
             .collect();
         for report in reports {
             require_equal(&merged.commit, &report.commit, |first, other| {
@@ -173,9 +267,16 @@ impl Report {
             if merged.started_at.is_empty()
                 || (!report.started_at.is_empty() && report.started_at < merged.started_at)
             {
-                merged.started_at = report.started_at;
+                merged.started_at = report.started_at.clone();
             }
             merged.duration_ms = merged.duration_ms.max(report.duration_ms);
+            for section in report.covered_sections() {
+                if !sections.contains(&section) {
+                    sections.push(section);
+                }
+            }
+            not_selected
+                .retain(|id| report.left_out(id) || !report.checks.iter().any(|c| &c.id == id));
             for check in report.checks {
                 match position.get(&check.id) {
                     Some(&i) if merge_rank(check.status) > merge_rank(merged.checks[i].status) => {
@@ -199,6 +300,8 @@ impl Report {
             }
         }
         merged.summary = Summary::of(&merged.checks);
+        merged.sections = Some(sections);
+        merged.not_selected = Some(not_selected);
         Ok(merged)
     }
 }

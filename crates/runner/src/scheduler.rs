@@ -149,11 +149,16 @@ impl Run<'_> {
                 command: job.command.clone(),
                 log,
                 reason: outcome.reason,
+                blocked_by: outcome.blocked_by.clone(),
             };
             self.reporter.finished(&result);
             self.results[index] = Some(result);
             for &dependent in &self.graph.dependents[index] {
-                if self.results[dependent].is_some() {
+                // A decided outcome (skipped by a flag, manual) stands: it is settled, and
+                // printed, once, as itself.
+                if self.results[dependent].is_some()
+                    || matches!(self.jobs[dependent].action, Action::Fixed(_))
+                {
                     continue;
                 }
                 if outcome.status == Status::Pass {
@@ -163,7 +168,13 @@ impl Run<'_> {
                     }
                 } else if !pending.iter().any(|(queued, ..)| *queued == dependent) {
                     let reason = blocked_reason(&job.id, outcome.status);
-                    pending.push((dependent, Outcome::blocked(reason), 0, None));
+                    // The root cause: what blocked the dependency, else the dependency itself.
+                    let cause = match outcome.status {
+                        Status::Blocked => outcome.blocked_by.clone(),
+                        _ => None,
+                    };
+                    let cause = cause.unwrap_or_else(|| job.id.clone());
+                    pending.push((dependent, Outcome::blocked_by(cause, reason), 0, None));
                 }
             }
         }

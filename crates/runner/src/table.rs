@@ -26,8 +26,7 @@ pub fn render_table(results: &[CheckResult]) -> String {
             *width = (*width).max(cell.chars().count());
         }
     }
-    let reasons =
-        std::iter::once(None).chain(results.iter().map(|result| result.reason.as_deref()));
+    let reasons = std::iter::once(None).chain(results.iter().map(CheckResult::shown_reason));
     let mut table = String::new();
     for (row, reason) in std::iter::once(&header).chain(&rows).zip(reasons) {
         let mut line = String::new();
@@ -35,7 +34,7 @@ pub fn render_table(results: &[CheckResult]) -> String {
             line.push_str(&format!("{cell:<width$}  "));
         }
         if let Some(reason) = reason {
-            line.push_str(reason);
+            line.push_str(&reason);
         }
         table.push_str(line.trim_end());
         table.push('\n');
@@ -75,6 +74,7 @@ mod tests {
             command: None,
             log: log.map(PathBuf::from),
             reason: reason.map(str::to_owned),
+            blocked_by: None,
         }
     }
 

@@ -17,6 +17,7 @@ fn check(id: &str, status: Status) -> CheckResult {
         command: None,
         log: None,
         reason: None,
+        blocked_by: None,
     }
 }
 
@@ -53,6 +54,7 @@ fn json_has_every_required_key_and_round_trips() {
         id: "guide".to_owned(),
         by: "Jane".to_owned(),
         at: "2026-11-27T12:01:00Z".to_owned(),
+        role: None,
     });
     let json = report.to_json();
 
@@ -185,6 +187,7 @@ fn merge_combines_metadata_and_sign_offs() {
         id: "guide".to_owned(),
         by: by.to_owned(),
         at: "t".to_owned(),
+        role: None,
     };
     let mut first = report("c", vec![]);
     (first.started_at, first.duration_ms) = ("2026-11-27T12:05:00Z".to_owned(), 1_000);

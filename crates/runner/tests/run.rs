@@ -495,3 +495,102 @@ fn live_progress_redraws_one_line_and_prints_problems() {
         "the line is cleared at the end: {text:?}"
     );
 }
+
+#[test]
+fn a_shared_cause_follows_blocked_dependencies_to_the_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let results = run_quiet(
+        vec![
+            fixed("build", Outcome::blocked_by("docker engine", "engine down")),
+            after(&["build"], shell("deploy", "true", dir.path())),
+            after(&["deploy"], shell("health", "true", dir.path())),
+            shell("lint", "exit 3", dir.path()),
+            after(&["lint"], shell("report", "true", dir.path())),
+        ],
+        dir.path(),
+    );
+    let shown: Vec<(&str, Option<&str>, Option<String>)> = results
+        .iter()
+        .map(|r| (r.id.as_str(), r.blocked_by.as_deref(), r.shown_reason()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            (
+                "build",
+                Some("docker engine"),
+                Some("blocked by: docker engine".into())
+            ),
+            (
+                "deploy",
+                Some("docker engine"),
+                Some("blocked by: docker engine".into())
+            ),
+            (
+                "health",
+                Some("docker engine"),
+                Some("blocked by: docker engine".into())
+            ),
+            ("lint", None, Some("exit status 3".into())),
+            (
+                "report",
+                Some("lint"),
+                Some("dependency `lint` failed".into())
+            ),
+        ]
+    );
+    assert_eq!(
+        results[2].reason.as_deref(),
+        Some("dependency `deploy` is blocked")
+    );
+}
+
+#[test]
+fn a_summarizer_names_the_cause_of_a_failed_command() {
+    fn summarize(output: &str, outcome: &Outcome) -> Option<String> {
+        assert_eq!(outcome.status, Status::Fail);
+        let count = output.lines().filter(|l| l.starts_with("E ")).count();
+        Some(format!("{count} errors"))
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let job = |id: &str, script: &str| Job {
+        action: Action::ShellSummarized {
+            script: script.to_owned(),
+            cwd: dir.path().to_owned(),
+            env: Vec::new(),
+            summarize,
+        },
+        ..shell(id, script, dir.path())
+    };
+    let results = run_quiet(
+        vec![
+            job("bad", "echo 'E one'; echo 'E two'; echo done; exit 1"),
+            job("good", "echo 'E fine'"),
+        ],
+        dir.path(),
+    );
+    assert_eq!(outcome(&results[0]), (Status::Fail, Some("2 errors")));
+    assert_eq!(outcome(&results[1]), (Status::Pass, None));
+}
+
+#[test]
+fn a_decided_outcome_is_printed_once_whatever_its_dependencies_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Captured::default();
+    let jobs = vec![
+        fixed("build", Outcome::skipped("not in --section")),
+        after(
+            &["build"],
+            fixed("pipeline", Outcome::skipped("not in --section")),
+        ),
+    ];
+    let results = run(jobs, &options(dir.path(), 2, Progress::plain(out.clone()))).unwrap();
+    assert_eq!(
+        out.text().lines().collect::<Vec<_>>(),
+        [
+            "[skipped] build (0.0s): not in --section",
+            "[skipped] pipeline (0.0s): not in --section"
+        ]
+    );
+    assert_eq!(results[1].blocked_by, None);
+}

@@ -7,6 +7,7 @@
 //! Formats and rules are documented in docs/secrets.md.
 
 mod allowlist;
+mod decode;
 mod files;
 mod rules;
 
@@ -78,7 +79,7 @@ pub fn scan(path_for_report: &str, text: &str, allow: &Allowlist) -> Vec<Finding
             if lines.any_line_contains(text, whole.start()..secret.end(), INLINE_ALLOW) {
                 continue;
             }
-            let sha256 = sha256_hex(secret.as_str());
+            let sha256 = sha256_hex(&rules::canonical(rule, secret.as_str()));
             let candidate = Candidate {
                 rule: rule.id,
                 path: path_for_report,

@@ -4,9 +4,12 @@
 //! Each pattern captures the secret itself in the group named `secret`, else group 1; the rest of
 //! the match is context (`AccountKey=`, the key name of an assignment) used to find it.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use regex::{Captures, Regex, RegexSet};
+
+use crate::decode;
 
 /// A kind of secret the scanner looks for.
 #[derive(Debug)]
@@ -26,9 +29,11 @@ pub static RULES: &[Rule] = &[
         id: "private-key",
         description: "PEM/PGP private key block (`-----BEGIN ... PRIVATE KEY-----` followed by key material)",
         // Requires base64 after the header (PEM headers like `Proc-Type:` allowed, `\n` escapes
-        // of JSON included), so docs that only name the header are not findings.
-        pattern: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[nr])*(?:[A-Za-z-]+:[^\n\\]*(?:\s|\\[nr])+)*([A-Za-z0-9+/=]{40,})",
-        accept: not_placeholder,
+        // of JSON included), so docs that only name the header are not findings. The secret is
+        // the whole body, every line of it: the first line of an OpenSSH key is the same in
+        // every unencrypted ed25519 key, so a fingerprint of it would allow them all.
+        pattern: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[nr])*(?:[A-Za-z-]+:[^\n\\]*(?:\s|\\[nr])+)*([A-Za-z0-9+/=]{40,}(?:(?:\r?\n|\\r|\\n)+[ \t]*[A-Za-z0-9+/=]+)*)",
+        accept: key_material,
     },
     Rule {
         id: "aws-access-key-id",
@@ -104,6 +109,39 @@ pub static RULES: &[Rule] = &[
         accept: not_placeholder,
     },
     Rule {
+        id: "jwt",
+        description: "JSON Web Token (three base64url segments, the header a JSON object with `alg`)",
+        pattern: r"(?-u:\b)(eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})",
+        accept: jwt,
+    },
+    Rule {
+        id: "discord-bot-token",
+        description: "Discord bot token (base64 of the bot's numeric id, a timestamp, an HMAC)",
+        pattern: r"(?-u:\b)([MNO][A-Za-z0-9_-]{22,26}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})(?:[^A-Za-z0-9_.-]|$)",
+        accept: discord_bot_token,
+    },
+    Rule {
+        id: "docker-auth",
+        description: "Docker config.json `auths` entry (`\"auth\": base64 of user:password`)",
+        pattern: r#""auth"\s*:\s*"([A-Za-z0-9+/=]{8,})""#,
+        accept: docker_auth,
+    },
+    Rule {
+        id: "huggingface-token",
+        description: "Hugging Face access token (hf_ + 34 letters)",
+        pattern: r"(?-u:\b)(hf_[A-Za-z]{34})(?-u:\b)",
+        accept: huggingface_token,
+    },
+    Rule {
+        id: "framework-secret-key",
+        description: "framework secret key with a literal default (`SECRET_KEY = os.environ.get(\"X\", \"...\")`)",
+        // Django's and Flask's `SECRET_KEY` (and `JWT_SECRET`...) read from the environment with
+        // a string default: whoever does not set the variable runs with that known secret, so
+        // every non-empty literal counts, placeholders included (but not the `...` of docs).
+        pattern: r#"(?i)secret(?:[_-]?key)?["'\]]*\s*(?::\s*[A-Za-z_][A-Za-z0-9_.\[\]]*\s*)?=\s*(?:os\.)?(?:getenv|environ\.get)\(\s*["'][A-Za-z_][A-Za-z0-9_]*["']\s*,\s*(?:default\s*=\s*)?["'](?P<secret>[^"'\r\n]+)["']"#,
+        accept: literal_default,
+    },
+    Rule {
         id: "url-password",
         description: "password in a URL (`scheme://user:password@host`)",
         pattern: r#"(?-u:\b)[A-Za-z][A-Za-z0-9+.-]{1,20}://(?P<user>[^\s:/@"'<>]+):(?P<secret>[^\s/@"'<>]+)@[^\s/@"'<>]"#,
@@ -114,7 +152,9 @@ pub static RULES: &[Rule] = &[
         description: "password/secret/token/api key assignment with a high-entropy value",
         // The key must END with the keyword (`db_password =`, not `password_hash =`) and the value
         // must look random, so `token = get_token()` or `password: ${DB_PASSWORD}` are not findings.
-        pattern: r#"(?i)(?:password|passwd|pwd|secret|secret[_-]?key|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key)["']?\s*(?:=|:|:=|=>)\s*["']?([^\s"'`,;()\[\]{}<>]{12,})"#,
+        // A value followed by `(` or `[` is a call or an index (`String::from_utf8(...)`), captured
+        // as `code` so the check can tell.
+        pattern: r#"(?i)(?:password|passwd|pwd|secret|secret[_-]?key|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key)["']?\s*(?:=|:|:=|=>)\s*["']?([^\s"'`,;()\[\]{}<>]{12,})(?P<code>[(\[])?"#,
         accept: generic_value,
     },
 ];
@@ -167,9 +207,126 @@ fn random_secret(captures: &Captures<'_>) -> bool {
     !is_placeholder(value) && looks_random(value)
 }
 
+/// A literal, random-looking value: not a URL, and not code — a call or an index
+/// (`get_token()`, `headers["x"]`), a path (`settings.TOKEN_V2`, `String::from_utf8`) or an
+/// interpolation (`$TOKEN_2`, `%(token)s`).
 fn generic_value(captures: &Captures<'_>) -> bool {
     let value = secret(captures).as_str();
-    !value.contains("://") && random_secret(captures)
+    captures.name("code").is_none()
+        && !value.contains("://")
+        && !value.starts_with(['$', '%'])
+        && !is_code_path(value)
+        && random_secret(captures)
+}
+
+/// `a.b`, `a::b`, `a->b` chains of identifiers: an attribute access or a path, not a literal.
+fn is_code_path(value: &str) -> bool {
+    let is_identifier = |part: &str| {
+        part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$')
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'$')
+    };
+    let parts: Vec<&str> = value
+        .split("::")
+        .flat_map(|part| part.split("->"))
+        .flat_map(|part| part.split('.'))
+        .collect();
+    parts.len() > 1 && parts.iter().all(|part| is_identifier(part))
+}
+
+/// The rule whose secret spans lines (a key's body).
+const MULTILINE_RULE: &str = "private-key";
+
+/// The text a finding's fingerprint is taken of: the secret, and for a private key its base64
+/// alone, so the same key has one fingerprint as a PEM file, in a JSON string (`\n` escapes) or
+/// indented in YAML.
+pub(crate) fn canonical<'t>(rule: &Rule, secret: &'t str) -> Cow<'t, str> {
+    if rule.id != MULTILINE_RULE {
+        return secret.into();
+    }
+    key_body(secret).into()
+}
+
+/// A key's base64 without line breaks, indentation and `\n` escapes.
+fn key_body(text: &str) -> String {
+    text.replace("\\n", " ")
+        .replace("\\r", " ")
+        .split_ascii_whitespace()
+        .collect()
+}
+
+/// A private key's body: every line of base64. Real key material is never a placeholder by
+/// the token rules' standards (DER is full of zero bytes, so `AAAAAAAA` runs are normal, and a
+/// 1,700-character RSA body holds `xxx` by chance one time in twenty), so the only test is that
+/// it is not one character or a short motif repeated.
+fn key_material(captures: &Captures<'_>) -> bool {
+    const MIN_DISTINCT: usize = 16;
+    let mut seen = [false; 256];
+    for byte in key_body(secret(captures).as_str()).bytes() {
+        seen[byte as usize] = true;
+    }
+    seen.iter().filter(|&&seen| seen).count() >= MIN_DISTINCT
+}
+
+/// `header.payload.signature`: the header decodes to a JSON object with an `alg`, the payload
+/// to a JSON object.
+fn jwt(captures: &Captures<'_>) -> bool {
+    let mut segments = secret(captures).as_str().split('.');
+    let (Some(header), Some(payload)) = (segments.next(), segments.next()) else {
+        return false;
+    };
+    let is_object = |text: &Option<String>| {
+        text.as_deref().is_some_and(|text| {
+            text.trim_start().starts_with('{') && text.trim_end().ends_with('}')
+        })
+    };
+    let header = decode::base64_text(header);
+    is_object(&header)
+        && header.as_deref().is_some_and(|h| h.contains("\"alg\""))
+        && is_object(&decode::base64_text(payload))
+}
+
+/// `id.timestamp.hmac`: the first segment is the bot's numeric user id (a 17 to 20 digit
+/// snowflake) in base64.
+fn discord_bot_token(captures: &Captures<'_>) -> bool {
+    let token = secret(captures).as_str();
+    let id = token.split('.').next().and_then(decode::base64_text);
+    id.is_some_and(|id| (17..=20).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit()))
+        && !is_placeholder(token)
+}
+
+/// base64 of `user:password` with both parts present and the password not a placeholder.
+fn docker_auth(captures: &Captures<'_>) -> bool {
+    let Some(decoded) = decode::base64_text(secret(captures).as_str()) else {
+        return false;
+    };
+    match decoded.split_once(':') {
+        Some((user, password)) => {
+            !user.is_empty()
+                && !password.is_empty()
+                && !password.chars().any(char::is_control)
+                && !is_placeholder(password)
+        }
+        None => false,
+    }
+}
+
+/// `hf_` + 34 letters, upper and lower case mixed, random-looking.
+fn huggingface_token(captures: &Captures<'_>) -> bool {
+    let token = secret(captures).as_str();
+    let letters = &token[3..];
+    !is_placeholder(token)
+        && letters.bytes().any(|b| b.is_ascii_uppercase())
+        && letters.bytes().any(|b| b.is_ascii_lowercase())
+        && shannon_entropy(letters) >= MIN_ENTROPY
+}
+
+/// Any literal but an elision (`"..."` in docs): even `changeme` is the secret of whoever does
+/// not set the variable.
+fn literal_default(captures: &Captures<'_>) -> bool {
+    let value = secret(captures).as_str();
+    !value.contains("...") && !value.contains('…')
 }
 
 /// `user:pass@host`; a password equal to the user name is a local development default
@@ -186,7 +343,6 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
     ];
     const FRAGMENTS: &[&str] = &[
         "example",
-        "xxx",
         "changeme",
         "change_me",
         "change-me",
@@ -205,10 +361,15 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
         "...",
         "…",
     ];
+    // Case-sensitive and four long: `xxx` in any case turns up by chance in one random
+    // 36-character token of about 900.
+    const FILLERS: &[&str] = &["xxxx", "XXXX"];
     let lower = value.to_ascii_lowercase();
     WORDS.contains(&lower.as_str())
         || FRAGMENTS.iter().any(|fragment| lower.contains(fragment))
+        || FILLERS.iter().any(|filler| value.contains(filler))
         || has_run_of_same_char(value, 6)
+        || (value.len() >= 3 && has_run_of_same_char(value, value.len()))
 }
 
 fn has_run_of_same_char(value: &str, run: usize) -> bool {
@@ -218,10 +379,12 @@ fn has_run_of_same_char(value: &str, run: usize) -> bool {
         .any(|window| window.iter().all(|&b| b == window[0]))
 }
 
+/// Bits of Shannon entropy per character a prefix-less value must reach to look random.
+const MIN_ENTROPY: f64 = 3.5;
+
 /// Letters and digits mixed, and at least 3.5 bits of Shannon entropy per character: a random
 /// 16-character token has about 4, an English identifier of the same length rarely over 3.5.
 pub(crate) fn looks_random(value: &str) -> bool {
-    const MIN_ENTROPY: f64 = 3.5;
     value.bytes().any(|b| b.is_ascii_digit())
         && value.bytes().any(|b| b.is_ascii_alphabetic())
         && shannon_entropy(value) >= MIN_ENTROPY

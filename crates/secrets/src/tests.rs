@@ -70,6 +70,11 @@ fn positive_cases() -> Vec<(&'static str, String, String)> {
         case("generic-secret", &|s| format!("db_password = \"{s}\""), alnum(21, 20)),
         case("generic-secret", &|s| format!("  \"client_secret\": \"{s}\","), alnum(22, 32)),
         case("generic-secret", &|s| format!("SECRET_KEY={s}"), alnum(23, 24)),
+        case("jwt", &|s| format!("token = {s}"), jwt_of(r#"{"alg":"HS256"}"#, r#"{"sub":"7"}"#, &alnum(24, 43))),
+        case("discord-bot-token", &|s| format!("DISCORD_BOT_TOKEN={s}"), discord_token(25, "445566778899001122")),
+        case("docker-auth", &|s| format!("  \"auth\": \"{s}\""), encode_base64(format!("ci:{}", alnum(26, 20)).as_bytes(), false)),
+        case("huggingface-token", &|s| format!("HF_TOKEN={s}"), format!("hf_{}", random_chars(27, 34, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"))),
+        case("framework-secret-key", &|s| format!("SECRET_KEY = os.getenv(\"SECRET_KEY\", \"{s}\")"), alnum(28, 30)),
     ]
 }
 
@@ -235,3 +240,288 @@ fn load_allowlist_reads_the_root_file_or_defaults_to_empty() {
 }
 
 use std::path::PathBuf;
+
+// --- one table per rule: true samples (each found once, by that rule) and look-alike decoys ---
+
+/// base64 of `bytes`, URL-safe without padding when `url` (JWT), else standard with padding.
+fn encode_base64(bytes: &[u8], url: bool) -> String {
+    let alphabet: &[u8] = if url {
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    } else {
+        BASE64.as_bytes()
+    };
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(alphabet[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+        if !url {
+            out.push_str(&"=".repeat(3 - chunk.len()));
+        }
+    }
+    out
+}
+
+/// Asserts each sample line holds exactly one finding, by `rule`, and no decoy line holds any.
+fn assert_rule_table(rule: &str, samples: &[String], decoys: &[String]) {
+    assert!(super::rule(rule).is_some(), "{rule} is not a rule");
+    for sample in samples {
+        let findings = scan("t.txt", sample, &Allowlist::default());
+        let rules: Vec<&str> = findings.iter().map(|f| f.rule).collect();
+        assert_eq!(rules, [rule], "sample {sample:?}");
+    }
+    for decoy in decoys {
+        let findings = scan("t.txt", decoy, &Allowlist::default());
+        assert!(findings.is_empty(), "decoy {decoy:?}: {findings:?}");
+    }
+}
+
+fn jwt_of(header: &str, payload: &str, signature: &str) -> String {
+    format!(
+        "{}.{}.{signature}",
+        encode_base64(header.as_bytes(), true),
+        encode_base64(payload.as_bytes(), true)
+    )
+}
+
+#[test]
+fn jwt_table() {
+    let signature = random_chars(50, 43, ALNUM);
+    let hs256 = jwt_of(
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        r#"{"sub":"42","exp":1767225600}"#,
+        &signature,
+    );
+    let rs256 = jwt_of(
+        r#"{"typ":"JWT","alg":"RS256","kid":"k1"}"#,
+        r#"{"iss":"hub"}"#,
+        &random_chars(51, 342, ALNUM),
+    );
+    let samples = [
+        format!("Authorization: Bearer {hs256}"),
+        format!("ACCESS_JWT={rs256}"),
+        format!("  \"id_token\": \"{hs256}\","),
+    ];
+    let decoys = [
+        // A header that is JSON without `alg`, or not JSON at all.
+        jwt_of(r#"{"typ":"JWT","kid":"k1"}"#, r#"{"sub":"42"}"#, &signature),
+        format!(
+            "{}.{}.{signature}",
+            "eyJ0aGlzIGlzIG5vdCBqc29u",
+            encode_base64(b"{}", true)
+        ),
+        // The payload is not a JSON object.
+        jwt_of(r#"{"alg":"HS256"}"#, "plain words", &signature),
+        // No signature: an unsigned token proves nothing.
+        format!(
+            "{}.",
+            jwt_of(r#"{"alg":"none"}"#, r#"{"sub":"42"}"#, "").trim_end_matches('.')
+        ),
+        "header.payload.signature".to_string(),
+        "version = eyJhbGciOi.x.y".to_string(),
+    ];
+    assert_rule_table("jwt", &samples, &decoys);
+}
+
+fn discord_token(seed: u64, id: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        encode_base64(id.as_bytes(), true),
+        random_chars(seed, 6, ALNUM),
+        random_chars(seed + 1, 38, ALNUM)
+    )
+}
+
+#[test]
+fn discord_bot_token_table() {
+    let samples = [
+        format!("DISCORD_TOKEN={}", discord_token(60, "112233445566778899")),
+        format!("bot.run(\"{}\")", discord_token(62, "98765432109876543210")),
+        format!("token: {}", discord_token(64, "80351110224678912")),
+    ];
+    let decoys = [
+        // The first segment is base64, but not of a numeric id.
+        format!("x = {}", discord_token(66, "abcdefghijklmnopqr")),
+        // A dotted identifier of the same length.
+        "Module.Submodule.Attribute".to_string(),
+        format!("MTEyMjMzNDQ1NTY2Nzc4ODk5.abcdef.{}", "x".repeat(38)),
+        "NotARealTokenAtAllHonest.abcdef.ThisIsJustTextThatLooksLikeOne".to_string(),
+    ];
+    assert_rule_table("discord-bot-token", &samples, &decoys);
+}
+
+#[test]
+fn docker_auth_table() {
+    let auth = |credentials: &str| encode_base64(credentials.as_bytes(), false);
+    let password = alnum(70, 24);
+    let samples = [
+        format!(
+            "{{\n  \"auths\": {{\n    \"ghcr.io\": {{\n      \"auth\": \"{}\"\n    }}\n  }}\n}}",
+            auth(&format!("octocat:{password}"))
+        ),
+        format!(
+            "{{\"auths\":{{\"https://index.docker.io/v1/\":{{\"auth\":\"{}\"}}}}}}",
+            auth("deploy:hunter22")
+        ),
+    ];
+    let decoys = [
+        // Not base64 of `user:secret`.
+        format!("{{\"auth\": \"{}\"}}", auth("no colon here at all")),
+        format!("{{\"auth\": \"{}\"}}", auth(":password-without-user")),
+        format!("{{\"auth\": \"{}\"}}", auth("user:")),
+        // A placeholder password.
+        format!("{{\"auth\": \"{}\"}}", auth("user:changeme")),
+        format!("{{\"auth\": \"{}\"}}", auth("username:<password>")),
+        "{\"auth\": \"bearer\"}".to_string(),
+        "{\"auth\": \"oauth2-client-credentials\"}".to_string(),
+        "{\"credsStore\": \"desktop\"}".to_string(),
+    ];
+    assert_rule_table("docker-auth", &samples, &decoys);
+}
+
+#[test]
+fn huggingface_token_table() {
+    let letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let token = |seed| format!("hf_{}", random_chars(seed, 34, letters));
+    let samples = [
+        format!("HF_TOKEN={}", token(80)),
+        format!("login(token=\"{}\")", token(81)),
+        format!("huggingface-cli login --token {}", token(82)),
+    ];
+    let decoys = [
+        // Letters only, one case: an identifier, not a token.
+        "hf_transformersmodelloaderconfigurat = 1".to_string(),
+        "HF_TRANSFORMERSMODELLOADERCONFIGURAT = 1".to_string(),
+        // Words with underscores, or the wrong length.
+        "from huggingface_hub import hf_hub_download_with_retries_and_cache".to_string(),
+        format!("hf_{}", random_chars(83, 20, letters)),
+        "HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx".to_string(),
+        "HF_TOKEN=hf_YourHuggingFaceTokenGoesRightHereOk".to_string(),
+    ];
+    assert_rule_table("huggingface-token", &samples, &decoys);
+}
+
+#[test]
+fn framework_secret_key_table() {
+    let key = format!("django-insecure-{}", random_chars(90, 50, ALNUM));
+    // Assembled at run time, so this file holds no finding of its own.
+    let samples = [
+        [
+            "SECRET_KEY = os.environ.get(\"DJANGO_SECRET_KEY\", \"",
+            &key,
+            "\")",
+        ]
+        .concat(),
+        ["SECRET_KEY = os.getenv('SECRET_KEY', '", "dev", "')"].concat(),
+        [
+            "app.config[\"SECRET_KEY\"] = os.environ.get(\"FLASK_SECRET\", \"",
+            "changeme",
+            "\")",
+        ]
+        .concat(),
+        [
+            "app.secret_key = getenv(\"APP_SECRET\", default=\"",
+            "s3cr3t-for-dev",
+            "\")",
+        ]
+        .concat(),
+        [
+            "JWT_SECRET: str = os.getenv(\"JWT_SECRET\", \"",
+            "supersecret",
+            "\")",
+        ]
+        .concat(),
+    ];
+    let decoys = [
+        // No default, an empty one, or one that is not a literal.
+        "SECRET_KEY = os.environ[\"DJANGO_SECRET_KEY\"]".to_string(),
+        "SECRET_KEY = os.environ.get(\"DJANGO_SECRET_KEY\")".to_string(),
+        "SECRET_KEY = os.getenv(\"SECRET_KEY\", \"\")".to_string(),
+        "SECRET_KEY = os.getenv(\"SECRET_KEY\", None)".to_string(),
+        "SECRET_KEY = os.getenv(\"SECRET_KEY\", get_random_secret_key())".to_string(),
+        // An elision in docs.
+        "SECRET_KEY = os.getenv(\"SECRET_KEY\", \"...\")".to_string(),
+        // Not a secret key.
+        "LOG_LEVEL = os.getenv(\"LOG_LEVEL\", \"INFO\")".to_string(),
+        "OLLAMA_URL = os.getenv(\"OLLAMA_URL\", \"http://ollama:11434\")".to_string(),
+    ];
+    assert_rule_table("framework-secret-key", &samples, &decoys);
+}
+
+#[test]
+fn values_that_are_code_are_never_secrets() {
+    let decoys = [
+        "let token = String::from_utf8(bytes)?;",
+        "let token = String::from_utf8_lossy(&out.stdout);",
+        "token = self.client.session_token_v2",
+        "password = settings.DATABASE_PASSWORD_2",
+        "api_key = config->api_key_v2;",
+        "secret = load_secret_from_vault2(path)",
+        "secret = vault_response_v1[\"data\"]",
+        "token: ${{ secrets.GITHUB_TOKEN }}",
+        "password: $(cat /run/secrets/db_password_2)",
+        "token=$GITHUB_TOKEN_FOR_CI_2",
+        "password = '%(db_password_2)s'",
+    ];
+    for decoy in decoys {
+        let findings = scan("code.rs", decoy, &Allowlist::default());
+        assert!(findings.is_empty(), "{decoy}: {findings:?}");
+    }
+    // Still a literal: found.
+    let literal = format!("token = \"{}\"", alnum(91, 24));
+    assert_eq!(scan("code.rs", &literal, &Allowlist::default()).len(), 1);
+}
+
+#[test]
+fn random_tokens_are_never_placeholders() {
+    // `xxx` in any case used to be a placeholder marker: about one random token in 900 holds it.
+    for seed in 0..20_000 {
+        let token = random_chars(seed, 40, BASE64);
+        assert!(!rules::is_placeholder(&token), "{token}");
+    }
+}
+
+#[test]
+fn private_key_placeholders_in_docs_are_not_findings() {
+    let decoys = [
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA...\n-----END RSA PRIVATE KEY-----"
+            .to_string(),
+        format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----",
+            "A".repeat(64)
+        ),
+        format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----",
+            "xxxx".repeat(16)
+        ),
+        format!(
+            "-----BEGIN EC PRIVATE KEY-----\n{}\n-----END EC PRIVATE KEY-----",
+            "abc123".repeat(12)
+        ),
+    ];
+    for decoy in decoys {
+        let findings = scan("docs/keys.md", &decoy, &Allowlist::default());
+        assert!(findings.is_empty(), "{decoy}: {findings:?}");
+    }
+}
+
+#[test]
+fn a_private_key_fingerprint_covers_its_whole_body() {
+    // Two keys with the same first line (every unencrypted OpenSSH ed25519 key starts alike)
+    // have different fingerprints.
+    let first = random_chars(95, 70, BASE64);
+    let key = |seed| {
+        format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{first}\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
+            random_chars(seed, 70, BASE64)
+        )
+    };
+    let a = scan("a", &key(96), &Allowlist::default());
+    let b = scan("b", &key(97), &Allowlist::default());
+    assert_eq!((a.len(), b.len()), (1, 1));
+    assert_ne!(a[0].fingerprint, b[0].fingerprint);
+}

@@ -3,8 +3,19 @@
 //!
 //! Behaviour is set through the environment of the process under test:
 //! - `FAKE_DOCKER_ENGINE=down`: `docker info` fails like an unreachable daemon;
-//! - `FAKE_OLLAMA_MODELS="a:1 b:latest"`: what `docker exec <c> ollama list` lists;
-//! - `FAKE_DOCKER_FAIL=<text>`: any docker call whose argv contains `<text>` exits 1.
+//! - `FAKE_OLLAMA_MODELS="a:1 b:latest=5b73bed31ecb"`: what `docker exec <c> ollama list` lists
+//!   (with that ID, else `0123456789ab`);
+//! - `FAKE_OLLAMA_STATE=<dir>`: `docker exec <c> ollama list|cp|rm|pull` work on the models of a
+//!   [`crate::ollama::FakeOllama`] instead (the same ones its HTTP API serves);
+//! - `FAKE_DOCKER_DF=<text>`: what `docker system df` prints;
+//! - `FAKE_DOCKER_FAIL=<text>`: any docker call whose argv contains `<text>` exits 1;
+//! - `FAKE_DOCKER_IMAGE_VERSION=0.5.0`: what `docker inspect` answers for the
+//!   `org.opencontainers.image.version` label (no answer when unset).
+//!
+//! `docker compose` keeps state per project directory (the working directory, as compose
+//! resolves it): `up` starts the project's containers, `down` stops them, `ps` lists the running
+//! ones (one id per service line of `FAKE_COMPOSE_SERVICES`, default four), and `down
+//! --volumes`/`-v` records the volumes as removed. [`FakeDocker::running`] reads it.
 
 use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
@@ -12,6 +23,40 @@ use std::path::{Path, PathBuf};
 
 const DOCKER: &str = r#"#!/bin/sh
 echo "docker $*" >> "$FAKE_DOCKER_LOG"
+# `ollama list|cp|rm|pull` on the state files of testkit::ollama (lines: name digest size quant).
+fake_ollama() {
+  installed="$FAKE_OLLAMA_STATE/installed"; registry="$FAKE_OLLAMA_STATE/registry"
+  full() { case "$1" in *:*) echo "$1";; *) echo "$1:latest";; esac; }
+  case "$2" in
+    list|ls)
+      echo "NAME                     ID              SIZE      MODIFIED"
+      awk '{ g = $3 / 1e9; s = (g >= 10) ? sprintf("%d GB", g) : sprintf("%.1f GB", g);
+             printf "%s    %s    %s    2 days ago\n", $1, substr($2, 1, 12), s }' "$installed";;
+    cp)
+      src=$(full "$3"); dst=$(full "$4")
+      line=$(awk -v n="$src" '$1 == n' "$installed")
+      [ -n "$line" ] || { echo "Error: model \"$3\" not found" >&2; return 1; }
+      awk -v n="$dst" '$1 != n' "$installed" > "$installed.tmp"
+      echo "$line" | awk -v n="$dst" '{ $1 = n; print }' | cat - "$installed.tmp" > "$installed.new"
+      mv "$installed.new" "$installed"; rm -f "$installed.tmp"
+      echo "copied '$3' to '$4'";;
+    rm)
+      name=$(full "$3")
+      awk -v n="$name" '$1 == n' "$installed" | grep -q . || { echo "Error: model '$3' not found" >&2; return 1; }
+      awk -v n="$name" '$1 != n' "$installed" > "$installed.new"; mv "$installed.new" "$installed"
+      echo "deleted '$3'";;
+    pull)
+      name=$(full "$3")
+      echo "pulling manifest"
+      line=$(awk -v n="$name" '$1 == n' "$registry")
+      [ -n "$line" ] || { echo "Error: pull model manifest: file does not exist" >&2; return 1; }
+      awk -v n="$name" '$1 != n' "$installed" > "$installed.tmp"
+      echo "$line" | cat - "$installed.tmp" > "$installed.new"
+      mv "$installed.new" "$installed"; rm -f "$installed.tmp"
+      echo "success";;
+    *) echo "fake ollama: $*";;
+  esac
+}
 if [ -n "${FAKE_DOCKER_FAIL:-}" ]; then
   case "$*" in *"$FAKE_DOCKER_FAIL"*) echo "fake docker: failing on request: $*" >&2; exit 1;; esac
 fi
@@ -24,12 +69,50 @@ case "$1" in
     echo "27.3.1";;
   exec)
     shift; container="$1"; shift
-    if [ "$1" = ollama ] && [ "$2" = list ]; then
+    if [ "$1" = ollama ] && [ -n "${FAKE_OLLAMA_STATE:-}" ]; then
+      fake_ollama "$@"; exit $?
+    elif [ "$1" = ollama ] && [ "$2" = list ]; then
       echo "NAME                     ID              SIZE      MODIFIED"
-      for model in ${FAKE_OLLAMA_MODELS:-}; do echo "$model    0123456789ab    4.7 GB    2 days ago"; done
+      for model in ${FAKE_OLLAMA_MODELS:-}; do
+        id=0123456789ab; case "$model" in *=*) id=${model#*=}; model=${model%%=*};; esac
+        echo "$model    $id    4.7 GB    2 days ago"
+      done
     else
       echo "ran in $container: $*"
     fi;;
+  system)
+    if [ "$2" = df ]; then
+      printf '%s\n' "${FAKE_DOCKER_DF:-TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE
+Images          4         4         9.1GB     0B (0%)
+Local Volumes   3         3         12.3GB    0B (0%)}"
+    else
+      echo "fake docker: $*"
+    fi;;
+  inspect)
+    case "$*" in
+      *org.opencontainers.image.version*) echo "${FAKE_DOCKER_IMAGE_VERSION:-}";;
+      *) echo "fake docker: $*";;
+    esac;;
+  compose)
+    state="${FAKE_DOCKER_STATE:-$(dirname "$FAKE_DOCKER_LOG")/compose-up}"
+    touch "$state"
+    case " $* " in
+      *" up "*)
+        grep -qxF "$PWD" "$state" || echo "$PWD" >> "$state"
+        echo "fake docker: $*";;
+      *" down "*)
+        grep -vxF "$PWD" "$state" > "$state.new" || true
+        mv "$state.new" "$state"
+        case " $* " in *" --volumes "*|*" -v "*) echo "$PWD" >> "$state.volumes-removed";; esac
+        echo "fake docker: $*";;
+      *" ps "*)
+        if grep -qxF "$PWD" "$state"; then
+          for service in ${FAKE_COMPOSE_SERVICES:-ollama langflow code-server coding-assistant}; do
+            echo "fake-$service"
+          done
+        fi;;
+      *) echo "fake docker: $*";;
+    esac;;
   *) echo "fake docker: $*";;
 esac
 exit 0
@@ -68,6 +151,25 @@ impl FakeDocker {
     /// PATH with the fakes first.
     pub fn path_env(&self) -> OsString {
         prepend_path(self.bin_dir())
+    }
+
+    /// The project directories whose compose containers are up (`docker compose up` ran there
+    /// and no `down` since).
+    pub fn running(&self) -> Vec<PathBuf> {
+        self.dirs("compose-up")
+    }
+
+    /// The project directories where `docker compose down --volumes` removed the volumes.
+    pub fn volumes_removed(&self) -> Vec<PathBuf> {
+        self.dirs("compose-up.volumes-removed")
+    }
+
+    fn dirs(&self, state: &str) -> Vec<PathBuf> {
+        std::fs::read_to_string(self.dir.path().join(state))
+            .unwrap_or_default()
+            .lines()
+            .map(PathBuf::from)
+            .collect()
     }
 
     /// The recorded calls, e.g. `docker exec ollama ollama list`.

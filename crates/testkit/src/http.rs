@@ -6,6 +6,13 @@ use std::net::TcpListener;
 /// Serves `HTTP/1.1 <status>` to every request on a free loopback port, in a background thread
 /// that lives as long as the test process. Returns the port.
 pub fn serve_status(status: u16) -> u16 {
+    serve(status, "{}")
+}
+
+/// Like [`serve_status`], answering every request with `body` (JSON), e.g. Ollama's
+/// `/api/tags`.
+pub fn serve(status: u16, body: &str) -> u16 {
+    let body = body.to_string();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
     let port = listener.local_addr().unwrap().port();
     std::thread::spawn(move || {
@@ -20,7 +27,6 @@ pub fn serve_status(status: u16) -> u16 {
                     Ok(n) => request.extend_from_slice(&chunk[..n]),
                 }
             }
-            let body = "{}";
             let _ = write!(
                 stream,
                 "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

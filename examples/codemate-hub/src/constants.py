@@ -12,8 +12,9 @@ DEFAULT_MODEL = "qwen2.5-coder:7b-q4_0"
 # Fallback model (general-purpose tasks) when the primary model is not available.
 FALLBACK_MODEL = "mistral:latest"
 
-# Embeddings are computed with the primary model so that a single pull is enough.
-EMBEDDING_MODEL = DEFAULT_MODEL
+# Embeddings are computed with the primary model so that a single pull is enough; the
+# EMBEDDING_MODEL environment variable (docker-compose.yml, .env) overrides it.
+EMBEDDING_MODEL = os.getenv("EMBEDDING_MODEL", DEFAULT_MODEL)
 
 # Models that must never be pruned (see scripts/model-prune.sh).
 PROTECTED_MODEL_PREFIXES = ("qwen2.5-coder", "mistral")

@@ -135,7 +135,11 @@ def setup_memory(
     ``db_path`` and ``collection`` default to ``CHROMA_DB_PATH`` and ``CHROMA_COLLECTION``.
     """
     if embed is None:
-        embed = OllamaEmbedder(model=embedding_model, base_url=OLLAMA_URL)
+        embed = OllamaEmbedder(
+            base_url=OLLAMA_URL,
+            model=EMBEDDING_MODEL,
+            timeout=constants.REQUEST_TIMEOUT_SECONDS,
+        )
     store = MemoryStore(
         path=Path(db_path if db_path is not None else CHROMA_DB_PATH),
         collection=collection if collection is not None else CHROMA_COLLECTION,

@@ -67,6 +67,6 @@ def test_main_reports_unreachable_ollama(tmp_path, monkeypatch, capsys):
 
 def test_main_with_fake_embedder(tmp_path, monkeypatch, capsys, embed):
     monkeypatch.setattr(memory_setup, "CHROMA_DB_PATH", str(tmp_path / "chroma_db"))
-    monkeypatch.setattr(memory_setup, "OllamaEmbedder", lambda model, base_url: embed)
+    monkeypatch.setattr(memory_setup, "OllamaEmbedder", lambda **_: embed)
     assert memory_setup.main() == 0
     assert "4 documents" in capsys.readouterr().out

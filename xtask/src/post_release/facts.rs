@@ -164,7 +164,7 @@ fn read_github(r: &Release) -> anyhow::Result<Result<Github, String>> {
                 .into(),
         ));
     }
-    let Some((owner, repo)) = github::repository(r) else {
+    let Some((owner, repo)) = github::owner_repo(r) else {
         return Ok(Err(format!(
             "cannot tell the GitHub repository: GITHUB_REPOSITORY is unset and the {} URL names none",
             r.remote

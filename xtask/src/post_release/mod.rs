@@ -313,6 +313,7 @@ fn judge(facts: &Facts, mode: Mode) -> anyhow::Result<Judged> {
             command: None,
             log: None,
             reason: outcome.reason,
+            blocked_by: outcome.blocked_by,
         });
     }
     Ok(judged)
@@ -358,6 +359,7 @@ fn sign_offs(r: &Release, ids: &[String]) -> anyhow::Result<Vec<SignOff>> {
             id: id.clone(),
             by: by.clone(),
             at: at.clone(),
+            role: None,
         })
         .collect())
 }

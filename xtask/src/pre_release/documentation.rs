@@ -25,6 +25,7 @@ pub(super) fn pass_because(reason: impl Into<String>) -> Outcome {
     Outcome {
         status: Status::Pass,
         reason: Some(reason.into()),
+        blocked_by: None,
     }
 }
 
@@ -157,7 +158,8 @@ impl std::fmt::Display for ReferenceKind {
 const IGNORE_MARKER: &str = "doc-references:ignore";
 
 /// The references in one markdown `document` (a path relative to the project root).
-/// Fenced code blocks count for command paths only: a link there is not a link.
+/// In fenced code blocks only paths a command runs count ([`run_paths`]): a link there is not a
+/// link, and a name in a comment or a file template is not a reference.
 fn references(document: &Path, text: &str) -> Vec<Reference> {
     let folder = document.parent().unwrap_or(Path::new(""));
     let mut found: Vec<Reference> = Vec::new();
@@ -169,7 +171,7 @@ fn references(document: &Path, text: &str) -> Vec<Reference> {
             if marker.starts_with(open) {
                 fence = None;
             } else if !line.contains(IGNORE_MARKER) {
-                found.extend(command_paths(number, line));
+                found.extend(run_paths(number, line));
             }
             continue;
         }
@@ -311,6 +313,88 @@ fn command_paths(number: usize, line: &str) -> Vec<Reference> {
             target: normalize(Path::new(m.as_str())),
         })
         .collect()
+}
+
+/// The paths a shell line of a code block runs: a script invoked (`./scripts/x.sh`), the
+/// arguments of `python`, `pytest`, `bash`/`sh`, `source`/`.` (also behind `uv run`,
+/// `poetry run`, `docker exec CONTAINER`, `docker compose exec|run SERVICE`, `sudo`, `VAR=x`).
+/// Comments (`# tests/test_x.py` heading a template) and other lines (code) name nothing.
+fn run_paths(number: usize, line: &str) -> Vec<Reference> {
+    let code = line.split(" #").next().unwrap_or_default();
+    let trimmed = code.trim_start();
+    if trimmed.starts_with('#') {
+        return Vec::new();
+    }
+    let prompt = trimmed.strip_prefix("$ ").map_or(0, |_| 2);
+    let mut found = Vec::new();
+    let mut start = code.len() - trimmed.len() + prompt;
+    for (at, separator) in code
+        .match_indices(['&', '|', ';'])
+        .chain(std::iter::once((code.len(), "")))
+    {
+        if at < start {
+            continue;
+        }
+        let segment = &code[start..at];
+        if runs_paths(segment) {
+            found.extend(
+                command_paths(number, segment)
+                    .into_iter()
+                    .map(|r| Reference {
+                        column: r.column + start,
+                        ..r
+                    }),
+            );
+        }
+        start = at + separator.len();
+    }
+    found
+}
+
+/// True when a shell command's program runs the paths it names.
+fn runs_paths(segment: &str) -> bool {
+    let words: Vec<&str> = segment.split_whitespace().collect();
+    let mut i = 0;
+    let skip_options = |i: &mut usize| {
+        while words.get(*i).is_some_and(|w| w.starts_with('-')) {
+            *i += 1;
+        }
+    };
+    loop {
+        match words.get(i).copied() {
+            Some(w) if w.contains('=') && !w.starts_with('-') && !w.contains('/') => i += 1,
+            Some("sudo" | "time" | "exec" | "env" | "nohup" | "command") => i += 1,
+            Some("uv" | "poetry" | "pipenv" | "hatch" | "pdm")
+                if words.get(i + 1) == Some(&"run") =>
+            {
+                i += 2;
+                skip_options(&mut i);
+            }
+            Some("docker") => {
+                i += 1;
+                if words.get(i) == Some(&"compose") {
+                    i += 1;
+                }
+                if !matches!(words.get(i).copied(), Some("exec" | "run")) {
+                    return false;
+                }
+                i += 1;
+                skip_options(&mut i);
+                i += 1; // the container or service
+            }
+            _ => break,
+        }
+    }
+    match words.get(i).copied() {
+        Some(program) => {
+            let name = program.rsplit('/').next().unwrap_or(program);
+            matches!(name, "pytest" | "bash" | "sh" | "zsh" | "source" | ".")
+                || name.starts_with("python")
+                || (program.contains('/') && program.ends_with(".sh"))
+                || (program.contains('/') && program.ends_with(".py"))
+        }
+        None => false,
+    }
 }
 
 /// `x.pyc`, `x.sh.bak` are longer names than `x.py`, `x.sh`; a sentence's full stop is not.

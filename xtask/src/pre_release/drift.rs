@@ -10,19 +10,16 @@ use runner::{Log, Outcome};
 
 use super::Env;
 
-/// Where codemate-hub keeps its checklist.
-const CHECKLIST: &[&str] = &["docs/RELEASE_CHECKLIST.md", "RELEASE_CHECKLIST.md"];
-
 /// The checks of this section implemented here, by id (see `super::NATIVE`).
 pub const NATIVE: &[(&str, super::Native)] = &[("checklist-drift", checklist_drift)];
 
 /// Compares every fact the checklist states with the project's files; each difference is a
 /// finding `checklist:line: says X; file says Y`.
 fn checklist_drift(env: &Env, log: Log) -> Outcome {
-    let Some(file) = CHECKLIST.iter().find(|f| env.project.join(f).is_file()) else {
+    let Some(file) = checklist::locate(&env.project) else {
         return Outcome::skipped(format!(
             "the project has no {}: nothing to compare",
-            CHECKLIST.join(" or ")
+            checklist::LOCATIONS.join(" or ")
         ));
     };
     let text = match std::fs::read_to_string(env.project.join(file)) {
@@ -31,26 +28,69 @@ fn checklist_drift(env: &Env, log: Log) -> Outcome {
     };
     let facts = Facts::read(env);
     let mut findings = Vec::new();
+    // Why a fact could not be compared → the checklist lines stating such facts.
+    let mut unknown: Vec<(String, Vec<usize>)> = Vec::new();
     let mut compared = 0;
     for (index, line) in text.lines().enumerate() {
         for claim in claims(line) {
             compared += 1;
-            if let Some(truth) = facts.contradicts(&claim) {
-                findings.push(format!("{file}:{}: {}; {truth}", index + 1, claim.says()));
+            match facts.contradicts(&claim) {
+                Verdict::Agrees => {}
+                Verdict::Differs(truth) => {
+                    findings.push(format!("{file}:{}: {}; {truth}", index + 1, claim.says()))
+                }
+                Verdict::Unknown(why) => match unknown.iter_mut().find(|(w, _)| *w == why) {
+                    Some((_, lines)) => lines.push(index + 1),
+                    None => unknown.push((why, vec![index + 1])),
+                },
             }
         }
     }
     for finding in &findings {
         writeln!(log, "{finding}").ok();
     }
-    writeln!(log, "{compared} facts compared, {} drifted", findings.len()).ok();
+    let uncompared: usize = unknown.iter().map(|(_, lines)| lines.len()).sum();
+    // One line per root cause, with the checklist lines it leaves uncompared.
+    let unknown: Vec<String> = unknown
+        .iter()
+        .map(|(why, lines)| {
+            let lines: Vec<String> = lines.iter().map(ToString::to_string).collect();
+            format!("{} (lines {})", why, lines.join(", "))
+        })
+        .collect();
+    for why in &unknown {
+        writeln!(log, "cannot compare: {why}").ok();
+    }
+    writeln!(
+        log,
+        "{compared} facts: {} drifted, {uncompared} could not be compared",
+        findings.len()
+    )
+    .ok();
+    let not_compared = match uncompared {
+        0 => String::new(),
+        n => format!("; {n} could not be compared: {}", unknown.join("; ")),
+    };
     match findings.len() {
-        0 => Outcome::pass(),
+        0 if uncompared == 0 => Outcome::pass(),
+        0 => Outcome::blocked(format!(
+            "{uncompared} of {compared} facts of {file} could not be compared: {}",
+            unknown.join("; ")
+        )),
         n => Outcome::fail(format!(
-            "{file} is stale: {n} of {compared} facts differ from the files: {}",
+            "{file} is stale: {n} of {compared} facts differ from the files: {}{not_compared}",
             findings.join("; ")
         )),
     }
+}
+
+/// How a claim compares with the files.
+enum Verdict {
+    Agrees,
+    /// What the files say instead.
+    Differs(String),
+    /// The files could not be read for it: why.
+    Unknown(String),
 }
 
 /// A fact a checklist line states.
@@ -129,7 +169,7 @@ struct Facts {
 impl Facts {
     fn read(env: &Env) -> Facts {
         let project = env.project.as_path();
-        let embedding = project::python::embedding_model(project, "src/memory_setup.py");
+        let embedding = project::python::embedding_model(project, project::python::MEMORY_SETUP);
         Facts {
             compose: env.compose.clone().map_err(|e| e.to_string()),
             models: project::models::default_models(project).map_err(|e| e.to_string()),
@@ -144,29 +184,31 @@ impl Facts {
     }
 
     /// What the files say instead, when they disagree with `claim`.
-    fn contradicts(&self, claim: &Claim) -> Option<String> {
+    fn contradicts(&self, claim: &Claim) -> Verdict {
         match claim {
             Claim::Port { service, port } => {
                 let compose = self.compose.as_ref().map_err(Clone::clone);
                 let published = compose.as_ref().map(|c| {
                     c.service(service)
-                        .map(|s| s.ports.iter().map(|p| p.host).collect::<Vec<_>>())
+                        .map(|s| s.ports.iter().filter_map(|p| p.host()).collect::<Vec<_>>())
                 });
                 match published {
-                    Err(why) => Some(format!("cannot compare: {why}")),
-                    Ok(None) => Some(format!("the compose file has no {service} service")),
-                    Ok(Some(ports)) if !ports.contains(port) => {
-                        Some(format!("the compose file publishes {service} on {ports:?}"))
+                    Err(why) => Verdict::Unknown(why.clone()),
+                    Ok(None) => {
+                        Verdict::Differs(format!("the compose file has no {service} service"))
                     }
-                    Ok(Some(_)) => None,
+                    Ok(Some(ports)) if !ports.contains(port) => Verdict::Differs(format!(
+                        "the compose file publishes {service} on {ports:?}"
+                    )),
+                    Ok(Some(_)) => Verdict::Agrees,
                 }
             }
             Claim::Container(name) => match &self.compose {
-                Err(why) => Some(format!("cannot compare: {why}")),
-                Ok(c) if c.services.iter().any(|s| s.container() == name) => None,
+                Err(why) => Verdict::Unknown(why.clone()),
+                Ok(c) if c.services.iter().any(|s| s.container() == name) => Verdict::Agrees,
                 Ok(c) => {
                     let names: Vec<&str> = c.services.iter().map(|s| s.container()).collect();
-                    Some(format!(
+                    Verdict::Differs(format!(
                         "{} has no container `{name}` (it has {})",
                         c.file,
                         names.join(", ")
@@ -174,9 +216,9 @@ impl Facts {
                 }
             },
             Claim::Model(name) => match &self.models {
-                Err(why) => Some(format!("cannot compare: {why}")),
-                Ok(models) if models.contains(name) => None,
-                Ok(models) => Some(format!(
+                Err(why) => Verdict::Unknown(why.clone()),
+                Ok(models) if models.contains(name) => Verdict::Agrees,
+                Ok(models) => Verdict::Differs(format!(
                     "scripts/model-pull.sh's defaults are {}",
                     models.join(", ")
                 )),
@@ -195,11 +237,11 @@ impl Facts {
     }
 }
 
-fn differs(truth: &Result<usize, String>, claimed: usize, what: &str) -> Option<String> {
+fn differs(truth: &Result<usize, String>, claimed: usize, what: &str) -> Verdict {
     match truth {
-        Ok(actual) if *actual == claimed => None,
-        Ok(actual) => Some(format!("{what} {actual}")),
-        Err(why) => Some(format!("cannot compare: {why}")),
+        Ok(actual) if *actual == claimed => Verdict::Agrees,
+        Ok(actual) => Verdict::Differs(format!("{what} {actual}")),
+        Err(why) => Verdict::Unknown(why.clone()),
     }
 }
 

@@ -7,11 +7,13 @@ mod code_quality;
 mod documentation;
 mod drift;
 mod functional;
+mod json;
 mod models;
 mod output;
 mod python_env;
 mod security;
 mod select;
+mod summaries;
 mod tools;
 
 use std::collections::BTreeMap;
@@ -27,7 +29,9 @@ use crate::exit::Exit;
 use crate::flags::Format;
 use crate::Ctx;
 
+pub use functional::wait_healthy;
 pub use python_env::PythonTools;
+pub use select::unknown_section;
 
 /// What native checks see. Shared across the runner's threads, so it holds no `Shell`
 /// (make one with `Shell::new()` and `change_dir(&env.project)` where a check needs it).
@@ -43,6 +47,8 @@ pub struct Env {
     /// How long `services-healthy` polls: a little under its timeout, so it can say which
     /// service never answered before the runner gives up on it.
     pub health_timeout: std::time::Duration,
+    /// Env files `env-not-tracked` lets git track (its `allow_env_files` in release-checks.toml).
+    pub allow_env_files: Vec<String>,
 }
 
 /// A check implemented in Rust. It writes what a person needs to read to `log`.
@@ -103,6 +109,13 @@ mod native_tests {
 const HEALTH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  cargo xtask pre-release                               # every check; exit 1 when not ready
+  cargo xtask pre-release --list                        # the checks (--format json for a document)
+  cargo xtask pre-release --dry-run                     # what would run, in order; runs nothing
+  cargo xtask pre-release --section security --skip image-scan
+  cargo xtask pre-release --version 0.5.0 --format json --report r.json --junit r.xml
+  cargo xtask pre-release --sign-off access-controls --sign-off \"release-manager:Jane Doe\"")]
 pub struct Args {
     /// Run only this section (repeatable): code-quality, functional, models, documentation, security.
     #[arg(long, value_name = "NAME")]
@@ -124,14 +137,19 @@ pub struct Args {
     /// Also write the JSON report to PATH.
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Also write JUnit XML (one testcase per check, the log as system-out) to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
     /// Checks run at once (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
     /// The release about to be cut: it must be greater than the latest tag.
     #[arg(long, value_name = "X.Y.Z")]
     pub version: Option<String>,
-    /// Record your sign-off on a manual check (repeatable): git user and time go into the report.
-    #[arg(long, value_name = "ID")]
+    /// Record a sign-off (repeatable): a manual check's id (your git user and the time go into
+    /// the report), or ROLE:NAME for the checklist's Release Manager and Tech Lead sign-offs
+    /// (`release-manager:Jane Doe`, `tech-lead:Sam Roe`).
+    #[arg(long, value_name = "ID|ROLE:NAME")]
     pub sign_off: Vec<String>,
     /// How Python tools run: `uv` (uv run, when the project has uv.lock), `venv` (a virtualenv
     /// provisioned from the dev dependencies) or `path` (as found on PATH).
@@ -142,7 +160,10 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let checklist = load_checklist(ctx)?;
     if args.list {
-        print!("{}", output::list(&checklist));
+        match args.format {
+            Format::Json => println!("{:#}", json::list(&checklist)),
+            Format::Human => print!("{}", output::list(&checklist)),
+        }
         return Ok(crate::exit::OK);
     }
     let target = args
@@ -160,6 +181,10 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         health_timeout: checklist
             .get("services-healthy")
             .map_or(HEALTH_TIMEOUT, |c| c.timeout.mul_f32(0.9)),
+        allow_env_files: checklist
+            .get("env-not-tracked")
+            .and_then(|c| c.options.get("allow_env_files").cloned())
+            .unwrap_or_default(),
     });
     let vars = env
         .python
@@ -172,8 +197,13 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     let jobs = jobs(&checklist, &selection, &env, &vars, &probe, &args.sign_off);
 
     if args.dry_run {
-        for line in runner::dry_run_lines(&jobs)? {
-            println!("{line}");
+        match args.format {
+            Format::Json => println!("{:#}", json::dry_run(&jobs)?),
+            Format::Human => {
+                for line in runner::dry_run_lines(&jobs)? {
+                    println!("{line}");
+                }
+            }
         }
         return Ok(crate::exit::OK);
     }
@@ -198,11 +228,21 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     report.started_at = runner::rfc3339_utc(started);
     report.duration_ms = clock.elapsed().as_millis() as u64;
     report.sign_offs = sign_offs;
+    report.sections = Some(selection.sections(&checklist));
+    report.not_selected = Some(
+        (checklist.checks().iter())
+            .filter(|check| selection.not_selected(check))
+            .map(|check| check.id.clone())
+            .collect(),
+    );
 
     let json = report.to_json();
     crate::fs::write_atomic(&run_dir.join("report.json"), json.as_bytes())?;
     if let Some(path) = &args.report {
         crate::fs::write_atomic(path, json.as_bytes())?;
+    }
+    if let Some(path) = &args.junit {
+        crate::fs::write_atomic(path, crate::ci::junit(&report).as_bytes())?;
     }
     match args.format {
         Format::Json => println!("{json}"),
@@ -212,6 +252,14 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         ),
     }
     crate::ci::annotate(&report);
+    let written = args
+        .report
+        .clone()
+        .unwrap_or_else(|| run_dir.join("report.json"));
+    crate::ci::set_outputs(&[
+        ("verdict", report.verdict().into()),
+        ("report", written.display().to_string()),
+    ]);
     Ok(report.exit_code())
 }
 
@@ -288,8 +336,8 @@ fn action(
         };
         return Action::Fixed(Outcome::manual(reason));
     }
-    if let Some(why) = check.needs.iter().find_map(|tool| probe.unavailable(tool)) {
-        return Action::Fixed(Outcome::blocked(why));
+    if let Some(blocked) = check.needs.iter().find_map(|tool| probe.unavailable(tool)) {
+        return Action::Fixed(blocked);
     }
     match check.kind {
         Kind::Native => match native(&check.id) {
@@ -303,10 +351,18 @@ fn action(
             ))),
         },
         _ => match command {
-            Some(Ok(script)) => Action::Shell {
-                script,
-                cwd: env.project.clone(),
-                env: env.python.env_vars(),
+            Some(Ok(script)) => match summaries::for_command(&script) {
+                Some(summarize) => Action::ShellSummarized {
+                    script,
+                    cwd: env.project.clone(),
+                    env: env.python.env_vars(),
+                    summarize,
+                },
+                None => Action::Shell {
+                    script,
+                    cwd: env.project.clone(),
+                    env: env.python.env_vars(),
+                },
             },
             Some(Err(missing)) => Action::Fixed(Outcome::blocked(missing.to_string())),
             None => Action::Fixed(Outcome::blocked(format!("`{}` has no command", check.id))),
@@ -314,13 +370,49 @@ fn action(
     }
 }
 
+/// The checklist's closing sign-offs: (the `--sign-off ROLE:` spelling, the role's name).
+const ROLES: &[(&str, &str)] = &[
+    ("release-manager", "Release Manager"),
+    ("tech-lead", "Tech Lead"),
+];
+
+/// `ROLE:NAME` with a known role (`release-manager`, or as the checklist writes it,
+/// `Release Manager`): the role's name and who signs.
+fn role_sign_off(value: &str) -> Option<(&'static str, &str)> {
+    let (role, name) = value.split_once(':')?;
+    let key = role.trim().to_lowercase().replace([' ', '_'], "-");
+    let (_, title) = ROLES.iter().find(|(k, _)| *k == key)?;
+    Some((title, name.trim()))
+}
+
 fn sign_offs(
     ctx: &Ctx,
     checklist: &Checklist,
     ids: &[String],
 ) -> anyhow::Result<Vec<runner::SignOff>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let at = runner::rfc3339_utc(std::time::SystemTime::now());
+    let mut out = Vec::new();
+    let mut checks = Vec::new();
+    for value in ids {
+        match role_sign_off(value) {
+            Some((_, "")) => {
+                return Err(Exit::refused(
+                    format!("--sign-off {value:?} names no one"),
+                    "write --sign-off \"release-manager:Jane Doe\"",
+                )
+                .into())
+            }
+            Some((role, name)) => out.push(runner::SignOff {
+                id: format!("role:{}", role.to_lowercase().replace(' ', "-")),
+                by: name.to_string(),
+                at: at.clone(),
+                role: Some(role.to_string()),
+            }),
+            None => checks.push(value),
+        }
+    }
+    if checks.is_empty() {
+        return Ok(out);
     }
     let repo = git::Repo::new(&ctx.project);
     let Some(by) = repo.user()? else {
@@ -330,22 +422,32 @@ fn sign_offs(
         )
         .into());
     };
-    let at = runner::rfc3339_utc(std::time::SystemTime::now());
-    ids.iter()
-        .map(|id| match checklist.get(id) {
-            Some(check) if check.kind == Kind::Manual => Ok(runner::SignOff {
+    for id in checks {
+        match checklist.get(id) {
+            Some(check) if check.kind == Kind::Manual => out.push(runner::SignOff {
                 id: id.clone(),
                 by: by.clone(),
                 at: at.clone(),
+                role: None,
             }),
-            Some(_) => Err(Exit::refused(
-                format!("`{id}` is checked by the machine; only manual checks take a sign-off"),
-                "run `cargo xtask pre-release --list` to see the manual checks",
-            )
-            .into()),
-            None => Err(select::unknown_id(id)),
-        })
-        .collect()
+            Some(_) => {
+                return Err(Exit::refused(
+                    format!("`{id}` is checked by the machine; only manual checks take a sign-off"),
+                    "run `cargo xtask pre-release --list` to see the manual checks, or sign off as release-manager:NAME or tech-lead:NAME",
+                )
+                .into())
+            }
+            None if id.contains(':') => {
+                return Err(Exit::refused(
+                    format!("--sign-off {id:?}: unknown role"),
+                    "the roles are release-manager:NAME and tech-lead:NAME",
+                )
+                .into())
+            }
+            None => return Err(select::unknown_id(id)),
+        }
+    }
+    Ok(out)
 }
 
 fn cores() -> usize {

@@ -3,12 +3,11 @@
 //! own files (scripts/model-pull.sh, the memory-setup module and its constants).
 
 use runner::{Log, Outcome};
-use xshell::{cmd, Shell};
 
 use super::{Env, Native};
 
 /// The module the checklist names for the embedding model ("line 60" there; resolved here).
-const MEMORY_SETUP: &str = "src/memory_setup.py";
+use project::python::MEMORY_SETUP;
 const CHECKLIST_LINE: usize = 60;
 
 /// The checks of this section implemented here, by id (see `super::NATIVE`).
@@ -18,55 +17,35 @@ pub const NATIVE: &[(&str, Native)] = &[
     ("chroma-db", chroma_db),
 ];
 
-/// Every default model of scripts/model-pull.sh is in `ollama list`.
+/// Every default model is served by Ollama with the digest recorded for the current version:
+/// the same code as `cargo xtask models check`.
 fn models_listed(env: &Env, log: Log) -> Outcome {
-    let defaults = match project::models::default_models(&env.project) {
-        Ok(models) => models,
-        Err(err) => return Outcome::fail(err.to_string()),
+    let server = match crate::models::Server::locate(&env.project) {
+        Ok(server) => server,
+        Err(why) => return Outcome::blocked(why.to_string()),
     };
-    let container = match &env.compose {
-        Ok(compose) => compose.service("ollama").map(|s| s.container().to_string()),
-        Err(err) => return Outcome::fail(err.to_string()),
-    };
-    let Some(container) = container else {
-        return Outcome::fail("docker-compose.yml has no ollama service");
-    };
-    let sh = match Shell::new() {
-        Ok(sh) => sh,
-        Err(err) => return Outcome::blocked(err.to_string()),
-    };
-    let command = cmd!(sh, "docker exec {container} ollama list");
-    writeln!(log, "$ {command}").ok();
-    let listed = match command.quiet().ignore_stderr().read() {
-        Ok(out) => out,
-        Err(err) => {
-            return Outcome::fail(format!(
-                "`docker exec {container} ollama list` failed: {err}"
-            ))
+    writeln!(log, "asking {}", server.describe()).ok();
+    match crate::models::check::served(&env.project, &server) {
+        Err(why) => Outcome::blocked(why),
+        Ok(findings) if findings.is_empty() => Outcome::pass(),
+        Ok(findings) => {
+            for finding in &findings {
+                writeln!(log, "{finding}").ok();
+            }
+            Outcome::fail(
+                findings
+                    .iter()
+                    .map(|f| f.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
         }
-    };
-    writeln!(log, "{listed}").ok();
-    let listed: Vec<&str> = listed
-        .lines()
-        .skip(1)
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
-    let missing: Vec<&String> = defaults
-        .iter()
-        .filter(|m| !listed.iter().any(|l| same_model(l, m)))
-        .collect();
-    if missing.is_empty() {
-        Outcome::pass()
-    } else {
-        let missing: Vec<&str> = missing.iter().map(|m| m.as_str()).collect();
-        Outcome::fail(format!(
-            "not in `ollama list`: {} (run ./scripts/model-pull.sh default)",
-            missing.join(", ")
-        ))
     }
 }
 
-/// The embedding model memory setup uses, followed through its constants, is a default model.
+/// The embedding model memory setup uses, followed through its constants, is a default model;
+/// when an environment variable can override it (`os.getenv("VAR", default)`), the values the
+/// app's compose `environment:` and the project's `.env` give it must be default models too.
 fn embedding_model(env: &Env, log: Log) -> Outcome {
     let defaults = match project::models::default_models(&env.project) {
         Ok(models) => models,
@@ -76,38 +55,98 @@ fn embedding_model(env: &Env, log: Log) -> Outcome {
         Ok(resolved) => resolved,
         Err(err) => return Outcome::fail(err.to_string()),
     };
+    writeln!(log, "read with {}", resolved.reader).ok();
     for step in &resolved.trail {
-        writeln!(log, "{step}").ok();
+        writeln!(log, "  {step}").ok();
     }
+    for call in &resolved.uses {
+        writeln!(log, "used by {call}").ok();
+    }
+    let place = |step: Option<&project::python::Step>| {
+        step.map_or_else(|| "?".to_string(), project::python::Step::place)
+    };
+    let (set_at, used_at) = (place(resolved.trail.last()), place(resolved.trail.first()));
+    if resolved.trail.first().map(|step| step.line) != Some(CHECKLIST_LINE) {
+        writeln!(
+            log,
+            "drift: the checklist points at {MEMORY_SETUP} line {CHECKLIST_LINE}; the model is used at {used_at}"
+        )
+        .ok();
+    }
+    // Each value the model can take: the code's default, then what overrides it.
+    let mut values = vec![(
+        resolved.value.clone(),
+        format!("set at {set_at}, used at {used_at}"),
+    )];
     if let Some(var) = &resolved.env_override {
         writeln!(
             log,
-            "note: the environment variable {var} overrides it at run time"
+            "{var} overrides it at run time: looking at compose and .env"
         )
         .ok();
+        values.extend(overrides(env, var, log));
     }
-    let used_at = resolved.trail.first().map(|step| step.line);
-    if used_at != Some(CHECKLIST_LINE) {
-        writeln!(
-            log,
-            "drift: the checklist points at {MEMORY_SETUP} line {CHECKLIST_LINE}; the model is set at {}",
-            resolved
-                .trail
-                .first()
-                .map_or_else(|| "?".to_string(), ToString::to_string)
-        )
-        .ok();
+    let wrong: Vec<String> = values
+        .iter()
+        .filter(|(model, _)| !defaults.iter().any(|m| same_model(model, m)))
+        .map(|(model, whence)| format!("{model} ({whence})"))
+        .collect();
+    let reader = match &resolved.reader {
+        project::python::Reader::Lines { why } => format!("; read by lines: {why}"),
+        project::python::Reader::Ast { .. } => String::new(),
+    };
+    if wrong.is_empty() {
+        let all: Vec<String> = values
+            .iter()
+            .map(|(model, whence)| format!("{model} ({whence})"))
+            .collect();
+        return super::documentation::pass_because(format!(
+            "embedding model {} is a default model of scripts/model-pull.sh{reader}",
+            all.join("; overridden to ")
+        ));
     }
-    if defaults.iter().any(|m| same_model(&resolved.value, m)) {
-        Outcome::pass()
-    } else {
-        Outcome::fail(format!(
-            "embedding model {} ({}) is not one of the default models of scripts/model-pull.sh: {}",
-            resolved.value,
-            resolved.origin(),
-            defaults.join(", ")
-        ))
+    Outcome::fail(format!(
+        "embedding model {} is not one of the default models of scripts/model-pull.sh: {}{reader}",
+        wrong.join("; "),
+        defaults.join(", ")
+    ))
+}
+
+/// The values `var` takes from the app service's compose `environment:` and the project's .env.
+fn overrides(env: &Env, var: &str, log: Log) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    if let Ok(compose) = &env.compose {
+        for service in compose.services.iter().filter(|s| s.active) {
+            match service.environment.iter().find(|(k, _)| k == var) {
+                Some((_, Some(value))) if !value.is_empty() => found.push((
+                    value.clone(),
+                    format!(
+                        "{var} in the environment of service `{}`, {}:{}",
+                        service.name, service.file, service.line
+                    ),
+                )),
+                Some((_, _)) => {
+                    writeln!(
+                        log,
+                        "service `{}` passes {var} through from the shell",
+                        service.name
+                    )
+                    .ok();
+                }
+                None => {}
+            }
+        }
     }
+    if let Ok(text) = std::fs::read_to_string(env.project.join(".env")) {
+        let (entries, _) = project::compose::dotenv::parse(&text, &|_| None);
+        if let Some(entry) = entries.iter().find(|e| e.key == var && !e.value.is_empty()) {
+            found.push((entry.value.clone(), format!("{var} in .env:{}", entry.line)));
+        }
+    }
+    if found.is_empty() {
+        writeln!(log, "neither compose nor .env sets {var}").ok();
+    }
+    found
 }
 
 /// `chroma_db/` exists and holds something.

@@ -46,8 +46,12 @@ pub fn human_summary(report: &Report, run_dir: &std::path::Path, narrowed: bool)
         "not ready"
     };
     format!(
-        "\n{}\n{} passed, {} failed, {} blocked, {} skipped, {} manual: {verdict} ({})\nreport: {}\n",
+        "\n{}{}\n{} passed, {} failed, {} blocked, {} skipped, {} manual: {verdict} ({})\nreport: {}\n",
         runner::render_table(&shown),
+        match causes(&report.checks) {
+            causes if causes.is_empty() => causes,
+            causes => format!("\n{causes}"),
+        },
         s.pass,
         s.fail,
         s.blocked,
@@ -56,4 +60,47 @@ pub fn human_summary(report: &Report, run_dir: &std::path::Path, narrowed: bool)
         runner::format_duration(report.duration_ms),
         run_dir.join("report.json").display(),
     )
+}
+
+/// One line per shared root cause, with its reason and the checks it blocks:
+/// `blocked by docker engine (build, deploy, ...): Docker engine not reachable (...)`.
+pub fn causes(checks: &[runner::CheckResult]) -> String {
+    let mut order: Vec<&str> = Vec::new();
+    for check in checks {
+        if let Some(cause) = check.blocked_by.as_deref() {
+            if check.status == runner::Status::Blocked && !order.contains(&cause) {
+                order.push(cause);
+            }
+        }
+    }
+    let mut out = String::new();
+    for cause in order {
+        let blocked: Vec<&str> = checks
+            .iter()
+            .filter(|c| c.blocked_by.as_deref() == Some(cause) && c.id != cause)
+            .map(|c| c.id.as_str())
+            .collect();
+        // A check's own result, else the reason of a check the cause blocked directly.
+        let why = match checks.iter().find(|c| c.id == cause) {
+            Some(root) => format!(
+                "`{cause}` {}: {}",
+                root.status,
+                root.reason.as_deref().unwrap_or("no reason given")
+            ),
+            None => checks
+                .iter()
+                .filter(|c| c.blocked_by.as_deref() == Some(cause))
+                .filter_map(|c| c.reason.as_deref())
+                .find(|r| !r.starts_with("dependency `"))
+                .unwrap_or("no reason given")
+                .to_string(),
+        };
+        out.push_str(&format!(
+            "blocked by {cause} ({} check{}: {}): {why}\n",
+            blocked.len(),
+            if blocked.len() == 1 { "" } else { "s" },
+            blocked.join(", ")
+        ));
+    }
+    out
 }

@@ -2,6 +2,12 @@
 //! only Python 3 can run the checks: `uv sync` into a git-ignored environment when the project
 //! has uv.lock (installing uv itself when it is missing), else a virtualenv from the project's dev
 //! dependencies, or the tools on PATH.
+//!
+//! Without `--python`, provisioning falls back when it cannot be done (offline, a pinned
+//! interpreter that is not there, a lock mismatch): to the tools of the active virtualenv
+//! (`VIRTUAL_ENV`), then to PATH, tool by tool. The commands then call small launchers in a
+//! folder of the run's output (`{py}` = that folder), written by `python-env` once it knows
+//! which tools run; its reason says which were used and their versions.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -33,6 +39,8 @@ pub struct PythonTools {
     pub uv: PathBuf,
     /// The folder holding the uv installed when PATH has none.
     tools: PathBuf,
+    /// `Some(launchers folder)` when no `--python` was given: provisioning may fall back.
+    launchers: Option<PathBuf>,
 }
 
 impl PythonTools {
@@ -50,9 +58,13 @@ impl PythonTools {
         });
         let tools = out.join("python").join("uv");
         let uv = on_path("uv").unwrap_or_else(|| tools.join("bin").join("uv"));
+        let name = env_name(project);
         PythonTools {
             runner,
-            venv: out.join("python").join(env_name(project)),
+            launchers: flag
+                .is_none()
+                .then(|| out.join("python").join(format!("{name}-bin"))),
+            venv: out.join("python").join(name),
             uv,
             tools,
         }
@@ -60,6 +72,11 @@ impl PythonTools {
 
     /// `{py}` (the prefix a tool name takes) and `{pip}` for command templates.
     pub fn vars(&self) -> Vec<(&'static str, Result<String, String>)> {
+        if let Some(launchers) = &self.launchers {
+            let py = format!("{}/", quote(launchers));
+            let pip = quote(&launchers.join("pip"));
+            return vec![("py", Ok(py)), ("pip", Ok(pip))];
+        }
         let (py, pip) = match self.runner {
             Runner::Uv => {
                 let uv = quote(&self.uv);
@@ -79,6 +96,10 @@ impl PythonTools {
 
     /// The environment variables command checks run with.
     pub fn env_vars(&self) -> Vec<(String, String)> {
+        if self.launchers.is_some() {
+            // The launchers set what their tools need.
+            return Vec::new();
+        }
         let venv = self.venv.display().to_string();
         match self.runner {
             Runner::Uv => vec![
@@ -92,6 +113,40 @@ impl PythonTools {
 
     /// Makes the tools ready: the `python-env` check.
     pub fn provision(&self, project: &Path, log: Log) -> Outcome {
+        let primary = self.provision_primary(project, log);
+        let Some(launchers) = &self.launchers else {
+            return primary;
+        };
+        let mut attempts = Vec::new();
+        let mut sources = Vec::new();
+        match (&primary.status, self.runner) {
+            (runner::Status::Pass, Runner::Uv) => sources.push(Source::Uv {
+                uv: self.uv.clone(),
+                venv: self.venv.clone(),
+            }),
+            (runner::Status::Pass, Runner::Venv) => sources.push(Source::Venv(self.venv.clone())),
+            (runner::Status::Pass, Runner::Path) => {}
+            _ => attempts.push(
+                primary
+                    .reason
+                    .clone()
+                    .unwrap_or_else(|| format!("{} failed", self.runner.describe())),
+            ),
+        }
+        let fell_back = !attempts.is_empty();
+        match std::env::var_os("VIRTUAL_ENV").map(PathBuf::from) {
+            Some(venv) if venv.join("bin").is_dir() => sources.push(Source::Venv(venv)),
+            Some(venv) if fell_back => {
+                attempts.push(format!("$VIRTUAL_ENV {} has no bin/", venv.display()))
+            }
+            None if fell_back => attempts.push("$VIRTUAL_ENV is not set".into()),
+            _ => {}
+        }
+        sources.push(Source::Path);
+        write_launchers(launchers, &sources, attempts, log)
+    }
+
+    fn provision_primary(&self, project: &Path, log: Log) -> Outcome {
         let Some(python) = on_path("python3") else {
             return Outcome::blocked(
                 "python3 not found on PATH: install Python 3 to run the Python checks",
@@ -173,6 +228,196 @@ impl PythonTools {
         std::fs::write(&stamp, wanted).ok();
         Ok(Outcome::pass())
     }
+}
+
+impl Runner {
+    fn describe(self) -> &'static str {
+        match self {
+            Runner::Uv => "uv sync --frozen",
+            Runner::Venv => "the provisioned virtualenv",
+            Runner::Path => "PATH",
+        }
+    }
+}
+
+/// Where a tool can come from, in the order they are tried.
+enum Source {
+    /// `uv run` in the environment `uv sync` made.
+    Uv {
+        uv: PathBuf,
+        venv: PathBuf,
+    },
+    /// A virtualenv's `bin/`.
+    Venv(PathBuf),
+    Path,
+}
+
+impl Source {
+    /// The executable of `tool` in this source, if it has one.
+    fn find(&self, tool: &str) -> Option<PathBuf> {
+        let executable = |p: PathBuf| p.is_file().then_some(p);
+        match self {
+            Source::Uv { venv, .. } | Source::Venv(venv) => executable(venv.join("bin").join(tool)),
+            Source::Path => on_path(tool),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Source::Uv { venv, .. } => format!("uv ({})", venv.display()),
+            Source::Venv(venv) => format!("the virtualenv {}", venv.display()),
+            Source::Path => "PATH".into(),
+        }
+    }
+
+    /// The launcher's body for `tool` (found at `program`).
+    fn launcher(&self, tool: &str, program: &Path) -> String {
+        let program = quote(program);
+        match self {
+            Source::Uv { uv, venv } => {
+                let (uv, venv) = (quote(uv), quote(venv));
+                let run = if tool == "pip" {
+                    format!("exec {uv} pip \"$@\"")
+                } else {
+                    format!("exec {uv} run --frozen --no-sync {tool} \"$@\"")
+                };
+                format!("export UV_PROJECT_ENVIRONMENT={venv} VIRTUAL_ENV={venv}\n{run}")
+            }
+            Source::Venv(venv) => {
+                let venv = quote(venv);
+                if tool == "pip" {
+                    format!("export VIRTUAL_ENV={venv}\nexec {program} -m pip \"$@\"")
+                } else {
+                    format!("export VIRTUAL_ENV={venv}\nexec {program} \"$@\"")
+                }
+            }
+            Source::Path if tool == "pip" => format!("exec {program} -m pip \"$@\""),
+            Source::Path => format!("exec {program} \"$@\""),
+        }
+    }
+}
+
+/// The tools a launcher is written for (`pip` runs as `python -m pip`, or `uv pip`).
+const LAUNCHED: [&str; 4] = ["pytest", "black", "ruff", "pip"];
+
+/// Writes one launcher per tool from the first source that has it, and says which ran with its
+/// version; blocked only when no source has any tool, with every attempt's reason.
+fn write_launchers(dir: &Path, sources: &[Source], attempts: Vec<String>, log: Log) -> Outcome {
+    if let Err(err) = std::fs::create_dir_all(dir) {
+        return Outcome::blocked(format!("cannot create {}: {err}", dir.display()));
+    }
+    let mut used = Vec::new();
+    let mut missing = Vec::new();
+    for tool in LAUNCHED {
+        // `pip` runs through the source's Python (uv: `uv pip`).
+        let wanted = if tool == "pip" { "python" } else { tool };
+        let found = sources.iter().find_map(|source| {
+            let program = match (source, tool) {
+                (Source::Uv { uv, .. }, "pip") => Some(uv.clone()),
+                (Source::Path, "pip") => source.find("python3"),
+                _ => source.find(wanted),
+            }?;
+            Some((source, program))
+        });
+        let body = match found {
+            Some((source, program)) => {
+                let version = if tool == "pip" {
+                    String::new()
+                } else {
+                    format!(" {}", tool_version(&program))
+                };
+                writeln!(
+                    log,
+                    "{tool}: {}{version} from {}",
+                    program.display(),
+                    source.describe()
+                )
+                .ok();
+                if tool != "pip" {
+                    used.push((source.describe(), format!("{tool}{version}")));
+                }
+                source.launcher(tool, &program)
+            }
+            None => {
+                missing.push(tool);
+                let why = format!("{tool} is in none of: {}", describe_all(sources));
+                writeln!(log, "{why}").ok();
+                format!("echo '{why}' >&2\nexit 127")
+            }
+        };
+        let path = dir.join(tool);
+        let script =
+            format!("#!/bin/sh\n# written by `cargo xtask pre-release` (python-env)\n{body}\n");
+        if let Err(err) = write_executable(&path, &script) {
+            return Outcome::blocked(format!("cannot write {}: {err}", path.display()));
+        }
+    }
+    let tried = if attempts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", attempts.join("; "))
+    };
+    if used.is_empty() {
+        return Outcome::blocked(format!(
+            "no source has pytest, black or ruff{tried}; not on PATH either: install them or sync the project"
+        ));
+    }
+    // "pytest 9.2.0, black 26.10.1 from uv (...)"
+    let mut by_source: Vec<(String, Vec<String>)> = Vec::new();
+    for (source, tool) in used {
+        match by_source.iter_mut().find(|(s, _)| *s == source) {
+            Some((_, tools)) => tools.push(tool),
+            None => by_source.push((source, vec![tool])),
+        }
+    }
+    let mut reason = by_source
+        .iter()
+        .map(|(source, tools)| format!("{} from {source}", tools.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if !missing.is_empty() {
+        reason.push_str(&format!("; not found anywhere: {}", missing.join(", ")));
+    }
+    if !attempts.is_empty() {
+        reason = format!("fell back{tried}: {reason}");
+    }
+    super::documentation::pass_because(reason)
+}
+
+fn describe_all(sources: &[Source]) -> String {
+    sources
+        .iter()
+        .map(Source::describe)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `pytest 9.2.0` → `9.2.0`: the last word of the first line of `tool --version` that has a digit.
+fn tool_version(program: &Path) -> String {
+    let output = std::process::Command::new(program)
+        .arg("--version")
+        .output();
+    let text = match output {
+        Ok(output) => format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        Err(_) => return "(version unknown)".into(),
+    };
+    text.lines()
+        .flat_map(str::split_whitespace)
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|w| w.trim_end_matches(',').to_string())
+        .unwrap_or_else(|| "(version unknown)".into())
+}
+
+fn write_executable(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Runs one provisioning step, logging the command and its output; a failure blocks the checks

@@ -1,11 +1,12 @@
 //! The security section of the Pre-Release Checklist.
 //!
 //! - `secrets`: no secret in a tracked file (the `secrets` crate, `.secrets-allowlist`);
-//! - `env-example`: every environment variable docker-compose*.yml and src/ read is in .env.example;
+//! - `env-example`: every environment variable the compose files and src/ read is in .env.example;
+//! - `compose-defaults`: no secret-named compose variable defaults to a literal;
 //! - `env-not-tracked`: no `.env` file is tracked by git;
 //! - `image-scan`: the compose images have no HIGH or CRITICAL vulnerability (trivy or grype).
 //!
-//! docs/secrets.md documents all four.
+//! docs/secrets.md documents each.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -26,6 +27,7 @@ use super::{Env, Native};
 pub const NATIVE: &[(&str, Native)] = &[
     ("secrets", secrets),
     ("env-example", env_example),
+    ("compose-defaults", compose_defaults),
     ("env-not-tracked", env_not_tracked),
     ("image-scan", image_scan),
 ];
@@ -116,11 +118,7 @@ fn check_secrets(project: &Path, log: Log) -> Outcome {
         secrets::ALLOWLIST_FILE
     )
     .ok();
-    let findings: Vec<String> = scan
-        .findings
-        .iter()
-        .map(|f| format!("{}:{}: {} {}", f.path, f.line, f.rule, f.redacted))
-        .collect();
+    let findings: Vec<String> = scan.findings.iter().map(short_finding).collect();
     Outcome::fail(format!(
         "{} possible secrets in tracked files: {}",
         findings.len(),
@@ -134,52 +132,98 @@ fn check_secrets(project: &Path, log: Log) -> Outcome {
 const ENV_EXAMPLE: &str = ".env.example";
 
 fn env_example(env: &Env, log: Log) -> Outcome {
-    check_env_example(&env.project, log)
+    check_env_example(&env.project, &env.compose, log)
 }
 
-fn check_env_example(project: &Path, log: Log) -> Outcome {
+fn check_env_example(project: &Path, compose: &Result<Compose, FactError>, log: Log) -> Outcome {
     let Ok(example) = fs::read_to_string(project.join(ENV_EXAMPLE)) else {
         return Outcome::fail(format!(
-            "{ENV_EXAMPLE} is missing: create it with every variable docker-compose*.yml and src/ read"
+            "{ENV_EXAMPLE} is missing: create it with every variable the compose files and src/ read"
         ));
     };
     let documented = documented_vars(&example);
-    let compose = compose_files(project);
+    // The compose files' variables, as compose reads them (crates/project's compose reader).
+    let (compose_files, mut refs): (Vec<String>, Vec<(String, String)>) = match compose {
+        Ok(compose) => (
+            compose.files.clone(),
+            compose
+                .variables
+                .iter()
+                .map(|v| (v.name.clone(), format!("{}:{}", v.file, v.line)))
+                .collect(),
+        ),
+        Err(FactError::Missing { .. }) => (Vec::new(), Vec::new()),
+        Err(err) => return Outcome::fail(format!("the compose variables cannot be read: {err}")),
+    };
     let python = files_under(project, "src", "py");
+    // Python's own `ast` (one interpreter run shared with the other Python facts); without an
+    // interpreter, the line reader.
+    let facts = project::python::facts(project, project::python::MEMORY_SETUP);
+    let mut unreadable = Vec::new();
+    match &*facts {
+        Ok(facts) => {
+            writeln!(log, "src/ read with Python {}'s ast", facts.python).ok();
+            refs.extend(
+                facts
+                    .env_reads
+                    .iter()
+                    .map(|read| (read.var.clone(), format!("{}:{}", read.file, read.line))),
+            );
+            unreadable.extend(facts.errors.iter().cloned());
+        }
+        Err(why) => {
+            writeln!(log, "src/ read line by line: {why}").ok();
+            for source in &python {
+                let Ok(text) = fs::read_to_string(project.join(source)) else {
+                    return Outcome::blocked(format!("reading {}", display(source)));
+                };
+                refs.extend(
+                    python_env_refs(&text)
+                        .into_iter()
+                        .map(|(var, line)| (var, format!("{}:{line}", display(source)))),
+                );
+            }
+        }
+    }
+    for error in &unreadable {
+        writeln!(log, "UNREAD  {error}").ok();
+    }
+    let unread = match unreadable.as_slice() {
+        [] => String::new(),
+        files => format!("; not read (does not parse): {}", files.join("; ")),
+    };
 
     // Variable → every `file:line` that reads it.
     let mut missing: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut referenced = BTreeSet::new();
-    for source in compose.iter().chain(&python) {
-        let Ok(text) = fs::read_to_string(project.join(source)) else {
-            return Outcome::blocked(format!("reading {}", display(source)));
-        };
-        let is_python = source.extension().is_some_and(|ext| ext == "py");
-        let refs = if is_python {
-            python_env_refs(&text)
-        } else {
-            compose_env_refs(&text)
-        };
-        for (var, line) in refs {
-            let place = format!("{}:{line}", display(source));
-            let ok = documented.contains(&var);
-            writeln!(
-                log,
-                "{} {var} ({place})",
-                if ok { "ok     " } else { "MISSING" }
-            )
-            .ok();
-            if !ok {
-                missing.entry(var.clone()).or_default().push(place);
+    for (var, place) in refs {
+        let ok = documented.contains(&var);
+        writeln!(
+            log,
+            "{} {var} ({place})",
+            if ok { "ok     " } else { "MISSING" }
+        )
+        .ok();
+        if !ok {
+            let places = missing.entry(var.clone()).or_default();
+            if !places.contains(&place) {
+                places.push(place);
             }
-            referenced.insert(var);
         }
+        referenced.insert(var);
     }
-    if missing.is_empty() {
+    if missing.is_empty() && unreadable.is_empty() {
         return pass_because(format!(
             "all {} variables read by {} are in {ENV_EXAMPLE}",
             referenced.len(),
-            describe_sources(&compose, python.len())
+            describe_sources(&compose_files, python.len())
+        ));
+    }
+    if missing.is_empty() {
+        return Outcome::fail(format!(
+            "all {} variables read are in {ENV_EXAMPLE}, but {unread}",
+            referenced.len(),
+            unread = unread.trim_start_matches("; ")
         ));
     }
     let items: Vec<String> = missing
@@ -187,15 +231,15 @@ fn check_env_example(project: &Path, log: Log) -> Outcome {
         .map(|(var, places)| format!("{var} ({})", places.join(", ")))
         .collect();
     Outcome::fail(format!(
-        "{} variables missing from {ENV_EXAMPLE}: {}",
+        "{} variables missing from {ENV_EXAMPLE}: {}{unread}",
         items.len(),
         listed(&items)
     ))
 }
 
 /// "docker-compose.yml and 6 Python files in src/".
-fn describe_sources(compose: &[PathBuf], python: usize) -> String {
-    let mut parts: Vec<String> = compose.iter().map(|file| display(file)).collect();
+fn describe_sources(compose: &[String], python: usize) -> String {
+    let mut parts: Vec<String> = compose.to_vec();
     if python > 0 {
         parts.push(format!("{python} Python files in src/"));
     }
@@ -206,22 +250,82 @@ fn describe_sources(compose: &[PathBuf], python: usize) -> String {
     }
 }
 
-/// docker-compose*.yml / *.yaml and compose.yml / .yaml at the project root, sorted.
-fn compose_files(project: &Path) -> Vec<PathBuf> {
-    let is_compose = |name: &str| {
-        (name.starts_with("docker-compose") || name.starts_with("compose"))
-            && (name.ends_with(".yml") || name.ends_with(".yaml"))
+// ---------------------------------------------------------------------------------------------
+// compose-defaults
+
+fn compose_defaults(env: &Env, log: Log) -> Outcome {
+    check_compose_defaults(&env.compose, log)
+}
+
+/// Words of a variable name that say it holds a secret.
+const SECRET_WORDS: &[&str] = &[
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PASS",
+    "PWD",
+    "TOKEN",
+    "KEY",
+    "APIKEY",
+    "CREDENTIALS",
+];
+
+/// `WEB_SECRET_KEY`, `DB_PASSWORD`, `API_TOKEN`: a word of the name (split on `_`) says secret.
+fn is_secret_name(name: &str) -> bool {
+    name.to_ascii_uppercase()
+        .split('_')
+        .any(|word| SECRET_WORDS.contains(&word))
+}
+
+/// A secret-named variable whose compose default (`${X:-...}`, `${X-...}`) is a literal ships
+/// that secret to everyone who does not set it; an empty default or a `:?` error is fine.
+fn check_compose_defaults(compose: &Result<Compose, FactError>, log: Log) -> Outcome {
+    let compose = match compose {
+        Ok(compose) => compose,
+        Err(FactError::Missing { .. }) => {
+            return pass_because("no compose file: no compose defaults to check")
+        }
+        Err(err) => return Outcome::fail(format!("the compose files cannot be read: {err}")),
     };
-    let mut files: Vec<PathBuf> = fs::read_dir(project)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|entry| entry.file_name().into_string().ok())
-        .filter(|name| is_compose(name))
-        .map(PathBuf::from)
-        .collect();
-    files.sort();
-    files
+    let mut findings = Vec::new();
+    let mut secret_named = 0;
+    for variable in &compose.variables {
+        if !is_secret_name(&variable.name) {
+            continue;
+        }
+        secret_named += 1;
+        let literal = variable.op.is_some_and(|op| op.is_default())
+            && variable
+                .operand
+                .as_deref()
+                .is_some_and(|d| !d.is_empty() && !d.contains('$'));
+        let place = format!("{}:{}", variable.file, variable.line);
+        writeln!(
+            log,
+            "{} {} ({place})",
+            if literal { "LITERAL" } else { "ok     " },
+            variable.name
+        )
+        .ok();
+        if literal {
+            findings.push(format!(
+                "`{}` defaults to a literal in {place}: anyone who does not set it runs with a known secret",
+                variable.name
+            ));
+        }
+    }
+    if findings.is_empty() {
+        return pass_because(format!(
+            "no literal default among {secret_named} secret-named variables of {}",
+            compose.describe_files()
+        ));
+    }
+    Outcome::fail(format!(
+        "{} secret default{}: {}",
+        findings.len(),
+        if findings.len() == 1 { "" } else { "s" },
+        listed(&findings)
+    ))
 }
 
 /// `X=...` and `# X=...` (documented but commented out) lines of .env.example.
@@ -234,67 +338,6 @@ fn documented_vars(text: &str) -> BTreeSet<String> {
         .filter_map(|l| line.captures(l))
         .map(|c| c[1].to_string())
         .collect()
-}
-
-/// Variables a compose file takes from the host, with their 1-based line: `${VAR}`,
-/// `${VAR:-default}`, `$VAR` (not `$$VAR`, compose's escaped dollar), and `environment:` entries
-/// without a value (`- VAR`, `VAR:`), which compose passes through from the host.
-fn compose_env_refs(text: &str) -> Vec<(String, usize)> {
-    static INTERPOLATION: OnceLock<Regex> = OnceLock::new();
-    static PASS_THROUGH: OnceLock<Regex> = OnceLock::new();
-    let interpolation = INTERPOLATION.get_or_init(|| {
-        Regex::new(r"(\$+)(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))").unwrap()
-    });
-    let pass_through = PASS_THROUGH.get_or_init(|| {
-        Regex::new(r#"^\s*(?:-\s*["']?([A-Za-z_][A-Za-z0-9_]*)["']?|["']?([A-Za-z_][A-Za-z0-9_]*)["']?\s*:\s*(?:null|~)?)\s*$"#)
-            .unwrap()
-    });
-
-    let mut refs = Vec::new();
-    let mut environment_indent: Option<usize> = None;
-    for (index, raw) in text.lines().enumerate() {
-        let line = strip_yaml_comment(raw);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let indent = line.len() - line.trim_start().len();
-        if environment_indent.is_some_and(|block| indent <= block) {
-            environment_indent = None;
-        }
-        if environment_indent.is_some() {
-            if let Some(captures) = pass_through.captures(line) {
-                let var = captures.get(1).or_else(|| captures.get(2)).unwrap();
-                refs.push((var.as_str().to_string(), index + 1));
-            }
-        }
-        if line.trim_start().trim_start_matches("- ").trim_end() == "environment:" {
-            environment_indent = Some(indent);
-        }
-        for captures in interpolation.captures_iter(line) {
-            let escaped = captures[1].len() % 2 == 0;
-            if !escaped {
-                let var = captures.get(2).or_else(|| captures.get(3)).unwrap();
-                refs.push((var.as_str().to_string(), index + 1));
-            }
-        }
-    }
-    refs
-}
-
-/// The line without a trailing `# comment` (a `#` at the start or after a blank, outside quotes).
-fn strip_yaml_comment(line: &str) -> &str {
-    let mut quote: Option<char> = None;
-    let mut previous = ' ';
-    for (index, c) in line.char_indices() {
-        match (quote, c) {
-            (None, '"' | '\'') => quote = Some(c),
-            (Some(open), _) if c == open => quote = None,
-            (None, '#') if previous.is_whitespace() => return &line[..index],
-            _ => {}
-        }
-        previous = c;
-    }
-    line
 }
 
 /// Variables Python code reads, with their 1-based line: `os.getenv("X")`, `os.environ["X"]`,
@@ -330,19 +373,18 @@ fn python_env_refs(text: &str) -> Vec<(String, usize)> {
 const ENV_TEMPLATES: &[&str] = &["example", "sample", "template"];
 
 fn env_not_tracked(env: &Env, log: Log) -> Outcome {
-    check_env_not_tracked(&env.project, log)
+    check_env_not_tracked(&env.project, &env.allow_env_files, log)
 }
 
-fn check_env_not_tracked(project: &Path, log: Log) -> Outcome {
+/// How a tracked env file is let through, for the failure's hint.
+const ALLOW_ENV_FILE: &str = "[checks.env-not-tracked] allow_env_files = [\"FILE\"]";
+
+fn check_env_not_tracked(project: &Path, allowed: &[String], log: Log) -> Outcome {
     let files = match tracked_files(project) {
         Ok(files) => files,
         Err(outcome) => return outcome,
     };
-    let tracked: Vec<String> = files
-        .iter()
-        .filter(|path| is_env_file(path))
-        .map(|path| display(path))
-        .collect();
+    let tracked: Vec<&PathBuf> = files.iter().filter(|path| is_env_file(path)).collect();
     writeln!(
         log,
         "{} tracked files; .env files among them: {}",
@@ -350,18 +392,116 @@ fn check_env_not_tracked(project: &Path, log: Log) -> Outcome {
         tracked.len()
     )
     .ok();
-    if tracked.is_empty() {
-        return pass_because(format!(
-            "no .env file among {} tracked files (templates .env.{{{}}} allowed)",
-            files.len(),
-            ENV_TEMPLATES.join(",")
+    let is_allowed = |path: &PathBuf| {
+        let shown = display(path);
+        allowed
+            .iter()
+            .any(|entry| entry.trim_start_matches("./") == shown)
+    };
+    let (allowed_files, refused): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        tracked.into_iter().partition(|path| is_allowed(path));
+    for entry in allowed {
+        if !allowed_files
+            .iter()
+            .any(|path| display(path) == entry.trim_start_matches("./"))
+        {
+            writeln!(
+                log,
+                "allowed in {}, not tracked: {entry}",
+                checklist::OVERRIDE_FILE
+            )
+            .ok();
+        }
+    }
+    // Allowed files pass only when the secret scan finds nothing in them.
+    let leaks = match scan_allowed(project, &allowed_files, log) {
+        Ok(leaks) => leaks,
+        Err(outcome) => return outcome,
+    };
+    let refused: Vec<String> = refused.iter().map(|path| display(path)).collect();
+    let mut problems = Vec::new();
+    if !refused.is_empty() {
+        problems.push(format!(
+            "tracked by git: {}: untrack with `git rm --cached <file>`, add it to .gitignore, and rotate \
+             what it held; or, if it holds no secrets (test values for CI), allow it in {} with \
+             `{ALLOW_ENV_FILE}`",
+            refused.join(", "),
+            checklist::OVERRIDE_FILE
         ));
     }
-    Outcome::fail(format!(
-        "tracked by git: {}: untrack with `git rm --cached <file>`, add it to .gitignore, and rotate \
-         what it held",
-        tracked.join(", ")
+    if !leaks.is_empty() {
+        problems.push(format!(
+            "allowed in {} but the secret scan finds {} possible secrets in {}: {}",
+            checklist::OVERRIDE_FILE,
+            leaks.len(),
+            allowed_files
+                .iter()
+                .map(|p| display(p))
+                .collect::<Vec<_>>()
+                .join(", "),
+            listed(&leaks)
+        ));
+    }
+    if !problems.is_empty() {
+        return Outcome::fail(problems.join("; "));
+    }
+    let allowed_note = if allowed_files.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; allowed in {} and free of secrets: {}",
+            checklist::OVERRIDE_FILE,
+            allowed_files
+                .iter()
+                .map(|p| display(p))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    pass_because(format!(
+        "no .env file among {} tracked files (templates .env.{{{}}} allowed){allowed_note}",
+        files.len(),
+        ENV_TEMPLATES.join(",")
     ))
+}
+
+/// The secret scan's findings in the allowed env files, as `file:line: rule preview`.
+fn scan_allowed(project: &Path, files: &[&PathBuf], log: Log) -> Result<Vec<String>, Outcome> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    let allow = secrets::load_allowlist(project)
+        .map_err(|err| Outcome::fail(format!("{err} (format: docs/secrets.md)")))?;
+    let files: Vec<PathBuf> = files.iter().map(|path| path.to_path_buf()).collect();
+    let scan = secrets::scan_files(project, &files, &allow)
+        .map_err(|err| Outcome::blocked(err.to_string()))?;
+    let unscanned: Vec<String> = scan
+        .skipped_binary
+        .iter()
+        .chain(&scan.skipped_large)
+        .map(|path| display(path))
+        .collect();
+    if !unscanned.is_empty() {
+        return Err(Outcome::blocked(format!(
+            "allowed in {} but the secret scan cannot read {} (binary or over {} KiB), so it cannot \
+             say they hold no secret",
+            checklist::OVERRIDE_FILE,
+            unscanned.join(", "),
+            secrets::MAX_FILE_SIZE / 1024
+        )));
+    }
+    for finding in &scan.findings {
+        writeln!(log, "{finding}").ok();
+    }
+    Ok(scan.findings.iter().map(short_finding).collect())
+}
+
+/// `file:line: rule preview`, as reasons show a finding (the log adds the fingerprint).
+fn short_finding(finding: &secrets::Finding) -> String {
+    format!(
+        "{}:{}: {} {}",
+        finding.path, finding.line, finding.rule, finding.redacted
+    )
 }
 
 /// `.env` or `.env.<anything>` except the templates, in any folder.
@@ -384,6 +524,12 @@ fn is_env_file(path: &Path) -> bool {
 /// Vulnerabilities at these severities fail the check (trivy's `--severity`; grype's
 /// `--fail-on high` means the same: high and above).
 const SEVERITY: &str = "HIGH,CRITICAL";
+
+/// How to get a scanner, for the reason when neither is installed.
+const INSTALL_SCANNER: &str = "trivy: `brew install trivy`, or `curl -sSfL \
+    https://raw.githubusercontent.com/aquasecurity/trivy/main/contrib/install.sh | sh -s -- -b \
+    /usr/local/bin`; or grype: `brew install grype`, or `curl -sSfL \
+    https://raw.githubusercontent.com/anchore/grype/main/install.sh | sh -s -- -b /usr/local/bin`";
 
 fn image_scan(env: &Env, log: Log) -> Outcome {
     check_image_scan(&env.project, &env.compose, &Machine::current(), log)
@@ -428,7 +574,7 @@ struct Scanner {
 
 enum Verdict {
     Clean,
-    Vulnerable,
+    Vulnerable(Vec<vulns::Vulnerability>),
     /// The scanner could not scan (no network for its database, image not found, ...).
     Error(String),
 }
@@ -456,6 +602,8 @@ impl Scanner {
                     "image",
                     "--quiet",
                     "--no-progress",
+                    "--format",
+                    "json",
                     "--severity",
                     SEVERITY,
                     "--exit-code",
@@ -464,7 +612,7 @@ impl Scanner {
                 ]
             }
             // grype exits 2 when --fail-on trips, 1 on its own errors.
-            ScannerKind::Grype => vec![image, "--quiet", "--fail-on", "high"],
+            ScannerKind::Grype => vec![image, "--quiet", "--output", "json", "--fail-on", "high"],
         }
     }
 
@@ -477,16 +625,37 @@ impl Scanner {
                 return Verdict::Error(format!("running {}: {err}", self.program.display()))
             }
         };
-        log.write_all(&output.stdout).ok();
         log.write_all(&output.stderr).ok();
         let vulnerable_code = match self.kind {
             ScannerKind::Trivy => 5,
             ScannerKind::Grype => 2,
         };
         match output.status.code() {
-            Some(0) => Verdict::Clean,
-            Some(code) if code == vulnerable_code => Verdict::Vulnerable,
-            _ => Verdict::Error(format!("{} {}", output.status, last_line(&output.stderr))),
+            Some(code) if code == 0 || code == vulnerable_code => {}
+            _ => return Verdict::Error(format!("{} {}", output.status, last_line(&output.stderr))),
+        }
+        // The JSON report, not the exit code, says what was found: a report that cannot be
+        // read is an error, never a pass.
+        let json = String::from_utf8_lossy(&output.stdout);
+        let found = match self.kind {
+            ScannerKind::Trivy => vulns::from_trivy(&json),
+            ScannerKind::Grype => vulns::from_grype(&json),
+        };
+        match found {
+            Ok(found) if found.is_empty() => {
+                writeln!(log, "{image}: no {SEVERITY} vulnerability").ok();
+                Verdict::Clean
+            }
+            Ok(found) => {
+                for vulnerability in &found {
+                    writeln!(log, "{image}: {}", vulnerability.describe()).ok();
+                }
+                Verdict::Vulnerable(found)
+            }
+            Err(why) => {
+                log.write_all(&output.stdout).ok();
+                Verdict::Error(why)
+            }
         }
     }
 }
@@ -507,9 +676,9 @@ fn check_image_scan(
     log: Log,
 ) -> Outcome {
     let Some(scanner) = Scanner::find(machine) else {
-        return Outcome::blocked(
-            "neither trivy nor grype is installed: install one to scan images",
-        );
+        return Outcome::blocked(format!(
+            "neither trivy nor grype is installed: install one to scan images ({INSTALL_SCANNER})"
+        ));
     };
     let compose = match compose {
         Ok(compose) => compose,
@@ -530,11 +699,18 @@ fn check_image_scan(
     )
     .ok();
 
-    let (mut vulnerable, mut unscanned) = (Vec::new(), Vec::new());
+    let (mut vulnerable, mut found, mut unscanned) = (Vec::new(), Vec::new(), Vec::new());
     for image in &images {
         match scanner.scan(machine, project, image, log) {
             Verdict::Clean => {}
-            Verdict::Vulnerable => vulnerable.push(image.clone()),
+            Verdict::Vulnerable(vulnerabilities) => {
+                vulnerable.push(image.clone());
+                found.extend(
+                    vulnerabilities
+                        .iter()
+                        .map(|v| format!("{image}: {}", v.describe())),
+                );
+            }
             Verdict::Error(why) => unscanned.push(format!("{image} ({why})")),
         }
     }
@@ -545,9 +721,11 @@ fn check_image_scan(
     };
     if !vulnerable.is_empty() {
         return Outcome::fail(format!(
-            "{} found {SEVERITY} vulnerabilities in {}{not_scanned} (details in the log)",
+            "{} found {} {SEVERITY} vulnerabilities in {}{not_scanned}: {}",
             scanner.name(),
-            vulnerable.join(", ")
+            found.len(),
+            vulnerable.join(", "),
+            listed(&found)
         ));
     }
     if !unscanned.is_empty() {
@@ -576,7 +754,7 @@ fn compose_images(
     let built: Vec<&str> = compose
         .services
         .iter()
-        .filter(|s| s.built)
+        .filter(|s| s.built && s.active)
         .map(|s| s.name.as_str())
         .collect();
     let docker = machine.find("docker");
@@ -625,19 +803,15 @@ fn compose_images(
             }
         }
     }
-    let text = fs::read_to_string(project.join(&compose.file)).unwrap_or_default();
-    let variables = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .or_else(|| dotenv_value(project, name))
-    };
-    let project_name = compose_project_name(&text, project);
+    // The reader has interpolated `image:` already; a built service without one is
+    // `<project>-<service>`.
     Ok(compose
         .services
         .iter()
+        .filter(|service| service.active)
         .map(|service| match &service.image {
-            Some(image) => interpolate(image, &variables),
-            None => format!("{project_name}-{}", service.name),
+            Some(image) => image.clone(),
+            None => format!("{}-{}", compose.project_name, service.name),
         })
         .collect())
 }
@@ -650,59 +824,7 @@ fn docker_engine_unreachable(machine: &Machine, docker: &Path, project: &Path) -
     }
 }
 
-/// Compose's project name: top-level `name:`, else `COMPOSE_PROJECT_NAME`, else the folder's
-/// name; lowercased, characters compose drops removed.
-fn compose_project_name(compose_text: &str, project: &Path) -> String {
-    static NAME: OnceLock<Regex> = OnceLock::new();
-    let name = NAME.get_or_init(|| Regex::new(r#"(?m)^name:\s*["']?([^"'\s#]+)"#).unwrap());
-    let raw = name
-        .captures(compose_text)
-        .map(|c| c[1].to_string())
-        .or_else(|| std::env::var("COMPOSE_PROJECT_NAME").ok())
-        .unwrap_or_else(|| {
-            project
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
-    raw.to_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
-}
-
-/// `NAME=value` from the project's .env, which compose reads too.
-fn dotenv_value(project: &Path, name: &str) -> Option<String> {
-    let text = fs::read_to_string(project.join(".env")).ok()?;
-    text.lines().find_map(|line| {
-        let (key, value) = line.split_once('=')?;
-        (key.trim() == name).then(|| value.trim().trim_matches(['"', '\'']).to_string())
-    })
-}
-
-/// Compose interpolation of `${VAR}`, `${VAR:-default}`, `${VAR-default}` and `$VAR`.
-fn interpolate(text: &str, variables: &dyn Fn(&str) -> Option<String>) -> String {
-    static VARIABLE: OnceLock<Regex> = OnceLock::new();
-    let variable = VARIABLE.get_or_init(|| {
-        Regex::new(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?)-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-            .unwrap()
-    });
-    variable
-        .replace_all(text, |c: &regex::Captures<'_>| {
-            let name = c.get(1).or_else(|| c.get(4)).unwrap().as_str();
-            let value = variables(name);
-            let empty_counts_as_unset = c.get(2).is_some_and(|colon| colon.as_str() == ":");
-            match (value, c.get(3)) {
-                (Some(value), Some(_)) if value.is_empty() && empty_counts_as_unset => {
-                    c[3].to_string()
-                }
-                (Some(value), _) => value,
-                (None, Some(default)) => default.as_str().to_string(),
-                (None, None) => String::new(),
-            }
-        })
-        .into_owned()
-}
+mod vulns;
 
 #[cfg(test)]
 mod tests;

@@ -23,12 +23,7 @@ impl Selection {
     ) -> anyhow::Result<Selection> {
         for name in sections {
             if Section::from_name(name).is_none() {
-                let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
-                return Err(Exit::refused(
-                    format!("unknown section `{name}`"),
-                    format!("use one of {}", names.join(", ")),
-                )
-                .into());
+                return Err(unknown_section(name));
             }
         }
         for id in only.iter().chain(skip) {
@@ -67,6 +62,31 @@ impl Selection {
         self.chosen.is_some()
     }
 
+    /// The sections the run covers: `--section`'s, else those of the `--only` checks, else all.
+    /// (A dependency pulled in from another section does not cover that section.)
+    pub fn sections(&self, checklist: &Checklist) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        for check in checklist.checks() {
+            let name = check.section.name();
+            let covered = match &self.chosen {
+                None => true,
+                Some(_) if !self.sections.is_empty() => self.sections.iter().any(|s| s == name),
+                Some(chosen) => chosen.contains(&check.id),
+            };
+            if covered && !found.iter().any(|f| f == name) {
+                found.push(name.to_string());
+            }
+        }
+        found
+    }
+
+    /// True when `--section`/`--only` left `check` to another run (not a `--skip`, not disabled).
+    pub fn not_selected(&self, check: &Check) -> bool {
+        self.chosen.as_ref().is_some_and(|chosen| {
+            !chosen.contains(&check.id) && !self.pulled_in.contains(&check.id)
+        })
+    }
+
     /// Why `check` does not run, or `None` when it does.
     pub fn left_out(&self, check: &Check) -> Option<String> {
         if self.skipped.contains(&check.id) {
@@ -103,6 +123,16 @@ fn dependencies_of(checklist: &Checklist, chosen: &BTreeSet<String>) -> BTreeSet
         }
     }
     found
+}
+
+/// The refusal of a section name that is none of the checklist's five.
+pub fn unknown_section(name: &str) -> anyhow::Error {
+    let names: Vec<&str> = Section::ALL.iter().map(|s| s.name()).collect();
+    Exit::refused(
+        format!("unknown section `{name}`"),
+        format!("use one of {}", names.join(", ")),
+    )
+    .into()
 }
 
 pub fn unknown_id(id: &str) -> anyhow::Error {

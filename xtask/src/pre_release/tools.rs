@@ -22,14 +22,23 @@ impl Probe {
         }
     }
 
-    /// Why `tool` cannot be used, or `None` when it can.
-    pub fn unavailable(&self, tool: &str) -> Option<String> {
+    /// Why `tool` cannot be used, or `None` when it can: a blocked outcome naming the shared
+    /// cause (`docker engine`, `docker`), so the reason is printed once for every check it blocks.
+    pub fn unavailable(&self, tool: &str) -> Option<runner::Outcome> {
         if !self.asks {
             return None;
         }
         match tool {
-            "docker" => self.docker.get_or_init(docker_unavailable).clone(),
-            other => Some(format!("unknown tool `{other}`")),
+            "docker" => {
+                let why = self.docker.get_or_init(docker_unavailable).clone()?;
+                let cause = if why.starts_with("`docker` not found") {
+                    "docker"
+                } else {
+                    "docker engine"
+                };
+                Some(runner::Outcome::blocked_by(cause, why))
+            }
+            other => Some(runner::Outcome::blocked(format!("unknown tool `{other}`"))),
         }
     }
 }
@@ -74,21 +83,25 @@ fn docker_unavailable() -> Option<String> {
 pub fn container_vars(
     compose: &Result<Compose, FactError>,
 ) -> Vec<(&'static str, Result<String, String>)> {
-    let name = |pick: fn(&Compose) -> Option<&Service>, what: &str| match compose {
-        Ok(compose) => pick(compose)
-            .map(|service| service.container().to_string())
-            .ok_or_else(|| format!("{} has no {what} service", compose.file)),
+    fn app(compose: &Compose) -> Result<&str, String> {
+        match compose.app() {
+            Some(app) => compose.running(&app.name).map(Service::container),
+            None => Err(format!(
+                "{} has no application service (built from the project's Dockerfile)",
+                compose.describe_files()
+            )),
+        }
+    }
+    fn ollama(compose: &Compose) -> Result<&str, String> {
+        compose.running("ollama").map(Service::container)
+    }
+    let name = |pick: fn(&Compose) -> Result<&str, String>| match compose {
+        Ok(compose) => pick(compose).map(str::to_string),
         Err(why) => Err(why.to_string()),
     };
     vec![
-        (
-            "app_container",
-            name(
-                Compose::app,
-                "application (built from the project's Dockerfile)",
-            ),
-        ),
-        ("ollama_container", name(|c| c.service("ollama"), "ollama")),
+        ("app_container", name(app)),
+        ("ollama_container", name(ollama)),
     ]
 }
 

@@ -99,13 +99,19 @@ pub fn bump(
         }
     };
     let mut body = String::new();
-    match changelog::release(
-        &changelog_text,
-        &r.version,
-        &r.date,
-        notes.as_ref(),
-        allow_empty,
-    ) {
+    let released = match (&r.previous, &notes) {
+        (Some(_), Some(notes)) => {
+            changelog::release_in_order(&changelog_text, &r.version, &r.date, notes, allow_empty)
+        }
+        _ => changelog::release(
+            &changelog_text,
+            &r.version,
+            &r.date,
+            notes.as_ref(),
+            allow_empty,
+        ),
+    };
+    match released {
         Ok(release) => {
             if release.source == changelog::NotesSource::Existing {
                 notes_source = "the existing CHANGELOG.md section".into();
@@ -165,7 +171,8 @@ pub fn bump(
 }
 
 /// `--notes FILE`; else `None` (the Unreleased section) when it has entries; else notes
-/// drafted from the commits since the latest release tag.
+/// drafted from the commits since the latest release tag. A release that follows another
+/// ([`Release::previous`]) drafts from its own commits, never the Unreleased section.
 fn notes_for(
     r: &Release,
     notes_file: Option<&Path>,
@@ -184,10 +191,15 @@ fn notes_for(
             format!("--notes {}", path.display()),
         ));
     }
-    if changelog::unreleased_notes(changelog_text).is_some_and(|notes| !notes.is_empty()) {
+    if r.previous.is_none()
+        && changelog::unreleased_notes(changelog_text).is_some_and(|notes| !notes.is_empty())
+    {
         return Ok((None, "the Unreleased section".into()));
     }
-    let since = r.latest_release().map(|(_, tag)| tag);
+    let since = match &r.previous {
+        Some(previous) => Some(previous.rev.clone()),
+        None => r.latest_release().map(|(_, tag)| tag),
+    };
     let messages = r
         .repo
         .commit_messages_since(since.as_deref())
@@ -198,7 +210,10 @@ fn notes_for(
                 "check the repository",
             )
         })?;
-    let since = since.map_or_else(|| "the first commit".to_string(), |tag| tag.to_string());
+    let since = match &r.previous {
+        Some(previous) => format!("v{} ({})", previous.version, git::short(&previous.rev)),
+        None => since.map_or_else(|| "the first commit".to_string(), |tag| tag.to_string()),
+    };
     Ok((
         Some(Notes::from_commits(&messages)),
         format!("{} commit(s) since {since} (drafted)", messages.len()),

@@ -77,13 +77,13 @@ pub fn commit(r: &Release, edits: &[Edit], s: &mut Step) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The annotated tag at the release commit.
+/// The annotated tag at the release commit (or the merge holding exactly it: [`Release::tag_commit`]).
 pub fn tag(r: &Release, s: &mut Step) -> anyhow::Result<()> {
     if let Some(commit) = r.repo.tag_target(&r.tag)? {
         s.done(format!("{} at {}", r.tag, short(&commit)));
         return Ok(());
     }
-    let target = r.release_commit()?.unwrap_or_else(|| "HEAD".into());
+    let target = r.tag_commit()?.unwrap_or_else(|| "HEAD".into());
     let shown = format!(
         "git tag --annotate --message {:?} {} {}",
         r.message,
@@ -92,7 +92,7 @@ pub fn tag(r: &Release, s: &mut Step) -> anyhow::Result<()> {
     );
     s.act(Action::new(ActionKind::Git, shown), || {
         let commit = r
-            .release_commit()?
+            .tag_commit()?
             .context("there is no release commit to tag")?;
         Ok(r.repo.annotated_tag(&r.tag, &r.message, &commit)?)
     })?;
@@ -135,8 +135,13 @@ fn missing_refspecs(r: &Release) -> anyhow::Result<Vec<String>> {
         remote == commit || r.repo.is_ancestor(&commit, &remote).unwrap_or(false)
     });
     if !branch_has_it {
-        let head_is_it = r.repo.head()?.as_deref() == Some(commit.as_str());
-        refspecs.push(branch_ref(&if head_is_it {
+        // The local branch when it is the release commit or merged it (a hotfix), else the commit.
+        let tip = r.repo.resolve(&format!("refs/heads/{}", r.branch))?;
+        let branch_is_it = match &tip {
+            Some(tip) => r.branch_has(tip, &commit)?,
+            None => false,
+        };
+        refspecs.push(branch_ref(&if branch_is_it {
             format!("refs/heads/{}", r.branch)
         } else {
             commit.clone()
@@ -148,6 +153,37 @@ fn missing_refspecs(r: &Release) -> anyhow::Result<Vec<String>> {
         refspecs.push(tag_ref);
     }
     Ok(refspecs)
+}
+
+/// Deletes a merged branch (a hotfix's), on the remote first, then locally (`git branch -d`,
+/// which refuses a branch that is not merged) — done when neither has it. Run it last, after
+/// the push: a re-run that finds the local branch still resumes from it.
+pub fn delete_branch(r: &Release, branch: &str, s: &mut Step) -> anyhow::Result<()> {
+    let remote = r.repo.remote_branch(&r.remote, branch)?.is_some();
+    let local = r.repo.resolve(&format!("refs/heads/{branch}"))?.is_some();
+    if !remote && !local {
+        s.done(format!("{branch} is gone locally and from {}", r.remote));
+        return Ok(());
+    }
+    if remote {
+        let shown = format!("git push {} --delete refs/heads/{branch}", r.remote);
+        s.act(Action::new(ActionKind::Git, shown), || {
+            r.repo
+                .push_delete(&r.remote, branch)
+                .with_context(|| format!("deleting {branch} on {}", r.remote))
+        })?;
+    }
+    if local {
+        s.act(
+            Action::new(ActionKind::Git, format!("git branch -d {branch}")),
+            || {
+                r.repo
+                    .delete_branch(branch)
+                    .with_context(|| format!("deleting the branch {branch}"))
+            },
+        )?;
+    }
+    Ok(())
 }
 
 fn paths<'a>(edits: &[&'a Edit]) -> Vec<&'a str> {

@@ -3,6 +3,8 @@
 //! It reads one JSON request on stdin and writes one JSON result on stdout; the token reaches
 //! it only through the inherited environment (`GITHUB_TOKEN` / `GH_TOKEN`), never argv.
 //! Exit 0 ok, 2 refused with nothing changed, 3 failed part-way. See docs/github.md.
+//! [`amend`] sends the other request kinds (look up, edit an existing release, open an issue),
+//! [`call_read`] the post-release ones (read a release, download assets, milestones).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,7 +12,8 @@ use std::process::{Command, Stdio};
 
 use github_protocol::reads::{ReadCommand, RepoSpec};
 use github_protocol::{
-    AssetSpec, Command as GhCommand, ReleaseSpec, Reply, PROTOCOL, REBUILD_HINT,
+    AmendCommand, AssetSpec, Command as GhCommand, ReleaseSpec, Reply, Repository, PROTOCOL,
+    REBUILD_HINT,
 };
 
 use super::effect::{Action, ActionKind, Step};
@@ -40,7 +43,7 @@ fn env(name: &str) -> Option<String> {
 }
 
 /// `owner/repo` from `GITHUB_REPOSITORY`, else from the remote's URL.
-pub fn repository(r: &Release) -> Option<(String, String)> {
+pub fn owner_repo(r: &Release) -> Option<(String, String)> {
     match env("GITHUB_REPOSITORY") {
         Some(slug) => slug
             .split_once('/')
@@ -80,7 +83,7 @@ pub fn preflight(
             "export GITHUB_TOKEN (a token with contents:write on the repo), or pass --no-github",
         ));
     }
-    let Some((owner, repo)) = repository(r) else {
+    let Some((owner, repo)) = owner_repo(r) else {
         problems.push(Problem::new(
             Check::Github,
             format!("cannot tell the GitHub repository: GITHUB_REPOSITORY is unset and the {} URL names none", r.remote),
@@ -239,7 +242,14 @@ fn request(
 /// binary that cannot be started or speaks another protocol is refused (nothing was changed).
 fn call(command: GhCommand, spec: &ReleaseSpec) -> Result<(i32, Reply), Exit> {
     let json = serde_json::to_vec(spec).expect("a release spec serialises");
-    call_word(command.name(), command.changes_github(), &json)
+    call_binary(command.name(), &json, command.changes_github())
+}
+
+/// An amend request (lookup, edit-release, open-issue: see `github_protocol::AmendCommand`)
+/// for `target`'s repository; the reply's `amend` holds the answer.
+pub fn amend<S: serde::Serialize>(command: AmendCommand, spec: &S) -> Result<(i32, Reply), Exit> {
+    let json = serde_json::to_vec(spec).expect("an amend spec serialises");
+    call_binary(command.name(), &json, command.changes_github())
 }
 
 /// A post-release request, `xtask-github <word>` ([`ReadCommand`]): its exit code and reply.
@@ -248,12 +258,31 @@ pub fn call_read<T: serde::Serialize>(
     spec: &RepoSpec<T>,
 ) -> Result<(i32, Reply), Exit> {
     let json = serde_json::to_vec(spec).expect("a request spec serialises");
-    call_word(command.name(), command.changes_github(), &json)
+    call_binary(command.name(), &json, command.changes_github())
 }
 
-/// Runs `xtask-github <command>` with `json` on stdin; `changes`: the command changes GitHub,
-/// so an unreadable reply means "failed part-way", not "refused".
-fn call_word(command: &str, changes: bool, json: &[u8]) -> Result<(i32, Reply), Exit> {
+/// The repository part of an amend spec.
+pub fn repository(target: &Target) -> Repository {
+    Repository {
+        protocol: Some(PROTOCOL),
+        api_url: target.api_url.clone(),
+        owner: target.owner.clone(),
+        repo: target.repo.clone(),
+    }
+}
+
+/// The cause and fix of a failed reply, as one `Exit` with `code`.
+pub fn reply_error(code: u8, what: &str, reply: &Reply) -> Exit {
+    Exit {
+        code,
+        cause: format!("{what}: {}", cause(reply)),
+        fix: Some(fix(reply)),
+    }
+}
+
+/// Runs `xtask-github <command>` with `json` on stdin; `changes_github`: the command changes
+/// GitHub, so an unreadable reply means "failed part-way", not "refused".
+fn call_binary(command: &str, json: &[u8], changes_github: bool) -> Result<(i32, Reply), Exit> {
     let bin = binary()?;
     let refused = |cause: String| Exit::refused(cause, REBUILD_HINT);
     let mut child = Command::new(&bin)
@@ -277,7 +306,7 @@ fn call_word(command: &str, changes: bool, json: &[u8]) -> Result<(i32, Reply), 
                 written.map_or_else(|err| err.to_string(), |()| "ok".into()),
                 text.trim()
             );
-            return Err(match changes {
+            return Err(match changes_github {
                 true => Exit::interrupted(cause),
                 false => refused(cause),
             });

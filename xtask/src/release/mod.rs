@@ -24,7 +24,7 @@
 //! Other commands (post-release, hotfix, rollback, models tag) use [`core`] only.
 
 pub mod core;
-mod diff;
+pub(crate) mod diff;
 pub mod edits;
 mod effect;
 pub mod gate;
@@ -54,6 +54,33 @@ pub struct Args {
     #[arg(value_name = "X.Y.Z")]
     pub version: String,
 
+    #[command(flatten)]
+    pub run: RunFlags,
+
+    /// The branch releases are cut from.
+    #[arg(long, env = "XTASK_RELEASE_BRANCH", default_value = "main")]
+    pub branch: String,
+
+    #[command(flatten)]
+    pub steps: StepFlags,
+
+    /// Allow a release without notes (its section says "No notable changes").
+    #[arg(long)]
+    pub allow_empty: bool,
+
+    /// Checklist step 7: build, deploy, health-check and integration-test the tag in a separate
+    /// git worktree, before the GitHub release is published.
+    #[arg(long)]
+    pub verify_deploy: bool,
+
+    /// Seconds `--verify-deploy` gives the services to become healthy.
+    #[arg(long, value_name = "SECONDS", default_value_t = 180)]
+    pub health_timeout: u64,
+}
+
+/// The flags of every command that plans and, with `--execute`, acts (release, hotfix).
+#[derive(Debug, clap::Args)]
+pub struct RunFlags {
     /// Carry the plan out (without it, nothing is changed).
     #[arg(long)]
     pub execute: bool,
@@ -66,22 +93,18 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// The branch releases are cut from.
-    #[arg(long, env = "XTASK_RELEASE_BRANCH", default_value = "main")]
-    pub branch: String,
-
     /// The git remote pushed to (and whose URL names the GitHub repo).
     #[arg(long, default_value = "origin")]
     pub remote: String,
+}
 
+/// The flags of the release steps, for every command that runs them (release, hotfix finish).
+#[derive(Debug, clap::Args)]
+pub struct StepFlags {
     /// Release notes (Markdown with `### Added`/`### Fixed`/… and `- ` entries) instead of the
     /// Unreleased section or notes drafted from the commits.
     #[arg(long, value_name = "FILE")]
     pub notes: Option<PathBuf>,
-
-    /// Allow a release without notes (its section says "No notable changes").
-    #[arg(long)]
-    pub allow_empty: bool,
 
     /// Use this `pre-release --format json` report instead of running the gate (it must be for
     /// HEAD's commit and this version).
@@ -109,23 +132,19 @@ pub struct Args {
     /// The release date, YYYY-MM-DD (default: today, UTC; `SOURCE_DATE_EPOCH` is respected).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<String>,
-
-    /// Checklist step 7: build, deploy, health-check and integration-test the tag in a separate
-    /// git worktree, before the GitHub release is published.
-    #[arg(long)]
-    pub verify_deploy: bool,
-
-    /// Seconds `--verify-deploy` gives the services to become healthy.
-    #[arg(long, value_name = "SECONDS", default_value_t = 180)]
-    pub health_timeout: u64,
 }
 
-impl Args {
+impl StepFlags {
     /// The options of the release steps these flags ask for.
-    fn options(&self) -> Options {
+    pub fn options(
+        &self,
+        run: &RunFlags,
+        allow_empty: bool,
+        verify_deploy: Option<u64>,
+    ) -> Options {
         Options {
             notes: self.notes.clone(),
-            allow_empty: self.allow_empty,
+            allow_empty,
             gate: match (&self.gate_report, self.skip_gate) {
                 (_, true) => GateChoice::Skip,
                 (Some(path), false) => GateChoice::Report(path.clone()),
@@ -133,10 +152,19 @@ impl Args {
             },
             github: !self.no_github,
             assets: self.assets.clone(),
-            verify_deploy: self.verify_deploy.then_some(self.health_timeout),
-            execute: self.execute,
+            verify_deploy,
+            execute: run.execute,
             make_latest: None,
         }
+    }
+}
+
+impl Args {
+    /// The options of the release steps these flags ask for.
+    fn options(&self) -> Options {
+        let verify_deploy = self.verify_deploy.then_some(self.health_timeout);
+        self.steps
+            .options(&self.run, self.allow_empty, verify_deploy)
     }
 }
 
@@ -148,19 +176,24 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         &ctx.out,
         version,
         args.branch.clone(),
-        args.remote.clone(),
-        args.date.clone(),
+        args.run.remote.clone(),
+        args.steps.date.clone(),
     )?;
     let opts = args.options();
-    let mut out = report::Output::new(args.format, &release);
+    let mut out = report::Output::new(args.run.format, &release);
 
-    let prepared = match preflight::run(&release, &opts)? {
+    let mut prepared = match preflight::run(&release, &opts)? {
         Ok(prepared) => prepared,
         Err(problems) => {
             out.refused(&problems);
             return Ok(exit::REFUSED);
         }
     };
+    // The models this release is tested with are recorded for it (docs/MODEL_VERSIONS.md).
+    prepared.notes.extend(crate::models::release_warning(
+        &release.project,
+        &release.version,
+    ));
     out.preflight_passed(&prepared);
 
     out.begin(Mode::Plan);
@@ -174,11 +207,15 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     ) {
         return Ok(out.failed(Mode::Plan, &err));
     }
-    if !args.execute {
+    if !args.run.execute {
         out.finish(Mode::Plan);
         return Ok(exit::OK);
     }
-    if args.format == Format::Human && !args.yes && std::io::stdin().is_terminal() && !confirm()? {
+    if args.run.format == Format::Human
+        && !args.run.yes
+        && std::io::stdin().is_terminal()
+        && !confirm()?
+    {
         return Err(Exit::refused(
             "not confirmed: nothing was changed",
             "answer `y`, or pass --yes",
@@ -201,7 +238,8 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn confirm() -> anyhow::Result<bool> {
+/// Asks on the terminal whether to carry the plan out (every command that plans asks this).
+pub(crate) fn confirm() -> anyhow::Result<bool> {
     eprint!("carry out this plan? [y/N] ");
     std::io::stderr().flush().ok();
     let mut answer = String::new();

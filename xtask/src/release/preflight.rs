@@ -39,37 +39,64 @@ impl Checks {
 /// `Ok(Err(problems))`: refused. `Err`: git itself could not be run.
 pub fn run(r: &Release, args: &Options) -> anyhow::Result<Result<Prepared, Vec<Problem>>> {
     let mut c = Checks::default();
-    let repo = &r.repo;
-    if !repo.is_repo() {
-        c.fail(
-            Check::Repo,
-            format!("{} is not in a git work tree", r.project.display()),
-            "run it in the project's git clone",
-        );
-        return Ok(Err(c.problems));
-    }
-    let Some(head) = repo.head()? else {
-        c.fail(
-            Check::Repo,
-            "the repository has no commits",
-            "commit the project first",
-        );
+    let Some(head) = check_repo(r, &mut c)? else {
         return Ok(Err(c.problems));
     };
-
-    if let Some(op) = repo.in_progress()? {
-        c.fail(
-            Check::Tree,
-            format!("a {} is in progress", op.as_str()),
-            format!("finish or abort the {} first", op.as_str()),
-        );
-    }
+    check_in_progress(r, &mut c)?;
     check_branch(r, &mut c)?;
 
     let release_commit = r.release_commit()?;
     check_not_behind(r, &mut c, release_commit.as_deref())?;
     check_tag_absent(r, &mut c)?;
     check_version_greater(r, &mut c, release_commit.as_deref())?;
+    prepare(r, args, c, &head, release_commit)
+}
+
+/// A git work tree with commits: HEAD's commit, or `None` (refused, the problem in `c`).
+pub fn check_repo(r: &Release, c: &mut Checks) -> anyhow::Result<Option<String>> {
+    if !r.repo.is_repo() {
+        c.fail(
+            Check::Repo,
+            format!("{} is not in a git work tree", r.project.display()),
+            "run it in the project's git clone",
+        );
+        return Ok(None);
+    }
+    let head = r.repo.head()?;
+    if head.is_none() {
+        c.fail(
+            Check::Repo,
+            "the repository has no commits",
+            "commit the project first",
+        );
+    }
+    Ok(head)
+}
+
+/// No merge, rebase, cherry-pick, revert or bisect left in progress.
+pub fn check_in_progress(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
+    if let Some(op) = r.repo.in_progress()? {
+        c.fail(
+            Check::Tree,
+            format!("a {} is in progress", op.as_str()),
+            format!("finish or abort the {} first", op.as_str()),
+        );
+    }
+    Ok(())
+}
+
+/// The checks every release shares once the command's own ones (branch, remote, tag, version)
+/// are in `c`: the edits (before the release commit) and the release body, a clean tree, the
+/// gate for `head`, GitHub; then the release record. `release_commit`: [`Release::release_commit`].
+pub fn prepare(
+    r: &Release,
+    args: &Options,
+    mut c: Checks,
+    head: &str,
+    release_commit: Option<String>,
+) -> anyhow::Result<Result<Prepared, Vec<Problem>>> {
+    let repo = &r.repo;
+    let head = head.to_string();
 
     // The edits (only before the release commit) and the release body.
     let mut bump = None;
@@ -231,7 +258,9 @@ pub fn check_not_behind(
     if repo.resolve(&upstream)?.is_none() {
         return Ok(()); // a first push creates the branch
     }
-    let local = release_commit.unwrap_or("HEAD");
+    // The local branch (HEAD when on it, as check_branch requires of a release).
+    let branch = format!("refs/heads/{}", r.branch);
+    let local = release_commit.unwrap_or(&branch);
     let (_, behind) = repo.ahead_behind(local, &upstream)?;
     if behind > 0
         && !release_commit
@@ -255,7 +284,8 @@ pub fn check_tag_absent(r: &Release, c: &mut Checks) -> anyhow::Result<()> {
     let repo = &r.repo;
     let local = repo.tag_target(&r.tag)?;
     if let Some(commit) = &local {
-        if repo.subject(commit)? != r.message || !repo.is_annotated_tag(&r.tag)? {
+        // At the release commit, or a merge holding exactly it (see `Release::tag_commit`).
+        if r.release_commit()?.is_none() || !repo.is_annotated_tag(&r.tag)? {
             c.fail(
                 Check::Tag,
                 format!("tag {} already exists at {}, which is not a release commit made by this command", r.tag, short(commit)),

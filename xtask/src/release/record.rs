@@ -32,8 +32,11 @@ pub fn render(r: &Release, gate: &Evidence, bump: &Bump, github: Option<&Target>
     line(format!("**Target Date:** {}", r.date));
     line(format!("**Type:** {kind}"));
     line(format!(
-        "**Recorded:** {now} by `cargo xtask release {} --execute`",
-        r.version
+        "**Recorded:** {now} by `cargo xtask {}`",
+        match r.command {
+            "release" => format!("release {} --execute", r.version),
+            other => format!("{other} --execute"),
+        }
     ));
     line(String::new());
 

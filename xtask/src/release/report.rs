@@ -40,6 +40,10 @@ struct ErrorDoc {
 
 pub struct Output {
     format: Format,
+    /// The command's name in the closing lines: `release`, `rollback`, …
+    command: &'static str,
+    /// What a finished execution prints, e.g. `released v1.2.0`.
+    done: String,
     version: String,
     tag: String,
     notes: Vec<String>,
@@ -49,13 +53,47 @@ pub struct Output {
 
 impl Output {
     pub fn new(format: Format, release: &Release) -> Output {
+        let done = match release.command {
+            "release" => format!("released {}", release.tag),
+            command => format!("{command} {}: done", release.tag),
+        };
+        let version = release.version.to_string();
+        Output::titled(format, release.command, version, release.tag.clone(), done)
+    }
+
+    /// The output of another command built on the release steps (`rollback`, `hotfix`, …):
+    /// `version` and `tag` name what it works on (`tag` follows the command's name in the
+    /// closing lines), `done` is what a finished execution prints.
+    pub fn titled(
+        format: Format,
+        command: &'static str,
+        version: String,
+        tag: String,
+        done: String,
+    ) -> Output {
         Output {
             format,
-            version: release.version.to_string(),
-            tag: release.tag.clone(),
+            command,
+            done,
+            version,
+            tag,
             notes: Vec::new(),
             gate: None,
             steps: Vec::new(),
+        }
+    }
+
+    /// The preflight passed (without a gate, for a command that has none), with its notes.
+    pub fn passed(&mut self, notes: &[String]) {
+        self.notes = notes.to_vec();
+        if self.format == Format::Human {
+            println!("{} {}: preflight passed", self.command, self.tag);
+            if let Some(gate) = &self.gate {
+                println!("  gate: {gate}");
+            }
+            for note in &self.notes {
+                println!("  note: {note}");
+            }
         }
     }
 
@@ -67,7 +105,8 @@ impl Output {
                     exit::print(&problem.cause, Some(&problem.fix));
                 }
                 eprintln!(
-                    "release {}: refused, {} preflight check(s) failed; nothing was changed",
+                    "{} {}: refused, {} preflight check(s) failed; nothing was changed",
+                    self.command,
                     self.tag,
                     problems.len()
                 );
@@ -77,15 +116,8 @@ impl Output {
     }
 
     pub fn preflight_passed(&mut self, prepared: &Prepared) {
-        self.notes = prepared.notes.clone();
         self.gate = Some(prepared.gate.summary());
-        if self.format == Format::Human {
-            println!("release {}: preflight passed", self.tag);
-            println!("  gate: {}", prepared.gate.summary());
-            for note in &self.notes {
-                println!("  note: {note}");
-            }
-        }
+        self.passed(&prepared.notes);
     }
 
     pub fn begin(&mut self, mode: Mode) {
@@ -148,7 +180,7 @@ impl Output {
                 Mode::Plan => {
                     println!("\nplan only: nothing was changed; add --execute to carry it out")
                 }
-                Mode::Execute => println!("\nreleased {}", self.tag),
+                Mode::Execute => println!("\n{}", self.done),
             },
             Format::Json => self.print_json(mode, &[], exit::OK, None),
         }

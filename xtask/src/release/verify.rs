@@ -88,26 +88,40 @@ fn run_scripts(
     let mut log_file =
         std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
     let project = worktree.join(r.repo.prefix()?);
-    let sh = Shell::new()?;
-    sh.change_dir(&project);
     for (script, args) in scripts {
-        let path = format!("./scripts/{script}");
-        writeln!(log_file, "$ {path} {}", args.join(" "))?;
-        let out = cmd!(sh, "{path} {args...}")
-            .quiet()
-            .ignore_status()
-            .output()
-            .with_context(|| format!("running {path}"))?;
-        log_file.write_all(&out.stdout)?;
-        log_file.write_all(&out.stderr)?;
-        if !out.status.success() {
+        if let Err(status) = run_script(&project, script, args, &mut log_file)? {
             anyhow::bail!(
-                "verify-deploy: {path} failed ({}) on {}; the GitHub release was not published; log: {}",
-                out.status,
+                "verify-deploy: ./scripts/{script} failed ({status}) on {}; the GitHub release was not published; log: {}",
                 r.tag,
                 log.display()
             );
         }
     }
     Ok(())
+}
+
+/// Runs `./scripts/<script> <args>` in `dir` (a project's own deploy scripts, as the checklist
+/// runs them), its command line and output appended to `log`. `Ok(Err(status))`: it ran and
+/// failed with that exit status.
+pub fn run_script(
+    dir: &Path,
+    script: &str,
+    args: &[&str],
+    log: &mut std::fs::File,
+) -> anyhow::Result<Result<(), String>> {
+    let sh = Shell::new()?;
+    sh.change_dir(dir);
+    let path = format!("./scripts/{script}");
+    writeln!(log, "$ {path} {}", args.join(" "))?;
+    let out = cmd!(sh, "{path} {args...}")
+        .quiet()
+        .ignore_status()
+        .output()
+        .with_context(|| format!("running {path} in {}", dir.display()))?;
+    log.write_all(&out.stdout)?;
+    log.write_all(&out.stderr)?;
+    Ok(match out.status.success() {
+        true => Ok(()),
+        false => Err(out.status.to_string()),
+    })
 }

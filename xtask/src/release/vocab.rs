@@ -98,6 +98,16 @@ pub struct Options {
     pub make_latest: Option<bool>,
 }
 
+/// The release a release follows when that is not simply the latest tag (a hotfix of an older
+/// line follows the release it patches).
+#[derive(Debug, Clone)]
+pub struct Previous {
+    /// Its version: the release kind (Patch, …) is measured from it.
+    pub version: Version,
+    /// Where the release's own commits start: notes are drafted from `rev..HEAD`.
+    pub rev: String,
+}
+
 /// The fixed inputs of one release, shared by every step.
 pub struct Release {
     pub project: PathBuf,
@@ -114,6 +124,13 @@ pub struct Release {
     pub date: String,
     /// When this run started (`SOURCE_DATE_EPOCH` when set), for the release record.
     pub now: SystemTime,
+    /// `None`: the release follows the latest release tag. `Some`: it follows this one (a
+    /// hotfix); its notes are then drafted from its own commits, the Unreleased section is left
+    /// for the next release, and its CHANGELOG section goes in version order.
+    pub previous: Option<Previous>,
+    /// The command cutting it, as its output and the release record name it (`release`,
+    /// `hotfix finish`).
+    pub command: &'static str,
 }
 
 impl Release {
@@ -152,6 +169,8 @@ impl Release {
             remote,
             date,
             now,
+            previous: None,
+            command: "release",
         })
     }
 
@@ -160,8 +179,11 @@ impl Release {
         self.repo.latest_release_tag().ok().flatten()
     }
 
-    /// Major, Minor, Patch or Pre-release, measured from the latest release tag.
+    /// Major, Minor, Patch or Pre-release, measured from the release it follows.
     pub fn kind(&self) -> ReleaseKind {
+        if let Some(previous) = &self.previous {
+            return changelog::history::release_kind(Some(&previous.version), &self.version);
+        }
         let latest = self.latest_release().map(|(version, _)| version);
         changelog::history::release_kind(latest.as_ref(), &self.version)
     }
@@ -197,11 +219,11 @@ impl Release {
     }
 
     /// The commit this command made for this version, if it exists: the tag's commit when the
-    /// tag exists, else HEAD — when it is "Release version X.Y.Z" and changed only the files a
-    /// release edits.
+    /// tag exists (or the release commit a tagged merge holds, see [`Release::tag_commit`]),
+    /// else HEAD — when it is "Release version X.Y.Z" and changed only the files a release edits.
     pub fn release_commit(&self) -> anyhow::Result<Option<String>> {
         let candidate = match self.repo.tag_target(&self.tag)? {
-            Some(commit) => commit,
+            Some(commit) => self.merged_release(&commit)?.unwrap_or(commit),
             None => match self.repo.head()? {
                 Some(head) => head,
                 None => return Ok(None),
@@ -218,5 +240,38 @@ impl Release {
         };
         let changed = self.repo.changed_files(&candidate)?;
         Ok(changed.iter().all(|path| ours(path)).then_some(candidate))
+    }
+
+    /// When `commit` merged a "Release version X.Y.Z" commit (its second parent) and holds
+    /// exactly its tree, that release commit: a hotfix merged back into an unmoved branch.
+    fn merged_release(&self, commit: &str) -> anyhow::Result<Option<String>> {
+        let parents = self.repo.parents(commit)?;
+        let [_, merged] = parents.as_slice() else {
+            return Ok(None);
+        };
+        let exact = self.repo.subject(merged)? == self.message
+            && self.repo.tree(merged)? == self.repo.tree(commit)?;
+        Ok(exact.then(|| merged.clone()))
+    }
+
+    /// True when the branch `tip` is the release commit or merged it (as its second parent).
+    pub fn branch_has(&self, tip: &str, release: &str) -> anyhow::Result<bool> {
+        Ok(tip == release || self.repo.parents(tip)?.get(1).map(String::as_str) == Some(release))
+    }
+
+    /// The commit the tag names: the release commit, or the merge that brought it onto the
+    /// branch when that merge holds exactly the release's tree (a hotfix merged into a branch
+    /// that had not moved since its base: the checklist tags after merging). The tag always
+    /// names the tree that was tested.
+    pub fn tag_commit(&self) -> anyhow::Result<Option<String>> {
+        let Some(release) = self.release_commit()? else {
+            return Ok(None);
+        };
+        if let Some(tip) = self.repo.resolve(&format!("refs/heads/{}", self.branch))? {
+            if self.merged_release(&tip)?.as_deref() == Some(release.as_str()) {
+                return Ok(Some(tip));
+            }
+        }
+        Ok(Some(release))
     }
 }

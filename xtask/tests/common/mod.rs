@@ -28,6 +28,34 @@ impl Project {
         }
     }
 
+    /// A fixture project (e.g. `testkit::red_project()`) committed in a temp repo.
+    pub fn fixture(from: &Path) -> Project {
+        let repo = TempRepo::new();
+        repo.copy_fixture(from);
+        repo.commit_all("Initial import");
+        Project {
+            repo,
+            docker: FakeDocker::new(),
+            out: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// A `uv` first on PATH that cannot provision (as offline), in `dir`; returns the PATH.
+    pub fn offline_uv(&self, dir: &Path) -> std::ffi::OsString {
+        use std::os::unix::fs::PermissionsExt;
+        let uv = dir.join("uv");
+        std::fs::write(
+            &uv,
+            "#!/bin/sh\necho 'error: Failed to fetch: https://pypi.org/simple/pytest/ (network unreachable)' >&2\nexit 2\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&uv, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut path = std::ffi::OsString::from(dir);
+        path.push(":");
+        path.push(self.docker.path_env());
+        path
+    }
+
     pub fn path(&self) -> &Path {
         self.repo.path()
     }
@@ -48,15 +76,15 @@ impl Project {
         self.repo.commit_all(message);
     }
 
-    /// Points the compose file's published ports at local endpoints (ollama, langflow, code-server).
+    /// Points the compose file's published ports at local endpoints (ollama, langflow, code-server)
+    /// the way a user does: in the git-ignored `.env` that docker compose reads.
     pub fn publish_ports(&self, ollama: u16, langflow: u16, code_server: u16) {
-        let compose = self
-            .read("docker-compose.yml")
-            .replace("\"11434:11434\"", &format!("\"{ollama}:11434\""))
-            .replace("\"7860:7860\"", &format!("\"{langflow}:7860\""))
-            .replace("\"8080:8080\"", &format!("\"{code_server}:8080\""));
-        self.write("docker-compose.yml", &compose);
-        self.commit("test ports");
+        self.write(
+            ".env",
+            &format!(
+                "OLLAMA_HOST_PORT={ollama}\nLANGFLOW_HOST_PORT=\"{langflow}\"  # quoted\nexport CODE_SERVER_HOST_PORT={code_server}\n"
+            ),
+        );
     }
 
     /// The xtask on this project with the fake docker first on PATH.
@@ -80,7 +108,11 @@ pub fn xtask(project: &Path, args: &[&str]) -> Invocation {
         .env("CI", "true")
         .env_remove("GITHUB_ACTIONS")
         .env_remove("XTASK_PROJECT")
-        .env_remove("XTASK_PYTHON");
+        .env_remove("XTASK_PYTHON")
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("COMPOSE_FILE")
+        .env_remove("COMPOSE_PROFILES")
+        .env_remove("COMPOSE_PROJECT_NAME");
     command
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null");

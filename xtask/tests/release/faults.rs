@@ -5,7 +5,7 @@
 
 use std::fs;
 
-use crate::support::{args, Fixture, Snapshot};
+use crate::support::{args, write_hook, Fixture, Snapshot};
 
 const RUN: [&str; 4] = ["0.5.0", "--skip-gate", "--no-github", "--execute"];
 
@@ -46,17 +46,6 @@ fn hook(dir: &std::path::Path, name: &str) {
         name,
         "#!/bin/sh\necho rejected by the test >&2\nexit 1\n",
     );
-}
-
-fn write_hook(dir: &std::path::Path, name: &str, script: &str) {
-    let path = dir.join("hooks").join(name);
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(&path, script).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-    }
 }
 
 fn unchanged(f: &Fixture, before: &Snapshot) {

@@ -7,11 +7,8 @@ use std::time::{Duration, Instant};
 
 use fake_github::{FakeGithub, Fault};
 
-use crate::support::{github_bin, step_statuses, Fixture, Run};
+use crate::support::{github_env, github_state, step_statuses, Fixture, Run, OWNER, REPO, TOKEN};
 
-const TOKEN: &str = "ghs_release_test_token_5f1d";
-const OWNER: &str = "tzervas";
-const REPO: &str = "codemate-hub";
 const RUN: [&str; 5] = [
     "0.5.0",
     "--skip-gate",
@@ -23,15 +20,8 @@ const RUN: [&str; 5] = [
 /// `xtask release ARGS` pointed at the fake GitHub.
 fn release_command(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Command {
     let mut command = f.command();
-    command
-        .args(args)
-        .env("GITHUB_TOKEN", TOKEN)
-        .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
-        .env("GITHUB_API_URL", gh.api_url())
-        .env("GITHUB_UPLOADS_URL", gh.uploads_url())
-        .env("XTASK_GITHUB_BIN", github_bin())
-        .env("XTASK_GITHUB_RETRY_MS", "1")
-        .env("XTASK_GITHUB_DEADLINE_S", "20");
+    command.args(args);
+    github_env(&mut command, gh);
     command
 }
 
@@ -42,25 +32,6 @@ fn release(f: &Fixture, gh: &FakeGithub, args: &[&str]) -> Run {
         "the token leaked: {run:?}"
     );
     run
-}
-
-/// What GitHub ends with: each release's tag, name, body, flags and assets (name, size, digest).
-fn github_state(gh: &FakeGithub) -> Vec<String> {
-    gh.releases()
-        .iter()
-        .map(|r| {
-            let mut assets: Vec<String> = r
-                .assets
-                .iter()
-                .map(|a| format!("{} {} {}", a.name, a.size, a.digest))
-                .collect();
-            assets.sort();
-            format!(
-                "{} {:?} draft={} pre={} target={} body={:?} assets={assets:?}",
-                r.tag_name, r.name, r.draft, r.prerelease, r.target_commitish, r.body
-            )
-        })
-        .collect()
 }
 
 /// What an uninterrupted run ends with: GitHub's state, the repository's, and how many requests

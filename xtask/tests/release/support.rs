@@ -96,8 +96,13 @@ impl Fixture {
 
     /// `xtask --project <fixture> release`, with [`Fixture::env`].
     pub fn command(&self) -> Command {
+        self.xtask(&["release"])
+    }
+
+    /// `xtask --project <fixture> <words>` (a command and its subcommand), with [`Fixture::env`].
+    pub fn xtask(&self, words: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        command.arg("--project").arg(self.path()).arg("release");
+        command.arg("--project").arg(self.path()).args(words);
         self.env(&mut command);
         command
     }
@@ -198,6 +203,11 @@ pub fn step_statuses(doc: &serde_json::Value) -> Vec<(&str, &str)> {
         .collect()
 }
 
+/// The fake GitHub's token and repository.
+pub const TOKEN: &str = "ghs_release_test_token_5f1d";
+pub const OWNER: &str = "tzervas";
+pub const REPO: &str = "codemate-hub";
+
 /// The `xtask-github` built beside `xtask`: `cargo test -p xtask` does not build it (another
 /// package's binary), so a missing or stale one stops the tests saying how to build it.
 pub fn github_bin() -> PathBuf {
@@ -221,4 +231,52 @@ pub fn github_bin() -> PathBuf {
         }
     }
     bin
+}
+
+/// Points a command at the fake GitHub (token, repository, URLs, the prebuilt xtask-github,
+/// fast retries).
+pub fn github_env(command: &mut Command, gh: &fake_github::FakeGithub) {
+    command
+        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
+        .env("GITHUB_API_URL", gh.api_url())
+        .env("GITHUB_UPLOADS_URL", gh.uploads_url())
+        .env("XTASK_GITHUB_BIN", github_bin())
+        .env("XTASK_GITHUB_RETRY_MS", "1")
+        .env("XTASK_GITHUB_DEADLINE_S", "20");
+}
+
+/// What GitHub ends with: each release's tag, name, body, flags (`make_latest` too) and assets
+/// (name, size, digest).
+pub fn github_state(gh: &fake_github::FakeGithub) -> Vec<String> {
+    gh.releases()
+        .iter()
+        .map(|r| {
+            let mut assets: Vec<String> = r
+                .assets
+                .iter()
+                .map(|a| format!("{} {} {}", a.name, a.size, a.digest))
+                .collect();
+            assets.sort();
+            format!(
+                "{} {:?} draft={} pre={} latest={:?} target={} body={:?} assets={assets:?}",
+                r.tag_name,
+                r.name,
+                r.draft,
+                r.prerelease,
+                r.make_latest,
+                r.target_commitish,
+                r.body
+            )
+        })
+        .collect()
+}
+
+/// Writes an executable git hook `name` into `dir/hooks` (a work repo's `.git`, or a bare repo).
+pub fn write_hook(dir: &Path, name: &str, script: &str) {
+    let path = dir.join("hooks").join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }

@@ -65,6 +65,42 @@ See ~/scripts/x.sh, $HOME/src/a.py, ../scripts/y.sh and https://host/src/b.py.
 }
 
 #[test]
+fn in_code_blocks_only_paths_a_command_runs_count() {
+    let text = "\
+```python
+# tests/test_my_feature.py
+from src.my_feature import thing  # see src/my_feature.py
+def test_thing():
+    assert thing()
+```
+```bash
+$ ./scripts/deploy.sh && uv run --frozen pytest -q tests/test_a.py
+cd src/app.py; source scripts/env.sh
+docker exec coding-assistant python src/pipeline.py | tee out/x.py
+VAR=1 python3 tools/gen.py --out build/out.py
+cat docs/old.py
+docker compose exec -T app bash scripts/in.sh
+```
+";
+    let found: Vec<(usize, String)> = targets("README.md", text)
+        .into_iter()
+        .map(|(line, _, target)| (line, target))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (8, "scripts/deploy.sh".to_string()),
+            (8, "tests/test_a.py".to_string()),
+            (9, "scripts/env.sh".to_string()),
+            (10, "src/pipeline.py".to_string()),
+            (11, "tools/gen.py".to_string()),
+            (11, "build/out.py".to_string()),
+            (13, "scripts/in.sh".to_string()),
+        ]
+    );
+}
+
+#[test]
 fn a_link_in_a_code_span_is_not_followed() {
     let text = "Write `[text](path)` or ``[a](`b`)``; [real](real.md) is followed.";
     assert_eq!(

@@ -124,7 +124,14 @@ services:
 
 #[test]
 fn compose_refs_cover_interpolation_and_pass_through_environment() {
-    let refs = compose_env_refs(COMPOSE);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "docker-compose.yml", COMPOSE);
+    let compose = Compose::load_with(dir.path(), &|_| None).unwrap();
+    let refs: Vec<(String, usize)> = compose
+        .variables
+        .iter()
+        .map(|v| (v.name.clone(), v.line))
+        .collect();
     let expected = [
         ("APP_TAG", 4),
         ("HOST_VAR", 5),
@@ -180,7 +187,13 @@ fn env_project(example: Option<&str>) -> tempfile::TempDir {
 #[test]
 fn env_example_passes_when_every_variable_is_listed() {
     let project = env_project(Some("TAG=1\n# OLLAMA_URL=http://ollama:11434\n"));
-    let (outcome, log) = run(|log| check_env_example(project.path(), log));
+    let (outcome, log) = run(|log| {
+        check_env_example(
+            project.path(),
+            &Compose::load_with(project.path(), &|_| None),
+            log,
+        )
+    });
     assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     assert_eq!(
         outcome.reason.as_deref(),
@@ -195,7 +208,13 @@ fn env_example_passes_when_every_variable_is_listed() {
 #[test]
 fn env_example_fails_listing_each_missing_variable_where_it_is_read() {
     let project = env_project(Some("OTHER=1\n"));
-    let (outcome, _) = run(|log| check_env_example(project.path(), log));
+    let (outcome, _) = run(|log| {
+        check_env_example(
+            project.path(),
+            &Compose::load_with(project.path(), &|_| None),
+            log,
+        )
+    });
     assert_eq!(
         outcome,
         Outcome::fail(
@@ -207,7 +226,13 @@ fn env_example_fails_listing_each_missing_variable_where_it_is_read() {
 #[test]
 fn env_example_fails_when_the_file_is_missing() {
     let project = env_project(None);
-    let (outcome, _) = run(|log| check_env_example(project.path(), log));
+    let (outcome, _) = run(|log| {
+        check_env_example(
+            project.path(),
+            &Compose::load_with(project.path(), &|_| None),
+            log,
+        )
+    });
     assert_eq!(outcome.status, Status::Fail);
     assert!(outcome
         .reason
@@ -241,7 +266,7 @@ fn env_not_tracked_passes_with_only_templates_tracked() {
     repo.write(".env", "A=1\n");
     repo.write(".gitignore", ".env\n");
     repo.commit_all("init");
-    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), log));
+    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), &[], log));
     assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
 }
 
@@ -251,7 +276,7 @@ fn env_not_tracked_fails_naming_the_tracked_env_files() {
     repo.write(".env.example", "A=\n");
     repo.write("deploy/.env.local", "A=1\n");
     repo.commit_all("init");
-    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), log));
+    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), &[], log));
     assert_eq!(outcome.status, Status::Fail);
     assert!(outcome
         .reason
@@ -260,9 +285,97 @@ fn env_not_tracked_fails_naming_the_tracked_env_files() {
 }
 
 #[test]
+fn env_not_tracked_failure_says_how_to_allow_a_file() {
+    let repo = TempRepo::new();
+    repo.write(".env.ci", "DB_PASSWORD=ci\n");
+    repo.commit_all("init");
+    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), &[], log));
+    assert_eq!(outcome.status, Status::Fail);
+    assert!(
+        outcome.reason.as_deref().unwrap().ends_with(
+            "or, if it holds no secrets (test values for CI), allow it in release-checks.toml with \
+             `[checks.env-not-tracked] allow_env_files = [\"FILE\"]`"
+        ),
+        "{outcome:?}"
+    );
+}
+
+#[test]
+fn env_not_tracked_passes_an_allowed_env_file_without_secrets() {
+    let repo = TempRepo::new();
+    repo.write(
+        ".env.ci",
+        "DB_PASSWORD=ci\nOLLAMA_URL=http://localhost:11434\n",
+    );
+    repo.write("deploy/.env.ci", "A=1\n");
+    repo.commit_all("init");
+    let allowed = [
+        ".env.ci".to_string(),
+        "./deploy/.env.ci".to_string(),
+        ".env.gone".to_string(),
+    ];
+    let (outcome, log) = run(|log| check_env_not_tracked(repo.path(), &allowed, log));
+    assert_eq!(
+        outcome,
+        Outcome {
+            status: Status::Pass,
+            reason: Some(
+                "no .env file among 2 tracked files (templates .env.{example,sample,template} \
+                 allowed); allowed in release-checks.toml and free of secrets: .env.ci, deploy/.env.ci"
+                    .into()
+            ),
+            blocked_by: None,
+        }
+    );
+    assert!(
+        log.contains("allowed in release-checks.toml, not tracked: .env.gone"),
+        "{log}"
+    );
+}
+
+#[test]
+fn env_not_tracked_fails_an_allowed_env_file_that_holds_a_secret() {
+    let repo = TempRepo::new();
+    let token = github_token();
+    repo.write(".env.ci", &format!("A=1\nGITHUB_TOKEN={token}\n"));
+    repo.write(".env", "A=1\n");
+    repo.commit_all("init");
+    let (outcome, log) = run(|log| check_env_not_tracked(repo.path(), &[".env.ci".into()], log));
+    assert_eq!(outcome.status, Status::Fail);
+    let reason = outcome.reason.unwrap();
+    assert!(
+        reason.starts_with("tracked by git: .env: untrack"),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with(
+            "; allowed in release-checks.toml but the secret scan finds 1 possible secrets in \
+             .env.ci: .env.ci:2: github-token ghp_…"
+        ),
+        "{reason}"
+    );
+    for text in [&log, &reason] {
+        assert!(!text.contains(&token[4..12]), "the secret leaked: {text}");
+    }
+}
+
+#[test]
+fn env_not_tracked_is_blocked_when_an_allowed_file_cannot_be_scanned() {
+    let repo = TempRepo::new();
+    repo.write(".env.ci", "A=\u{0}1\n");
+    repo.commit_all("init");
+    let (outcome, _) = run(|log| check_env_not_tracked(repo.path(), &[".env.ci".into()], log));
+    assert_eq!(outcome.status, Status::Blocked, "{outcome:?}");
+    assert!(outcome
+        .reason
+        .unwrap()
+        .contains("cannot read .env.ci (binary"));
+}
+
+#[test]
 fn env_not_tracked_is_blocked_outside_a_git_repository() {
     let dir = tempfile::tempdir().unwrap();
-    let (outcome, _) = run(|log| check_env_not_tracked(dir.path(), log));
+    let (outcome, _) = run(|log| check_env_not_tracked(dir.path(), &[], log));
     assert_eq!(outcome.status, Status::Blocked);
 }
 
@@ -319,20 +432,30 @@ const PULLED: &str =
 const BUILT: &str =
     "name: Hub\nservices:\n  ollama:\n    image: ollama/ollama:1\n  app:\n    build: .\n";
 
+/// A fake trivy's report of a clean image.
+const TRIVY_CLEAN: &str =
+    r#"echo '{"SchemaVersion":2,"Results":[{"Target":"x","Class":"os-pkgs"}]}'; exit 0"#;
+
 #[test]
-fn image_scan_is_blocked_without_a_scanner() {
+fn image_scan_is_blocked_without_a_scanner_and_says_how_to_install_one() {
     let fixture = ScanFixture::new(PULLED);
     let (outcome, _) = fixture.scan();
-    assert_eq!(
-        outcome,
-        Outcome::blocked("neither trivy nor grype is installed: install one to scan images")
+    assert_eq!(outcome.status, Status::Blocked);
+    let reason = outcome.reason.unwrap();
+    assert!(
+        reason.starts_with("neither trivy nor grype is installed: install one to scan images (trivy: `brew install trivy`"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("or grype: `brew install grype`"),
+        "{reason}"
     );
 }
 
 #[test]
 fn image_scan_passes_when_trivy_finds_nothing_at_the_threshold() {
     let fixture = ScanFixture::new(PULLED);
-    fixture.tool("trivy", "exit 0");
+    fixture.tool("trivy", TRIVY_CLEAN);
     let (outcome, _) = fixture.scan();
     assert_eq!(outcome.status, Status::Pass, "{outcome:?}");
     assert_eq!(
@@ -341,20 +464,61 @@ fn image_scan_passes_when_trivy_finds_nothing_at_the_threshold() {
     );
     assert_eq!(
         fixture.calls(),
-        "trivy image --quiet --no-progress --severity HIGH,CRITICAL --exit-code 5 ollama/ollama:0.5.1\n"
+        "trivy image --quiet --no-progress --format json --severity HIGH,CRITICAL --exit-code 5 ollama/ollama:0.5.1\n"
     );
 }
 
 #[test]
-fn image_scan_fails_on_vulnerabilities_and_keeps_the_report_in_the_log() {
-    let fixture = ScanFixture::new(PULLED);
-    fixture.tool("trivy", "echo 'CVE-2026-0001 CRITICAL openssl'; exit 5");
+fn image_scan_fails_naming_each_package_and_its_fixed_version() {
+    let fixture = ScanFixture::new(BUILT);
+    fixture.tool(
+        "docker",
+        "case \"$1\" in compose) printf 'ollama/ollama:1\\nhub-app\\n';; esac; exit 0",
+    );
+    // Only the built image is vulnerable.
+    fixture.tool(
+        "trivy",
+        r#"case "$*" in *hub-app*) ;; *) echo '{"Results":[]}'; exit 0;; esac
+echo '{"Results":[{"Target":"hub-app (debian 12)","Vulnerabilities":[
+ {"VulnerabilityID":"CVE-2026-0001","PkgName":"openssl","InstalledVersion":"3.0.1","FixedVersion":"3.0.7","Severity":"CRITICAL"},
+ {"VulnerabilityID":"CVE-2026-0002","PkgName":"zlib","InstalledVersion":"1.2.13","Severity":"HIGH"}]}]}'
+exit 5"#,
+    );
     let (outcome, log) = fixture.scan();
     assert_eq!(
         outcome,
         Outcome::fail(
-            "trivy found HIGH,CRITICAL vulnerabilities in ollama/ollama:0.5.1 (details in the log)"
+            "trivy found 2 HIGH,CRITICAL vulnerabilities in hub-app: \
+             hub-app: openssl 3.0.1 → 3.0.7 (CVE-2026-0001, CRITICAL); \
+             hub-app: zlib 1.2.13 (no fixed version yet) (CVE-2026-0002, HIGH)"
         )
+    );
+    assert!(log.contains("hub-app: openssl 3.0.1 → 3.0.7"), "{log}");
+    assert!(
+        log.contains("ollama/ollama:1: no HIGH,CRITICAL vulnerability"),
+        "{log}"
+    );
+    let calls = fixture.calls();
+    for image in ["ollama/ollama:1", "hub-app"] {
+        assert!(
+            calls.contains(&format!("--exit-code 5 {image}\n")),
+            "{calls}"
+        );
+    }
+}
+
+#[test]
+fn image_scan_is_blocked_when_the_report_cannot_be_read() {
+    let fixture = ScanFixture::new(PULLED);
+    fixture.tool("trivy", "echo 'CVE-2026-0001 CRITICAL openssl'; exit 5");
+    let (outcome, log) = fixture.scan();
+    assert_eq!(outcome.status, Status::Blocked);
+    assert!(
+        outcome
+            .reason
+            .unwrap()
+            .contains("reading trivy's JSON report"),
+        "{log}"
     );
     assert!(log.contains("CVE-2026-0001 CRITICAL openssl"), "{log}");
 }
@@ -371,19 +535,31 @@ fn image_scan_is_blocked_when_the_scanner_errors() {
 #[test]
 fn image_scan_uses_grype_when_trivy_is_absent() {
     let fixture = ScanFixture::new(PULLED);
-    fixture.tool("grype", "exit 2");
+    fixture.tool(
+        "grype",
+        r#"echo '{"matches":[
+ {"vulnerability":{"id":"GHSA-aaaa","severity":"High","fix":{"versions":["2.31.0"]}},"artifact":{"name":"requests","version":"2.25.0"}},
+ {"vulnerability":{"id":"CVE-2026-0009","severity":"Medium","fix":{"versions":[]}},"artifact":{"name":"bash","version":"5.1"}}]}'
+exit 2"#,
+    );
     let (outcome, _) = fixture.scan();
-    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    assert_eq!(
+        outcome,
+        Outcome::fail(
+            "grype found 1 HIGH,CRITICAL vulnerabilities in ollama/ollama:0.5.1: \
+             ollama/ollama:0.5.1: requests 2.25.0 → 2.31.0 (GHSA-aaaa, HIGH)"
+        )
+    );
     assert_eq!(
         fixture.calls(),
-        "grype ollama/ollama:0.5.1 --quiet --fail-on high\n"
+        "grype ollama/ollama:0.5.1 --quiet --output json --fail-on high\n"
     );
 }
 
 #[test]
 fn image_scan_of_built_images_is_blocked_without_docker() {
     let fixture = ScanFixture::new(BUILT);
-    fixture.tool("trivy", "exit 0");
+    fixture.tool("trivy", TRIVY_CLEAN);
     let (outcome, _) = fixture.scan();
     assert_eq!(outcome.status, Status::Blocked);
     assert!(outcome.reason.unwrap().starts_with("service app is built locally, so its image is in the Docker engine, but `docker` is not on PATH"));
@@ -392,7 +568,7 @@ fn image_scan_of_built_images_is_blocked_without_docker() {
 #[test]
 fn image_scan_of_built_images_is_blocked_when_the_engine_is_unreachable() {
     let fixture = ScanFixture::new(BUILT);
-    fixture.tool("trivy", "exit 0");
+    fixture.tool("trivy", TRIVY_CLEAN);
     fixture.tool(
         "docker",
         "echo 'Cannot connect to the Docker daemon' >&2; exit 1",
@@ -407,7 +583,7 @@ fn image_scan_of_built_images_is_blocked_when_the_engine_is_unreachable() {
 #[test]
 fn image_scan_takes_images_from_docker_compose_config_when_docker_is_here() {
     let fixture = ScanFixture::new(BUILT);
-    fixture.tool("trivy", "exit 0");
+    fixture.tool("trivy", TRIVY_CLEAN);
     fixture.tool(
         "docker",
         "case \"$1\" in compose) printf 'ollama/ollama:1\\nhub-app\\n';; esac; exit 0",
@@ -427,7 +603,7 @@ fn image_scan_takes_images_from_docker_compose_config_when_docker_is_here() {
 #[test]
 fn image_scan_names_built_images_after_the_compose_project_without_compose_config() {
     let fixture = ScanFixture::new(BUILT);
-    fixture.tool("trivy", "exit 0");
+    fixture.tool("trivy", TRIVY_CLEAN);
     fixture.tool("docker", "case \"$1\" in compose) exit 1;; esac; exit 0");
     let (outcome, log) = fixture.scan();
     assert_eq!(
@@ -441,28 +617,52 @@ fn image_scan_names_built_images_after_the_compose_project_without_compose_confi
 fn image_scan_passes_a_project_without_compose_file_saying_so() {
     let fixture = ScanFixture::new("");
     fs::remove_file(fixture.project().join("docker-compose.yml")).unwrap();
-    fixture.tool("trivy", "exit 0");
+    fixture.tool("trivy", TRIVY_CLEAN);
     let (outcome, _) = fixture.scan();
     assert_eq!(outcome.status, Status::Pass);
     assert!(outcome.reason.unwrap().contains("no compose file"));
 }
 
+// --- compose-defaults --------------------------------------------------------------------------
+
 #[test]
-fn interpolation_follows_compose() {
-    let vars = |name: &str| match name {
-        "SET" => Some("v".to_string()),
-        "EMPTY" => Some(String::new()),
-        _ => None,
-    };
-    let cases = [
-        ("a:${SET}", "a:v"),
-        ("a:${UNSET}", "a:"),
-        ("a:${UNSET:-d}", "a:d"),
-        ("a:${EMPTY:-d}", "a:d"),
-        ("a:${EMPTY-d}", "a:"),
-        ("a:$SET", "a:v"),
-    ];
-    for (text, expected) in cases {
-        assert_eq!(interpolate(text, &vars), expected, "{text}");
-    }
+fn secret_named_variables_with_literal_defaults_fail_with_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  web:\n    environment:\n      - SECRET_KEY=${WEB_SECRET_KEY:-supersecret}\n      - DB_PASSWORD=${DB_PASSWORD:-}\n      - API_TOKEN=${API_TOKEN:?set it}\n      - T=${GH_TOKEN-${OTHER}}\n      - KEEP=${OLLAMA_KEEP_ALIVE:-10m}\n      - PW=${ADMIN_PASS-admin}\n",
+    );
+    let compose = Compose::load_with(dir.path(), &|_| None);
+    let (outcome, log) = run(|log| check_compose_defaults(&compose, log));
+    assert_eq!(
+        outcome,
+        Outcome::fail(
+            "2 secret defaults: `WEB_SECRET_KEY` defaults to a literal in docker-compose.yml:4: anyone who does not set it runs with a known secret; `ADMIN_PASS` defaults to a literal in docker-compose.yml:9: anyone who does not set it runs with a known secret"
+        )
+    );
+    assert!(
+        log.contains("ok      DB_PASSWORD (docker-compose.yml:5)"),
+        "{log}"
+    );
+    assert!(!log.contains("OLLAMA_KEEP_ALIVE"), "{log}");
+}
+
+#[test]
+fn compose_defaults_pass_without_literal_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "services:\n  web:\n    environment:\n      - PASSWORD=${CODE_SERVER_PASSWORD}\n",
+    );
+    let compose = Compose::load_with(dir.path(), &|_| None);
+    let (outcome, _) = run(|log| check_compose_defaults(&compose, log));
+    assert_eq!(
+        outcome.reason.as_deref(),
+        Some("no literal default among 1 secret-named variables of docker-compose.yml")
+    );
+    assert_eq!(outcome.status, Status::Pass);
+    assert!(is_secret_name("WEB_SECRET_KEY") && is_secret_name("api_key"));
+    assert!(!is_secret_name("MONKEY_BUSINESS") && !is_secret_name("OLLAMA_KEEP_ALIVE"));
 }

@@ -1,59 +1,19 @@
-//! Python constants followed through assignments and imports, so a fact like "the embedding
-//! model" is resolved from the code rather than from a line number in the checklist.
+//! The line reader: Python constants followed through assignments and imports by matching
+//! lines, for a machine without a Python interpreter.
 
 use std::path::Path;
 
 use regex::Regex;
 
+use super::{Reader, Resolved, Step};
 use crate::FactError;
-
-/// A value and how it was found, step by step.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    pub value: String,
-    /// An environment variable that overrides the value at run time, if any.
-    pub env_override: Option<String>,
-    pub trail: Vec<Step>,
-}
-
-/// One line followed: shown as `file:line: source line`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub file: String,
-    /// 1-based.
-    pub line: usize,
-    pub source: String,
-}
-
-impl Step {
-    fn new(file: &str, line: usize, source: &str) -> Step {
-        Step {
-            file: file.to_string(),
-            line,
-            source: source.trim().to_string(),
-        }
-    }
-}
-
-impl std::fmt::Display for Step {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.source)
-    }
-}
-
-impl Resolved {
-    /// Where the value was finally written (`file:line: source line`).
-    pub fn origin(&self) -> String {
-        self.trail.last().map(Step::to_string).unwrap_or_default()
-    }
-}
 
 const MAX_HOPS: usize = 8;
 
 /// The embedding model the memory-setup module uses: the first assignment or keyword argument in
 /// `module` whose target mentions "embed" (e.g. `embedding_model = EMBEDDING_MODEL`,
 /// `OllamaEmbeddings(model=EMBED_MODEL)`), followed to a string literal.
-pub fn embedding_model(project: &Path, module: &str) -> Result<Resolved, FactError> {
+pub(super) fn embedding_model(project: &Path, module: &str) -> Result<Resolved, FactError> {
     let text = crate::read(project, module)?;
     let assignment =
         Regex::new(r#"(?i)^\s*(\w*embed\w*)\s*(?::\s*[\w\[\]., ]+)?=\s*(.+?)\s*(?:#.*)?$"#)
@@ -93,6 +53,8 @@ fn resolve_expr(
             value,
             env_override: None,
             trail,
+            uses: Vec::new(),
+            reader: Reader::Lines { why: String::new() },
         }));
     }
     let getenv =
@@ -188,80 +150,4 @@ fn string_literal(expr: &str) -> Option<String> {
     let quote = expr.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let inner = expr.strip_prefix(quote)?.strip_suffix(quote)?;
     (!inner.contains(quote)).then(|| inner.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        for (path, text) in files {
-            let path = dir.path().join(path);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, text).unwrap();
-        }
-        dir
-    }
-
-    #[test]
-    fn follows_imports_and_assignments_to_the_literal() {
-        let dir = project(&[
-            ("src/constants.py", "import os\nDEFAULT_MODEL = \"qwen2.5-coder:7b-q4_0\"\nEMBEDDING_MODEL = os.getenv(\"EMBEDDING_MODEL\", DEFAULT_MODEL)\n"),
-            ("src/memory_setup.py", "\"\"\"Memory.\"\"\"\nfrom src.constants import EMBEDDING_MODEL, OTHER\n\n\ndef setup():\n    embedding_model = EMBEDDING_MODEL\n"),
-        ]);
-        let resolved = embedding_model(dir.path(), "src/memory_setup.py").unwrap();
-        assert_eq!(resolved.value, "qwen2.5-coder:7b-q4_0");
-        assert_eq!(resolved.env_override.as_deref(), Some("EMBEDDING_MODEL"));
-        assert_eq!(
-            resolved.trail[0].to_string(),
-            "src/memory_setup.py:6: embedding_model = EMBEDDING_MODEL"
-        );
-        assert_eq!(
-            resolved.origin(),
-            "src/constants.py:2: DEFAULT_MODEL = \"qwen2.5-coder:7b-q4_0\""
-        );
-    }
-
-    #[test]
-    fn reads_keyword_arguments_and_relative_imports() {
-        let dir = project(&[
-            ("src/consts.py", "EMBED = 'nomic-embed-text'\n"),
-            (
-                "src/memory_setup.py",
-                "from .consts import EMBED\nemb = OllamaEmbeddings(base_url=URL, model=EMBED)\n",
-            ),
-        ]);
-        let resolved = embedding_model(dir.path(), "src/memory_setup.py").unwrap();
-        assert_eq!(resolved.value, "nomic-embed-text");
-        assert_eq!(resolved.env_override, None);
-    }
-
-    #[test]
-    fn follows_imports_black_wrapped_over_several_lines() {
-        let dir = project(&[
-            ("src/constants.py", "EMBEDDING_MODEL = \"mistral:latest\"\n"),
-            ("src/memory_setup.py", "from src.constants import (\n    DEFAULT_MODEL,\n    EMBEDDING_MODEL,\n)\n\nembedding_model = EMBEDDING_MODEL\n"),
-        ]);
-        let resolved = embedding_model(dir.path(), "src/memory_setup.py").unwrap();
-        assert_eq!(resolved.value, "mistral:latest");
-        assert!(
-            resolved.trail[1]
-                .to_string()
-                .starts_with("src/memory_setup.py:1: from src.constants import"),
-            "{:?}",
-            resolved.trail
-        );
-    }
-
-    #[test]
-    fn a_module_without_an_embedding_model_is_an_error() {
-        let dir = project(&[("src/memory_setup.py", "x = 1\n")]);
-        let err = embedding_model(dir.path(), "src/memory_setup.py").unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("no assignment of an embedding model"),
-            "{err}"
-        );
-    }
 }

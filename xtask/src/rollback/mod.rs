@@ -1,0 +1,156 @@
+//! `cargo xtask rollback [--to vA.B.C] [--from vX.Y.Z]`: the checklist's "Rollback Procedure" —
+//! identify the previous stable version, redeploy it from the project directory, verify its
+//! health, communicate (GitHub release notice, "latest", an incident issue), then print the
+//! hotfix that fixes forward.
+//!
+//! Built on the release core ([`crate::release::core`]): the mode is a value threaded through
+//! one code path ([`Mode`]), every side effect is an action recorded through `Step::act`, and the
+//! steps are a list run once to plan and once to execute ([`steps::ROLLBACK`]). Each step looks at
+//! the real state first (the checkout, `docker compose ps`, GitHub), so a re-run after a failure
+//! at any point does only what is missing. Tags and releases are never deleted (docs/rollback.md).
+//!
+//! | module | what |
+//! |--------|------|
+//! | [`identify`] | `--from`/`--to`, their dates and the commits between (checklist step 1) |
+//! | [`preflight`] | every check before the first change; exit 2 with nothing changed |
+//! | [`deploy`] | teardown, checkout, build, deploy in the project directory (step 2) |
+//! | [`health`] | `services-healthy`'s native polling: the gate for what follows (step 2's end) |
+//! | [`models`] | the model digests `--to` recorded against what Ollama serves |
+//! | [`communicate`] | the release notice, "latest", the incident issue (step 3) |
+//! | [`steps`] | the step list as data, and "next": the hotfix that fixes forward (step 4) |
+
+mod communicate;
+mod deploy;
+mod health;
+mod identify;
+mod models;
+mod preflight;
+mod steps;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::exit::{self, Exit};
+use crate::flags::Format;
+use crate::release::core::{github::Target, Mode, Output, Release};
+use crate::Ctx;
+
+pub use identify::Point;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The version to go back to (default: the highest stable release tag below --from that
+    /// was not rolled back).
+    #[arg(long, value_name = "vA.B.C")]
+    pub to: Option<String>,
+
+    /// The release being rolled back (default: the version the running deployment reports,
+    /// else the latest release tag).
+    #[arg(long, value_name = "vX.Y.Z")]
+    pub from: Option<String>,
+
+    /// Why: written into the release notice and the incident issue.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    /// Carry the plan out (without it, nothing is changed).
+    #[arg(long)]
+    pub execute: bool,
+
+    /// Do not ask for confirmation on a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Output: `human`, or `json` (one document on stdout).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// The git remote whose URL names the GitHub repository.
+    #[arg(long, default_value = "origin")]
+    pub remote: String,
+
+    /// Seconds the old version's services get to become healthy.
+    #[arg(long, value_name = "SECONDS", default_value_t = 180)]
+    pub health_timeout: u64,
+
+    /// Redeploy only: no release notice, no "latest", no incident issue (the plan says so).
+    #[arg(long)]
+    pub no_github: bool,
+}
+
+/// Everything the steps share: the two versions, the project, GitHub.
+pub struct Rollback {
+    /// The release core's view of `--to` (repo, remote, clock); its out dir is `<out>/rollback`.
+    pub release: Release,
+    pub from: Point,
+    /// Where `--from` came from: the flag, the deployment's version label, the latest tag.
+    pub from_source: &'static str,
+    pub to: Point,
+    /// `abc1234 subject` of each commit in `to..from`, newest first.
+    pub between: Vec<String>,
+    /// The branch to return to once the fix is forward (recorded before the checkout).
+    pub branch: Option<String>,
+    pub reason: String,
+    pub health_timeout: Duration,
+    /// `None` with `--no-github`.
+    pub github: Option<Target>,
+    /// What the health step saw, for the incident issue: one line per service.
+    pub evidence: std::cell::RefCell<Vec<String>>,
+}
+
+impl Rollback {
+    /// `<out>/rollback/<from>.<what>`: the recorded branch, the logs.
+    pub fn out_file(&self, what: &str) -> PathBuf {
+        self.release.out.join(format!("{}.{what}", self.from.tag))
+    }
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
+    let rollback = match preflight::run(ctx, &args)? {
+        Ok(rollback) => rollback,
+        Err(refusal) => {
+            let (version, subject) = refusal.subject;
+            let mut out = Output::titled(args.format, "rollback", version, subject, String::new());
+            out.refused(&refusal.problems);
+            return Ok(exit::REFUSED);
+        }
+    };
+    let done = format!(
+        "rolled back {} to {}; fix forward: {}",
+        rollback.from.tag,
+        rollback.to.tag,
+        steps::hotfix_command(&rollback)
+    );
+    let mut out = Output::titled(
+        args.format,
+        "rollback",
+        rollback.to.version.to_string(),
+        format!("{} -> {}", rollback.from.tag, rollback.to.tag),
+        done,
+    );
+    out.passed(&preflight::notes(&rollback));
+
+    out.begin(Mode::Plan);
+    if let Err(err) = steps::run(&steps::ROLLBACK, Mode::Plan, &rollback, &mut out) {
+        return Ok(out.failed(Mode::Plan, &err));
+    }
+    if !args.execute {
+        out.finish(Mode::Plan);
+        return Ok(exit::OK);
+    }
+    let ask = args.format == Format::Human && !args.yes && std::io::stdin().is_terminal();
+    if ask && !crate::release::confirm()? {
+        return Err(Exit::refused(
+            "not confirmed: nothing was changed",
+            "answer `y`, or pass --yes",
+        )
+        .into());
+    }
+    out.begin(Mode::Execute);
+    if let Err(err) = steps::run(&steps::ROLLBACK, Mode::Execute, &rollback, &mut out) {
+        return Ok(out.failed(Mode::Execute, &err));
+    }
+    out.finish(Mode::Execute);
+    Ok(exit::OK)
+}
