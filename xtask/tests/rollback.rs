@@ -77,11 +77,22 @@ impl Setup {
             testkit::http::closed_port()
         };
         let compose = repo.read("docker-compose.yml");
+        // The example publishes `${OLLAMA_HOST_PORT:-11434}:11434` and the like.
         let ports = |code_server: u16| {
-            compose
-                .replace("\"11434:11434\"", &format!("\"{ollama}:11434\""))
-                .replace("\"7860:7860\"", &format!("\"{up}:7860\""))
-                .replace("\"8080:8080\"", &format!("\"{code_server}:8080\""))
+            let published = [
+                ("${OLLAMA_HOST_PORT:-11434}", ollama),
+                ("${LANGFLOW_HOST_PORT:-7860}", up),
+                ("${CODE_SERVER_HOST_PORT:-8080}", code_server),
+            ];
+            published
+                .iter()
+                .fold(compose.clone(), |text, (default, port)| {
+                    assert!(
+                        text.contains(default),
+                        "the example's compose file publishes {default}"
+                    );
+                    text.replace(default, &port.to_string())
+                })
         };
         repo.write("docker-compose.yml", &ports(old_code_server));
         repo.commit_all("Initial import");
