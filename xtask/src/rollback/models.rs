@@ -67,9 +67,10 @@ fn compare(r: &Rollback, recorded: &[(String, String)]) -> anyhow::Result<Vec<St
     let port = ollama
         .host_port(11434)
         .ok_or_else(|| anyhow::anyhow!("{} publishes no port for ollama", compose.file))?;
-    let served = ollama::Client::new(format!("localhost:{port}"))
+    let client = ollama::Client::new(format!("localhost:{port}"));
+    let served = client
         .tags()
-        .map_err(|err| anyhow::anyhow!("asking Ollama for its models: {err}"))?;
+        .map_err(|err| anyhow::anyhow!("asking Ollama at {}: {err}", client.authority()))?;
     let container = ollama.container().to_string();
     let mut lines = Vec::new();
     for (reference, hex) in recorded {
