@@ -15,6 +15,7 @@ mod init;
 mod merge_reports;
 mod models;
 mod paths;
+mod post_release;
 mod pre_release;
 mod release;
 mod rollback;
@@ -59,6 +60,8 @@ pub enum Command {
     Archive(archive::Args),
     /// Plan (and with --execute, carry out) a release to git and GitHub.
     Release(release::Args),
+    /// Run the Post-Release Checklist: verify the published release, then tidy up (--execute).
+    PostRelease(post_release::Args),
     /// A patch release from a hotfix branch, merged back into main (start, finish).
     Hotfix(hotfix::Args),
     /// Roll a release back: redeploy the previous stable version, verify it, say so on GitHub.
@@ -106,6 +109,7 @@ impl Command {
             Command::Release(args) => args.run.format,
             Command::Hotfix(args) => args.format(),
             Command::Rollback(args) => args.format,
+            Command::PostRelease(args) => args.format,
             Command::MergeReports(args) => args.format,
             Command::Archive(args) => args.format,
             Command::Models(args) => args.format(),
@@ -188,6 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::PreRelease(args) => pre_release::run(&ctx, args),
         Command::Archive(args) => archive::run(&ctx, args),
         Command::Release(args) => release::run(&ctx, args),
+        Command::PostRelease(args) => post_release::run(&ctx, args),
         Command::Hotfix(args) => hotfix::run(&ctx, args),
         Command::Rollback(args) => rollback::run(&ctx, args),
         Command::Coverage(args) => coverage::run(&ctx, args),

@@ -77,11 +77,22 @@ impl Setup {
             testkit::http::closed_port()
         };
         let compose = repo.read("docker-compose.yml");
+        // The example publishes `${OLLAMA_HOST_PORT:-11434}:11434` and the like.
         let ports = |code_server: u16| {
-            compose
-                .replace("${OLLAMA_HOST_PORT:-11434}", &ollama.to_string())
-                .replace("${LANGFLOW_HOST_PORT:-7860}", &up.to_string())
-                .replace("${CODE_SERVER_HOST_PORT:-8080}", &code_server.to_string())
+            let published = [
+                ("${OLLAMA_HOST_PORT:-11434}", ollama),
+                ("${LANGFLOW_HOST_PORT:-7860}", up),
+                ("${CODE_SERVER_HOST_PORT:-8080}", code_server),
+            ];
+            published
+                .iter()
+                .fold(compose.clone(), |text, (default, port)| {
+                    assert!(
+                        text.contains(default),
+                        "the example's compose file publishes {default}"
+                    );
+                    text.replace(default, &port.to_string())
+                })
         };
         repo.write("docker-compose.yml", &ports(old_code_server));
         repo.commit_all("Initial import");
@@ -448,7 +459,7 @@ fn models_that_cannot_be_compared_are_said_and_the_rollback_is_still_announced()
     let s = Setup::with(true, true, "{}", true);
     let run = s.rollback(&EXECUTE);
     assert_eq!(run.code, 0, "{run:?}");
-    let said = "the models were not compared: Ollama at localhost:";
+    let said = "the models were not compared: asking Ollama at localhost:";
     assert!(run.stdout.contains(said), "{run:?}");
     let issues = s.gh.as_ref().unwrap().issues();
     assert!(issues[0].body.contains(said), "{}", issues[0].body);

@@ -169,7 +169,7 @@ fn coverage_names_every_seed_item() {
         "{table}"
     );
     assert!(
-        table.contains("| 6 | Thank contributors | manual: communication |"),
+        table.contains("| 6 | Thank contributors | manual `thank-contributors`"),
         "{table}"
     );
 

@@ -14,8 +14,11 @@
 //! it), `422 already_exists` for a second published release of a tag or a second asset of a name,
 //! and uploads to a published immutable release are rejected. `releases/latest` follows
 //! `make_latest` (else the newest published release that is not a pre-release), and issues can
-//! be listed (`state`, `direction`, paginated) and opened.
+//! be listed (`state`, `milestone`, `direction`, paginated; pull requests among them) and
+//! opened. Post-release reads are in `reads.rs`: asset downloads (a 302 to a storage host that
+//! refuses the token) and milestones.
 
+mod reads;
 mod routes;
 mod state;
 
@@ -26,6 +29,7 @@ use std::{
 
 use serde_json::{json, Value};
 
+pub use reads::Milestone;
 pub use state::{Asset, Issue, Release};
 
 /// A failure to inject instead of (or after) the normal handling of one request.
@@ -198,17 +202,13 @@ impl FakeGithub {
         self.lock().state.issues.clone()
     }
 
-    /// Adds an issue as if opened earlier (its number is assigned here); returns the number.
-    pub fn add_issue(&self, title: &str, body: &str, state: &str) -> u64 {
+    /// Adds an issue (or a pull request, [`Issue::pull_request`]) as if opened earlier; its
+    /// number is assigned here and returned.
+    pub fn add_issue(&self, mut issue: Issue) -> u64 {
         let inner = &mut self.lock().state;
-        let number = inner.issues.len() as u64 + 1;
-        inner.issues.push(Issue {
-            number,
-            title: title.into(),
-            body: body.into(),
-            labels: Vec::new(),
-            state: state.into(),
-        });
+        issue.number = inner.issues.len() as u64 + 1;
+        let number = issue.number;
+        inner.issues.push(issue);
         number
     }
 

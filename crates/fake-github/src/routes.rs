@@ -12,30 +12,35 @@ use crate::{
 
 pub(crate) const API_PREFIX: &str = "/api/v3";
 pub(crate) const UPLOADS_PREFIX: &str = "/api/uploads";
+/// Where asset downloads are redirected: another "host" that must not get the token.
+pub(crate) const STORAGE_PREFIX: &str = "/storage";
 
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Option<Value>,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Option<Value>,
+    /// Bytes instead of JSON (an asset download), with their content type.
+    pub(crate) raw: Option<(String, Vec<u8>)>,
 }
 
 impl Reply {
-    fn json(status: u16, body: Value) -> Reply {
+    pub(crate) fn json(status: u16, body: Value) -> Reply {
         Reply {
             status,
             headers: Vec::new(),
             body: Some(body),
+            raw: None,
         }
     }
 
-    fn error(status: u16, message: &str) -> Reply {
+    pub(crate) fn error(status: u16, message: &str) -> Reply {
         Reply::json(
             status,
             json!({ "message": message, "documentation_url": "https://docs.github.com/rest" }),
         )
     }
 
-    fn not_found() -> Reply {
+    pub(crate) fn not_found() -> Reply {
         Reply::error(404, "Not Found")
     }
 
@@ -44,6 +49,7 @@ impl Reply {
             status: 204,
             headers: Vec::new(),
             body: None,
+            raw: None,
         }
     }
 }
@@ -57,13 +63,15 @@ pub(crate) fn already_exists(resource: &str, field: &str) -> Value {
 }
 
 /// The parts of a request the handlers look at.
-struct Incoming {
-    method: String,
-    path: String,
-    query: String,
-    authorization: Option<String>,
-    content_type: String,
-    body: Vec<u8>,
+pub(crate) struct Incoming {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) authorization: Option<String>,
+    pub(crate) content_type: String,
+    /// The `Accept` header (`application/octet-stream` asks an asset for its bytes).
+    pub(crate) accept: Option<String>,
+    pub(crate) body: Vec<u8>,
 }
 
 pub(crate) fn serve(shared: &Shared, mut request: tiny_http::Request) {
@@ -103,6 +111,7 @@ pub(crate) fn serve(shared: &Shared, mut request: tiny_http::Request) {
                 status,
                 headers,
                 body: Some(body),
+                raw: None,
             },
         ),
         (Some(Fault::Drop | Fault::DropAfterEffect), _) => break_connection(request),
@@ -124,6 +133,7 @@ fn read_incoming(request: &mut tiny_http::Request) -> Incoming {
             .map(|header| header.value.as_str().to_string())
     };
     let authorization = header("Authorization");
+    let accept = header("Accept");
     let content_type = header("Content-Type").unwrap_or_else(|| "application/octet-stream".into());
     let (path, query) = match request.url().split_once('?') {
         Some((path, query)) => (path.to_string(), query.to_string()),
@@ -137,6 +147,7 @@ fn read_incoming(request: &mut tiny_http::Request) -> Incoming {
         query,
         authorization,
         content_type,
+        accept,
         body,
     }
 }
@@ -144,10 +155,20 @@ fn read_incoming(request: &mut tiny_http::Request) -> Incoming {
 /// Writes the whole answer with one write: tiny_http's own `respond` sends the head and the body
 /// separately, and Nagle's algorithm against delayed ACKs then costs 40 ms per request.
 fn respond(request: tiny_http::Request, reply: Reply) {
-    let body = reply.body.map(|body| body.to_string()).unwrap_or_default();
+    let (content_type, body) = match reply.raw {
+        Some((content_type, bytes)) => (content_type, bytes),
+        None => (
+            "application/json; charset=utf-8".to_string(),
+            reply
+                .body
+                .map(|body| body.to_string())
+                .unwrap_or_default()
+                .into_bytes(),
+        ),
+    };
     let reason = tiny_http::StatusCode(reply.status).default_reason_phrase();
     let mut head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n",
+        "HTTP/1.1 {} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n",
         reply.status,
         body.len()
     );
@@ -156,7 +177,7 @@ fn respond(request: tiny_http::Request, reply: Reply) {
     }
     head.push_str("\r\n");
     let mut writer = request.into_writer();
-    let _ = writer.write_all([head.as_bytes(), body.as_bytes()].concat().as_slice());
+    let _ = writer.write_all([head.as_bytes(), body.as_slice()].concat().as_slice());
     let _ = writer.flush();
 }
 
@@ -169,6 +190,9 @@ fn break_connection(request: tiny_http::Request) {
 }
 
 fn handle(shared: &Shared, state: &mut State, incoming: &Incoming) -> Reply {
+    if let Some(rest) = incoming.path.strip_prefix(STORAGE_PREFIX) {
+        return crate::reads::storage(state, incoming, rest);
+    }
     let token_ok = incoming.authorization.as_deref().is_some_and(|value| {
         let token = value
             .strip_prefix("Bearer ")
@@ -205,19 +229,27 @@ fn handle(shared: &Shared, state: &mut State, incoming: &Incoming) -> Reply {
         ("GET", false, ["releases", "latest"]) => endpoint.latest_release(state),
         ("GET", false, ["issues"]) => endpoint.list_issues(state),
         ("POST", false, ["issues"]) => endpoint.create_issue(state),
+        ("GET", false, ["releases", "assets", id]) if crate::reads::wants_bytes(incoming) => {
+            crate::reads::download(state, id)
+        }
         ("GET", false, ["releases", "assets", id]) => endpoint.get_asset(state, id),
         ("DELETE", false, ["releases", "assets", id]) => endpoint.delete_asset(state, id),
         ("GET", false, ["releases", id]) => endpoint.get_release(state, id),
         ("PATCH", false, ["releases", id]) => endpoint.update_release(state, id),
         ("GET", false, ["releases", id, "assets"]) => endpoint.list_assets(state, id),
         ("POST", true, ["releases", id, "assets"]) => endpoint.upload_asset(state, id),
+        ("GET", false, ["milestones"]) => crate::reads::list_milestones(&endpoint, state),
+        ("POST", false, ["milestones"]) => crate::reads::create_milestone(&endpoint, state),
+        ("PATCH", false, ["milestones", number]) => {
+            crate::reads::update_milestone(&endpoint, state, number)
+        }
         _ => Reply::not_found(),
     }
 }
 
-struct Endpoint<'a> {
-    repo_path: String,
-    incoming: &'a Incoming,
+pub(crate) struct Endpoint<'a> {
+    pub(crate) repo_path: String,
+    pub(crate) incoming: &'a Incoming,
 }
 
 impl Endpoint<'_> {
@@ -272,10 +304,17 @@ impl Endpoint<'_> {
     fn list_issues(&self, state: &State) -> Reply {
         let query = parse_query(&self.incoming.query);
         let wanted = query_value(&query, "state").unwrap_or_else(|| "open".into());
+        let milestone = query_value(&query, "milestone");
         let mut issues: Vec<Value> = state
             .issues
             .iter()
             .filter(|issue| wanted == "all" || issue.state == wanted)
+            .filter(|issue| match milestone.as_deref() {
+                None => true,
+                Some("*") => issue.milestone.is_some(),
+                Some("none") => issue.milestone.is_none(),
+                Some(number) => issue.milestone.map(|n| n.to_string()).as_deref() == Some(number),
+            })
             .map(|issue| state.issue_json(&self.repo_path, issue))
             .collect();
         // GitHub lists newest first unless asked otherwise.
@@ -295,12 +334,12 @@ impl Endpoint<'_> {
         let labels = fields["labels"].as_array().into_iter().flatten();
         let issue = crate::state::Issue {
             number: state.issues.len() as u64 + 1,
-            title: title.to_string(),
             body: fields["body"].as_str().unwrap_or_default().to_string(),
             labels: labels
                 .filter_map(|label| label.as_str().map(str::to_string))
                 .collect(),
-            state: "open".into(),
+            milestone: fields["milestone"].as_u64(),
+            ..crate::state::Issue::new(title, "open")
         };
         let json = state.issue_json(&self.repo_path, &issue);
         state.issues.push(issue);
@@ -432,7 +471,7 @@ impl Endpoint<'_> {
     }
 
     /// One page of `items` per `per_page`/`page`, with GitHub's `Link` header.
-    fn paginated(&self, items: Vec<Value>) -> Reply {
+    pub(crate) fn paginated(&self, items: Vec<Value>) -> Reply {
         let query = parse_query(&self.incoming.query);
         let number = |key: &str, default: usize| {
             query_value(&query, key)
@@ -517,7 +556,7 @@ fn find_release<'a>(state: &'a State, id: &str) -> Option<&'a Release> {
     state.releases.iter().find(|release| release.id == id)
 }
 
-fn find_asset<'a>(state: &'a State, id: &str) -> Option<(&'a Release, &'a Asset)> {
+pub(crate) fn find_asset<'a>(state: &'a State, id: &str) -> Option<(&'a Release, &'a Asset)> {
     let id: u64 = id.parse().ok()?;
     state.releases.iter().find_map(|release| {
         release
@@ -533,7 +572,7 @@ fn decode(text: &str) -> String {
 }
 
 /// Form-style decoding, as GitHub's servers do: `+` means a space, so clients must send `%2B`.
-fn parse_query(query: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|pair| !pair.is_empty())
@@ -547,7 +586,7 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn query_value(query: &[(String, String)], key: &str) -> Option<String> {
+pub(crate) fn query_value(query: &[(String, String)], key: &str) -> Option<String> {
     query
         .iter()
         .find(|(name, _)| name == key)

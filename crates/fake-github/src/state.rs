@@ -92,23 +92,56 @@ fn sha256_digest(content: &[u8]) -> String {
     format!("sha256:{hex}")
 }
 
-/// An issue of the fake repository (pull requests are not kept).
+/// An issue (or a pull request: GitHub lists them among the issues) of the fake repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Issue {
+    /// Assigned by [`crate::FakeGithub::add_issue`] (or when opened through the API).
     pub number: u64,
     pub title: String,
     pub body: String,
     pub labels: Vec<String>,
     /// `open` or `closed`.
     pub state: String,
+    /// The milestone's number.
+    pub milestone: Option<u64>,
+    /// Listed with a `pull_request` key.
+    pub pull_request: bool,
+}
+
+impl Issue {
+    /// An issue to seed with [`crate::FakeGithub::add_issue`]; `state` is `open` or `closed`.
+    pub fn new(title: &str, state: &str) -> Issue {
+        Issue {
+            number: 0,
+            title: title.to_string(),
+            body: String::new(),
+            labels: Vec::new(),
+            state: state.to_string(),
+            milestone: None,
+            pull_request: false,
+        }
+    }
+
+    pub fn in_milestone(mut self, number: u64) -> Issue {
+        self.milestone = Some(number);
+        self
+    }
+
+    pub fn pull_request(mut self) -> Issue {
+        self.pull_request = true;
+        self
+    }
 }
 
 pub(crate) struct State {
     pub(crate) releases: Vec<Release>,
     pub(crate) immutable_releases: bool,
     pub(crate) issues: Vec<Issue>,
-    /// The release last made latest by a client (`make_latest`, or publishing); else GitHub's
-    /// rule applies: the newest published release that is not a pre-release.
+    /// Titles are unique; see `reads.rs`.
+    pub(crate) milestones: Vec<crate::reads::Milestone>,
+    /// The release last made latest by a client (`make_latest`, or publishing) or by hand
+    /// ([`crate::FakeGithub::set_latest`]); else GitHub's rule applies: the newest published
+    /// release that is not a pre-release (nor published with `make_latest: "false"`).
     pub(crate) explicit_latest: Option<u64>,
     next_id: u64,
     base_url: String,
@@ -120,6 +153,7 @@ impl State {
             releases: Vec::new(),
             immutable_releases: true,
             issues: Vec::new(),
+            milestones: Vec::new(),
             explicit_latest: None,
             next_id: 1,
             base_url,
@@ -147,12 +181,21 @@ impl State {
         self.explicit_latest
             .and_then(|id| self.releases.iter().find(|release| release.id == id))
             .filter(eligible)
-            .or_else(|| self.releases.iter().rev().find(eligible))
+            .or_else(|| {
+                self.releases
+                    .iter()
+                    .filter(eligible)
+                    .rfind(|release| release.make_latest.as_deref() != Some("false"))
+            })
     }
 
     pub(crate) fn issue_json(&self, repo_path: &str, issue: &Issue) -> Value {
         let number = issue.number;
-        json!({
+        let milestone = issue
+            .milestone
+            .and_then(|n| self.milestones.iter().find(|m| m.number == n))
+            .map(|m| crate::reads::milestone_json(repo_path, self, m));
+        let mut json = json!({
             "id": number + 1000,
             "node_id": format!("I_{number}"),
             "number": number,
@@ -162,13 +205,23 @@ impl State {
             "labels": issue.labels.iter().map(|name| json!({ "name": name })).collect::<Vec<_>>(),
             "url": format!("{}{}/repos/{repo_path}/issues/{number}", self.base_url, crate::routes::API_PREFIX),
             "html_url": format!("{}/{repo_path}/issues/{number}", self.base_url),
+            "user": { "login": "octocat" },
+            "milestone": milestone,
             "created_at": TIMESTAMP,
             "updated_at": TIMESTAMP,
-        })
+        });
+        if issue.pull_request {
+            json["pull_request"] = json!({ "url": "https://api.github.invalid/pulls" });
+        }
+        json
     }
 
     pub(crate) fn release_mut(&mut self, id: u64) -> Option<&mut Release> {
         self.releases.iter_mut().find(|release| release.id == id)
+    }
+
+    pub(crate) fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     pub(crate) fn release_json(&self, repo_path: &str, release: &Release) -> Value {

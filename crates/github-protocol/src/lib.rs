@@ -10,6 +10,7 @@
 //! release or moving "latest" (rollback) are further variants with their own specs.
 
 mod amend;
+pub mod reads;
 pub mod rules;
 
 use std::fmt;
@@ -22,7 +23,9 @@ pub use amend::{
 };
 
 /// The version of these messages. Bump it whenever a message changes shape or meaning.
-pub const PROTOCOL: u32 = 1;
+/// 2: the post-release requests ([`reads`]), the rollback ones ([`AmendCommand`]) and their
+/// reply fields.
+pub const PROTOCOL: u32 = 2;
 
 /// Exit code and `exit_code` of a refusal: nothing was changed on GitHub.
 pub const EXIT_REFUSED: i32 = 2;
@@ -216,6 +219,22 @@ pub struct Reply {
     /// `publish` (and any failure): what was carried out, in order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub performed: Option<Vec<Action>>,
+    /// `release` ([`reads::ReadCommand::Release`]): the tag of the repository's latest
+    /// release; absent when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_tag: Option<String>,
+    /// `download`: each asset written, in the order asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub downloaded: Option<Vec<reads::Downloaded>>,
+    /// `milestones`: every milestone, open and closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestones: Option<Vec<reads::MilestoneInfo>>,
+    /// `milestone-issues`: the open issues and pull requests of the milestone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issues: Option<Vec<reads::IssueInfo>>,
+    /// `close-milestone`, `create-milestone`: the milestone afterwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<reads::MilestoneInfo>,
     /// The [`AmendCommand`]s' answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amend: Option<AmendReply>,

@@ -52,20 +52,7 @@ pub(crate) async fn run(
 }
 
 fn connect(repository: &Repository, settings: &Settings) -> Result<(Client, Backoff)> {
-    repository.check_protocol().map_err(Error::Protocol)?;
-    if repository.owner.trim().is_empty() || repository.repo.trim().is_empty() {
-        return Err(Error::InvalidRequest("`owner` or `repo` is empty".into()));
-    }
-    let token = settings.token.as_ref().ok_or(Error::MissingToken)?;
-    let api_url = repository
-        .api_url
-        .as_deref()
-        .or(settings.env_api_url.as_deref())
-        .unwrap_or(crate::request::GITHUB_API)
-        .trim_end_matches('/')
-        .to_string();
-    let repo_path = format!("{}/{}", repository.owner, repository.repo);
-    let client = Client::new(&api_url, None, &repo_path, token, settings.page_size)?;
+    let client = Client::for_repository(repository, settings)?;
     Ok((client, Backoff::new(settings.retry)))
 }
 

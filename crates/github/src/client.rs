@@ -14,9 +14,11 @@ use octocrab::{OctoBody, Octocrab};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::de::DeserializeOwned;
 
+use github_protocol::Repository;
+
 use crate::{
     error::{Error, Result},
-    request::Token,
+    request::{Settings, Token},
     retry::{Backoff, Failure, RateHeaders, StatusFailure},
 };
 
@@ -34,6 +36,9 @@ pub fn encode(text: &str) -> String {
 
 pub(crate) struct Client {
     octocrab: Octocrab,
+    /// Without the token: for the storage host an asset download is redirected to, which must
+    /// never see it (and refuses a request that carries one).
+    bare: Octocrab,
     /// `{api_url}/repos/{owner}/{repo}`
     pub(crate) repo_url: String,
     /// `{GITHUB_UPLOADS_URL}/repos/{owner}/{repo}`: the override of each release's own
@@ -44,6 +49,10 @@ pub(crate) struct Client {
     pub(crate) uploads_derived: Option<String>,
     page_size: u32,
 }
+
+/// An answer whose body is read as it arrives (an asset download).
+pub(crate) type Response =
+    http::Response<http_body_util::combinators::BoxBody<bytes::Bytes, octocrab::Error>>;
 
 pub(crate) enum Body {
     Empty,
@@ -71,16 +80,42 @@ impl Client {
             .and_then(|builder| builder.upload_uri(uploads_origin))
             .and_then(|builder| builder.build())
             .map_err(|err| Error::Client(describe(&err)))?;
+        let bare = Octocrab::builder()
+            .set_connect_timeout(Some(Duration::from_secs(30)))
+            .set_read_timeout(Some(Duration::from_secs(300)))
+            .build()
+            .map_err(|err| Error::Client(describe(&err)))?;
         let (owner, repo) = repo_path.split_once('/').unwrap_or((repo_path, ""));
         let repo_suffix = format!("repos/{}/{}", encode(owner), encode(repo));
         Ok(Client {
             octocrab,
+            bare,
             repo_url: format!("{api_url}/{repo_suffix}"),
             uploads_override: uploads_override.map(|url| format!("{url}/{repo_suffix}")),
             uploads_derived: crate::request::uploads_url_for(api_url)
                 .map(|url| format!("{url}/{repo_suffix}")),
             page_size,
         })
+    }
+
+    /// The client for a request about `repository` (post-release, rollback): its protocol is
+    /// checked, `owner` and `repo` must be given; the API URL defaults to `GITHUB_API_URL`,
+    /// then `https://api.github.com`. Sends nothing.
+    pub(crate) fn for_repository(repository: &Repository, settings: &Settings) -> Result<Client> {
+        repository.check_protocol().map_err(Error::Protocol)?;
+        if repository.owner.trim().is_empty() || repository.repo.trim().is_empty() {
+            return Err(Error::InvalidRequest("`owner` or `repo` is empty".into()));
+        }
+        let token = settings.token.as_ref().ok_or(Error::MissingToken)?;
+        let api_url = repository
+            .api_url
+            .as_deref()
+            .or(settings.env_api_url.as_deref())
+            .unwrap_or(crate::request::GITHUB_API)
+            .trim_end_matches('/')
+            .to_string();
+        let repo_path = format!("{}/{}", repository.owner, repository.repo);
+        Client::new(&api_url, None, &repo_path, token, settings.page_size)
     }
 
     /// One attempt; a non-2xx answer is a [`Failure::Status`]. Returns the body of a 2xx.
@@ -113,6 +148,44 @@ impl Client {
             .execute(request)
             .await
             .map_err(|err| Failure::Transport(describe(&err)))?;
+        if !response.status().is_success() {
+            return Err(self.failure(response).await);
+        }
+        self.octocrab
+            .body_to_string(response)
+            .await
+            .map_err(|err| Failure::Transport(describe(&err)))
+    }
+
+    /// One GET asking for `accept`, its answer unread when it is a 2xx or a redirect (3xx).
+    /// `bare`: without the token, for a host that is not GitHub's API.
+    pub(crate) async fn get_response(
+        &self,
+        url: &str,
+        accept: &str,
+        bare: bool,
+    ) -> Result<Response, Failure> {
+        let octocrab = if bare { &self.bare } else { &self.octocrab };
+        let builder = http::Request::builder()
+            .method(Method::GET)
+            .uri(url)
+            .header(header::ACCEPT, accept);
+        let request = octocrab
+            .build_request(builder, None::<&()>)
+            .map_err(|err| Failure::Transport(describe(&err)))?;
+        let response = octocrab
+            .execute(request)
+            .await
+            .map_err(|err| Failure::Transport(describe(&err)))?;
+        let status = response.status();
+        if status.is_success() || status.is_redirection() {
+            return Ok(response);
+        }
+        Err(self.failure(response).await)
+    }
+
+    /// A non-2xx answer as a [`Failure`]: its status, message and rate-limit headers.
+    async fn failure(&self, response: Response) -> Failure {
         let status = response.status().as_u16();
         let header_text = |name: &str| {
             response
@@ -126,20 +199,16 @@ impl Client {
             header_text("x-ratelimit-remaining"),
             header_text("x-ratelimit-reset"),
         );
-        let body = self
-            .octocrab
-            .body_to_string(response)
-            .await
-            .map_err(|err| Failure::Transport(describe(&err)))?;
-        if (200..300).contains(&status) {
-            return Ok(body);
-        }
+        let body = match self.octocrab.body_to_string(response).await {
+            Ok(body) => body,
+            Err(err) => return Failure::Transport(describe(&err)),
+        };
         let headers = RateHeaders {
             retry_after: retry_after.as_deref(),
             remaining: remaining.as_deref(),
             reset: reset.as_deref(),
         };
-        Err(Failure::Status(StatusFailure::new(status, &body, headers)))
+        Failure::Status(StatusFailure::new(status, &body, headers))
     }
 
     /// A GET, retried while GitHub fails transiently, decoded as `T`.
@@ -203,7 +272,7 @@ fn origin(url: &str) -> Result<String> {
 
 /// An octocrab error with its causes, e.g. `Service Error: client error (SendRequest): connection
 /// closed before message completed`. Never contains headers, so never the token.
-fn describe(err: &octocrab::Error) -> String {
+pub(crate) fn describe(err: &octocrab::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

@@ -55,6 +55,11 @@ pub enum Error {
     AssetChanged { name: String },
     #[error("setting up the HTTP client: {0}")]
     Client(String),
+    #[error("writing the download {}: {source}", path.display())]
+    WriteDownload {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("release {tag} cannot be edited: {why}")]
     CannotEdit { tag: String, why: String },
 }
@@ -80,7 +85,8 @@ impl Error {
             | Error::GaveUp { .. }
             | Error::Unexpected { .. }
             | Error::NoProgress { .. }
-            | Error::AssetChanged { .. } => EXIT_FAILED,
+            | Error::AssetChanged { .. }
+            | Error::WriteDownload { .. } => EXIT_FAILED,
         }
     }
 
@@ -134,6 +140,9 @@ impl Error {
             {
                 "GitHub could not be reached: check GITHUB_API_URL, the network and any proxy, then re-run"
                     .into()
+            }
+            Error::WriteDownload { .. } => {
+                "make the download folder writable (and free some space), then re-run".into()
             }
             Error::Api { .. }
             | Error::GaveUp { .. }

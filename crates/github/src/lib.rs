@@ -7,9 +7,11 @@
 
 mod amend;
 mod client;
+mod download;
 pub mod error;
 pub mod plan;
 mod publish;
+pub mod reads;
 pub mod remote;
 pub mod request;
 pub mod retry;
@@ -34,8 +36,7 @@ pub struct Outcome {
 /// Runs `command` for the JSON `request`; never panics on bad input, never prints the token.
 pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
     let mut progress = publish::Progress::default();
-    let result = runtime()
-        .and_then(|runtime| runtime.block_on(run_async(command, request, settings, &mut progress)));
+    let result = block_on(run_async(command, request, settings, &mut progress));
     let performed = Some(progress.performed);
     outcome(command.name(), result, progress.changing, performed)
 }
@@ -44,20 +45,21 @@ pub fn run(command: Command, request: &str, settings: &Settings) -> Outcome {
 /// [`run`], never panics on bad input and never prints the token.
 pub fn amend(command: AmendCommand, request: &str, settings: &Settings) -> Outcome {
     let mut changing = false;
-    let result = runtime()
-        .and_then(|runtime| runtime.block_on(amend::run(command, request, settings, &mut changing)))
-        .map(|answer| Reply {
+    let result =
+        block_on(amend::run(command, request, settings, &mut changing)).map(|answer| Reply {
             amend: Some(answer),
             ..Reply::default()
         });
     outcome(command.name(), result, changing, None)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+/// Runs `future` on a current-thread tokio runtime.
+fn block_on<T>(future: impl std::future::Future<Output = Result<T, Error>>) -> Result<T, Error> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|err| Error::Client(format!("starting the tokio runtime: {err}")))
+        .and_then(|runtime| runtime.block_on(future))
 }
 
 /// What the binary prints and exits with after `command`. A refusal is only a refusal if

@@ -6,10 +6,13 @@
 use std::io::Read;
 
 use github::{AmendCommand, Command, Reply, Settings, EXIT_REFUSED, PROTOCOL};
+use github_protocol::reads::ReadCommand;
 
-/// What argv asks for: a release step, or an amend request (rollback).
+/// What argv asks for: a release step, a post-release read (or milestone change), or an amend
+/// request (rollback).
 enum Asked {
     Release(Command),
+    Read(ReadCommand),
     Amend(AmendCommand),
 }
 
@@ -18,14 +21,15 @@ fn main() {
     let command = match args.as_slice() {
         [name] => Command::parse(name)
             .map(Asked::Release)
+            .or_else(|| ReadCommand::parse(name).map(Asked::Read))
             .or_else(|| AmendCommand::parse(name).map(Asked::Amend)),
         _ => None,
     };
     let mut request = String::new();
     let read = std::io::stdin().read_to_string(&mut request);
     let (Some(command), Ok(_)) = (command, read) else {
-        let cause = "usage: xtask-github <check|plan|publish|lookup|edit-release|open-issue> < request.json";
-        let fix = "pass one of check, plan, publish, lookup, edit-release, open-issue and the JSON request on stdin (docs/github.md)";
+        let cause = "usage: xtask-github <check|plan|publish|release|download|milestones|milestone-issues|close-milestone|create-milestone|lookup|edit-release|open-issue> < request.json";
+        let fix = "pass one of those commands and the JSON request on stdin (docs/github.md)";
         let reply = Reply {
             protocol: Some(PROTOCOL),
             ok: false,
@@ -41,6 +45,7 @@ fn main() {
     let settings = Settings::from_env(|name| std::env::var(name).ok());
     let outcome = match command {
         Asked::Release(command) => github::run(command, &request, &settings),
+        Asked::Read(command) => github::reads::run(command, &request, &settings),
         Asked::Amend(command) => github::amend(command, &request, &settings),
     };
     print_reply(&outcome.reply);

@@ -147,7 +147,7 @@ pub fn sha256_digest(bytes: &[u8]) -> String {
     digest_hex(&Sha256::digest(bytes))
 }
 
-fn digest_hex(hash: &[u8]) -> String {
+pub(crate) fn digest_hex(hash: &[u8]) -> String {
     let hex: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
     format!("sha256:{hex}")
 }

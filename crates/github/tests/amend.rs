@@ -4,7 +4,7 @@
 
 mod support;
 
-use fake_github::{Fault, Release};
+use fake_github::{Fault, Issue, Release};
 use serde_json::{json, Value};
 use support::{Setup, OWNER, REPO};
 
@@ -35,10 +35,10 @@ fn open_issue(setup: &mut Setup) -> support::Run {
 #[test]
 fn lookup_reports_releases_latest_and_an_issue_by_title() {
     let mut setup = seeded();
-    setup.fake.add_issue("Something else", "", "open");
+    setup.fake.add_issue(Issue::new("Something else", "open"));
     setup
         .fake
-        .add_issue("Rollback of v1.1.0 to v1.0.0", "", "closed");
+        .add_issue(Issue::new("Rollback of v1.1.0 to v1.0.0", "closed"));
     setup.request = json!({
         "repository": repository(&setup),
         "tags": ["v1.0.0", "v2.0.0"],

@@ -20,7 +20,8 @@ pub struct CheckResult {
     /// `null` when nothing ran (blocked by a dependency, manual, skipped).
     #[serde(serialize_with = "serialize_lossy_path")]
     pub log: Option<PathBuf>,
-    /// Why it failed, could not run, or was left out; `null` when it passed.
+    /// Why it failed, could not run, or was left out; for a pass `null`, or the evidence
+    /// (`post-release` says what it looked at).
     pub reason: Option<String>,
     /// For a blocked check, the root cause it shares with others: `docker engine`, or the id
     /// of the check that did not pass (followed through blocked dependencies).

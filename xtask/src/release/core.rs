@@ -33,13 +33,13 @@ pub use super::edits::{self, Bump, Edit};
 pub use super::effect::{Action, ActionKind, Mode, Status, Step};
 pub use super::gate::{self, Evidence};
 pub use super::git_steps;
-pub use super::github::{self, Target};
+pub use super::github::{self, call_read, Target};
 pub use super::preflight::{
     self, check_branch, check_clean_tree, check_in_progress, check_not_behind, check_repo,
     check_tag_absent, check_version_greater, prepare, Checks, Prepared,
 };
 pub use super::record;
-pub use super::report::Output;
+pub use super::report::{print_step, Output};
 pub use super::steps::{run as run_steps, StepId, RELEASE};
 pub use super::verify::run_script;
 pub use super::vocab::{

@@ -3,12 +3,14 @@
 //! It reads one JSON request on stdin and writes one JSON result on stdout; the token reaches
 //! it only through the inherited environment (`GITHUB_TOKEN` / `GH_TOKEN`), never argv.
 //! Exit 0 ok, 2 refused with nothing changed, 3 failed part-way. See docs/github.md.
-//! [`amend`] sends the other request kinds (look up, edit an existing release, open an issue).
+//! [`amend`] sends the other request kinds (look up, edit an existing release, open an issue),
+//! [`call_read`] the post-release ones (read a release, download assets, milestones).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use github_protocol::reads::{ReadCommand, RepoSpec};
 use github_protocol::{
     AmendCommand, AssetSpec, Command as GhCommand, ReleaseSpec, Reply, Repository, PROTOCOL,
     REBUILD_HINT,
@@ -361,6 +363,15 @@ pub fn amend<S: serde::Serialize>(command: AmendCommand, spec: &S) -> Result<(i3
     call_binary(command.name(), &json, command.changes_github())
 }
 
+/// A post-release request, `xtask-github <word>` ([`ReadCommand`]): its exit code and reply.
+pub fn call_read<T: serde::Serialize>(
+    command: ReadCommand,
+    spec: &RepoSpec<T>,
+) -> Result<(i32, Reply), Exit> {
+    let json = serde_json::to_vec(spec).expect("a request spec serialises");
+    call_binary(command.name(), &json, command.changes_github())
+}
+
 /// The repository part of an amend spec.
 pub fn repository(target: &Target) -> Repository {
     Repository {
@@ -380,6 +391,8 @@ pub fn reply_error(code: u8, what: &str, reply: &Reply) -> Exit {
     }
 }
 
+/// Runs `xtask-github <command>` with `json` on stdin; `changes_github`: the command changes
+/// GitHub, so an unreadable reply means "failed part-way", not "refused".
 fn call_binary(command: &str, json: &[u8], changes_github: bool) -> Result<(i32, Reply), Exit> {
     let bin = binary()?;
     let refused = |cause: String| Exit::refused(cause, REBUILD_HINT);
@@ -457,14 +470,14 @@ pub fn archive_assets(dir: &Path, manifest: &archive::Manifest) -> Vec<(PathBuf,
         .collect()
 }
 
-fn cause(reply: &Reply) -> String {
+pub fn cause(reply: &Reply) -> String {
     reply
         .error
         .clone()
         .unwrap_or_else(|| format!("it failed without saying why (ok={})", reply.ok))
 }
 
-fn fix(reply: &Reply) -> String {
+pub fn fix(reply: &Reply) -> String {
     reply.fix.clone().unwrap_or_else(|| {
         "re-run with the same arguments; if it fails again, run xtask-github by hand (docs/github.md)"
             .into()

@@ -234,7 +234,8 @@ impl Output {
     }
 }
 
-fn print_step(number: usize, step: &Step) {
+/// One step as a person sees it: `[n] name status summary`, then its actions and diffs.
+pub fn print_step(number: usize, step: &Step) {
     let status = match step.status {
         Status::Done => "done",
         Status::Planned => "planned",
