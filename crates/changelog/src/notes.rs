@@ -37,18 +37,24 @@ impl Category {
     /// Keep a Changelog titles and the usual generator synonyms (`Features`, `Bug Fixes`, …);
     /// anything else counts as Changed, so no entry is ever dropped.
     fn of_heading(heading: &str) -> Category {
+        Category::parse(heading).unwrap_or(Category::Changed)
+    }
+
+    /// The category a `### heading` names, if it names one.
+    pub fn parse(heading: &str) -> Option<Category> {
         let heading = heading
             .trim_start_matches(|c: char| !c.is_alphabetic())
             .to_lowercase();
         let heading = heading.trim_end_matches(|c: char| !c.is_alphabetic());
-        match heading {
+        Some(match heading {
             "added" | "add" | "new" | "feature" | "features" | "new features" => Category::Added,
+            "changed" | "change" | "changes" => Category::Changed,
             "fixed" | "fix" | "fixes" | "bug fixes" | "bugfixes" | "bug fix" => Category::Fixed,
             "deprecated" | "deprecation" | "deprecations" => Category::Deprecated,
             "removed" | "removal" | "removals" => Category::Removed,
             "security" => Category::Security,
-            _ => Category::Changed,
-        }
+            _ => return None,
+        })
     }
 }
 
@@ -131,6 +137,23 @@ impl Notes {
             }
         }
         notes
+    }
+
+    /// The `### headings` of a notes body that name no category (1-based line, heading text):
+    /// [`Notes::from_section_body`] files their entries under Changed, which a hand-written
+    /// notes file rarely means.
+    pub fn unknown_headings(body: &str) -> Vec<(usize, String)> {
+        lines(body)
+            .enumerate()
+            .filter(|(_, line)| !line.in_fence)
+            .filter_map(|(index, line)| {
+                let heading = line.content.strip_prefix("###")?;
+                let heading = heading.trim_start_matches('#').trim();
+                Category::parse(heading)
+                    .is_none()
+                    .then(|| (index + 1, heading.to_string()))
+            })
+            .collect()
     }
 
     /// The seed's format: `### Category` then `- item` lines, categories in the seed order,

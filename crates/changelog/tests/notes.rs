@@ -213,3 +213,10 @@ fn indented_code_belongs_to_its_entry() {
     );
     assert!(notes.changed.is_empty());
 }
+
+#[test]
+fn unknown_headings_are_named_with_their_line() {
+    let body = "### Added\n- one\n### Bogus\n- two\n```\n### In a fence\n```\n#### Features\n### Bug Fixes\n";
+    assert_eq!(Notes::unknown_headings(body), [(3, "Bogus".to_string())]);
+    assert!(Notes::unknown_headings("### Changed\n- x\n").is_empty());
+}

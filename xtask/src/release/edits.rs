@@ -186,6 +186,16 @@ fn notes_for(
                 "pass a readable file",
             )
         })?;
+        if let Some((line, heading)) = Notes::unknown_headings(&text).into_iter().next() {
+            return Err(Problem::new(
+                Check::Changelog,
+                format!(
+                    "--notes {}:{line}: `### {heading}` is not a changelog category",
+                    path.display()
+                ),
+                "use ### Added, Changed, Deprecated, Removed, Fixed or Security",
+            ));
+        }
         return Ok((
             Some(Notes::from_section_body(&text)),
             format!("--notes {}", path.display()),

@@ -238,6 +238,19 @@ fn missing_notes_file() {
 }
 
 #[test]
+fn notes_file_with_an_unknown_heading() {
+    refused(
+        |f| {
+            // Outside the work tree: a notes file is not part of the release.
+            let notes = f.repo.root().parent().unwrap().join("bogus-notes.md");
+            std::fs::write(&notes, "### Added\n- a feature\n\n### Bogus\n- lost\n").unwrap();
+            with("0.5.0", &["--notes", notes.to_str().unwrap()])
+        },
+        "bogus-notes.md:4: `### Bogus` is not a changelog category",
+    );
+}
+
+#[test]
 fn no_remote() {
     refused(
         |f| {
