@@ -71,6 +71,12 @@ pub fn render(r: &Release, gate: &Evidence, bump: &Bump, github: Option<&Target>
     line(security);
     line(String::new());
 
+    line("### Models".into());
+    for model_line in model_lines(r) {
+        line(model_line);
+    }
+    line(String::new());
+
     line("### Release".into());
     line(format!(
         "- [x] Changes committed — \"{}\", {now}",
@@ -125,6 +131,41 @@ pub fn render(r: &Release, gate: &Evidence, bump: &Bump, github: Option<&Target>
         Evidence::Recorded { commit } => line(format!("Passed before commit `{commit}`.")),
     }
     out
+}
+
+/// The models this release was validated with: the current section of docs/MODEL_VERSIONS.md
+/// at HEAD (the release commit's parent), each with its digest, or why there are none.
+fn model_lines(r: &Release) -> Vec<String> {
+    use project::model_versions::{self, MODEL_VERSIONS};
+    let text = match r.repo.show_file("HEAD", MODEL_VERSIONS) {
+        Ok(Some(text)) => text,
+        Ok(None) => return vec![format!("No {MODEL_VERSIONS}: the models are not recorded.")],
+        Err(err) => return vec![format!("{MODEL_VERSIONS} cannot be read: {err:#}")],
+    };
+    match model_versions::parse(&text) {
+        Err(err) => vec![format!("Not recorded: {err}.")],
+        Ok(registry) => match registry.current {
+            None => vec![format!(
+                "Not recorded: {MODEL_VERSIONS} has no current section."
+            )],
+            Some(current) => {
+                let mut lines = Vec::new();
+                if current.version != r.version {
+                    lines.push(format!(
+                        "{MODEL_VERSIONS}'s current section is for v{}, not {} (`cargo xtask models record` was not run for it):",
+                        current.version, r.tag
+                    ));
+                }
+                lines.extend(
+                    current
+                        .entries
+                        .iter()
+                        .map(|entry| format!("- {} (SHA256: {})", entry.model, entry.digest)),
+                );
+                lines
+            }
+        },
+    }
 }
 
 fn tick(done: bool) -> char {

@@ -144,6 +144,15 @@ fn execute_makes_one_commit_one_annotated_tag_one_push() {
         "{record}"
     );
     assert!(record.contains("- [x] Changes committed"), "{record}");
+    // The models it was validated with, digests included (docs/MODEL_VERSIONS.md).
+    assert!(
+        record.contains(
+            "### Models\ndocs/MODEL_VERSIONS.md's current section is for v0.4.0, not v0.5.0 \
+             (`cargo xtask models record` was not run for it):\n\
+             - qwen2.5-coder:7b-q4_0 (SHA256: 8de6119f677e6be0e9c78aa9763a4be1492458f955362604cc1cbf69da76143d)\n"
+        ),
+        "{record}"
+    );
     assert!(
         record.contains("**Skipped** with `--skip-gate`"),
         "{record}"
