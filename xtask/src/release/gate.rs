@@ -22,6 +22,20 @@ pub enum Evidence {
 }
 
 impl Evidence {
+    /// `verdict` and `report` for `GITHUB_OUTPUT`, as `pre-release` writes them: `ready` and
+    /// the report's path; `skipped` (`--skip-gate`) or `recorded` (decided before the release
+    /// commit), with no report.
+    pub fn outputs(&self) -> [(&'static str, String); 2] {
+        let (verdict, report) = match self {
+            Evidence::Passed { report, path } => {
+                (report.verdict(), path.display().to_string())
+            }
+            Evidence::Skipped => ("skipped", String::new()),
+            Evidence::Recorded { .. } => ("recorded", String::new()),
+        };
+        [("verdict", verdict.to_string()), ("report", report)]
+    }
+
     pub fn summary(&self) -> String {
         match self {
             Evidence::Passed { report, path } => {

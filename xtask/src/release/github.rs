@@ -12,7 +12,8 @@ use std::process::{Command, Stdio};
 
 use github_protocol::reads::{ReadCommand, RepoSpec};
 use github_protocol::{
-    AmendCommand, AssetSpec, Command as GhCommand, ReleaseSpec, Reply, Repository, PROTOCOL,
+    AmendCommand, AssetSpec, Command as GhCommand, ReleaseSpec, ReleaseState, Reply, Repository,
+    PROTOCOL,
     REBUILD_HINT,
 };
 
@@ -239,14 +240,15 @@ pub fn check(r: &Release, target: &Target, fresh: bool) -> Result<(), Problem> {
     }
 }
 
-/// `xtask-github plan` (what publishing would do now) or `publish` (do it).
+/// `xtask-github plan` (what publishing would do now) or `publish` (do it); the release's
+/// `html_url` once it is published (`None` while planning a release not yet there).
 pub fn step(
     r: &Release,
     target: &Target,
     body: &str,
     assets: &[(PathBuf, String)],
     s: &mut Step,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     // Only a tag that exists has its own assets built (see the archive step).
     let tagged = r.repo.tag_target(&r.tag)?;
     let Some(commit) = tagged.filter(|_| assets.iter().all(|(path, _)| path.is_file())) else {
@@ -268,7 +270,7 @@ pub fn step(
         {
             s.act(Action::new(ActionKind::Github, what), || Ok(()))?;
         }
-        return Ok(());
+        return Ok(None);
     };
     let request = request(r, target, body, &commit, assets);
     let (code, planned) = call(GhCommand::Plan, &request)?;
@@ -276,7 +278,7 @@ pub fn step(
         // Exit 1 when planning, 3 (resume) when executing: see `Output::failed`.
         anyhow::bail!("xtask-github plan: {} ({})", cause(&planned), fix(&planned));
     }
-    let actions = planned.actions.unwrap_or_default();
+    let actions = planned.actions.clone().unwrap_or_default();
     if planned.up_to_date == Some(true) {
         s.done(format!(
             "{}/{}: release {} is published with all {} asset(s)",
@@ -285,7 +287,7 @@ pub fn step(
             r.tag,
             assets.len()
         ));
-        return Ok(());
+        return Ok(published_url(&planned));
     }
     s.summary(format!(
         "{}/{}: release {}",
@@ -296,12 +298,12 @@ pub fn step(
             Ok(())
         })?;
     }
-    s.act(
+    let published = s.act(
         Action::new(ActionKind::Github, "xtask-github publish"),
         || {
             let (code, result) = call(GhCommand::Publish, &request)?;
             match code {
-                0 => Ok(()),
+                0 => Ok(published_url(&result)),
                 2 => Err(Exit::interrupted(format!(
                     "github refused: {} ({})",
                     cause(&result),
@@ -312,7 +314,17 @@ pub fn step(
             }
         },
     )?;
-    Ok(())
+    Ok(published.flatten().or_else(|| published_url(&planned)))
+}
+
+/// The `html_url` of the release a reply found published.
+fn published_url(reply: &Reply) -> Option<String> {
+    match &reply.release {
+        Some(ReleaseState::Published(release)) if !release.html_url.is_empty() => {
+            Some(release.html_url.clone())
+        }
+        _ => None,
+    }
 }
 
 fn request(

@@ -186,6 +186,14 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         Ok(prepared) => prepared,
         Err(problems) => {
             out.refused(&problems);
+            if problems.iter().any(|p| p.check == vocab::Check::Gate) {
+                let report = release.out_file("gate.json");
+                let report = match report.is_file() {
+                    true => report.display().to_string(),
+                    false => String::new(),
+                };
+                crate::ci::set_outputs(&[("verdict", "not ready".into()), ("report", report)]);
+            }
             return Ok(exit::REFUSED);
         }
     };
@@ -195,6 +203,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         &release.version,
     ));
     out.preflight_passed(&prepared);
+    crate::ci::set_outputs(&prepared.gate.outputs());
 
     out.begin(Mode::Plan);
     if let Err(err) = steps::run(
@@ -235,7 +244,21 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         return Ok(out.failed(Mode::Execute, &err));
     }
     out.finish(Mode::Execute);
+    set_outputs(&release, &out)?;
     Ok(exit::OK)
+}
+
+/// `GITHUB_OUTPUT` (when set) after a release: `tag`, `commit`, `release_url` (empty with
+/// `--no-github`) and `assets` (a JSON array of the asset names).
+fn set_outputs(release: &Release, out: &report::Output) -> anyhow::Result<()> {
+    let commit = release.repo.tag_target(&release.tag)?.unwrap_or_default();
+    crate::ci::set_outputs(&[
+        ("tag", release.tag.clone()),
+        ("commit", commit),
+        ("release_url", out.release_url().unwrap_or_default().into()),
+        ("assets", serde_json::to_string(out.assets())?),
+    ]);
+    Ok(())
 }
 
 /// Asks on the terminal whether to carry the plan out (every command that plans asks this).

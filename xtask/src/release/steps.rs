@@ -67,6 +67,7 @@ pub fn run(
     out: &mut Output,
 ) -> anyhow::Result<()> {
     let mut assets = Vec::new();
+    let mut url = None;
     for &id in list {
         out.step(id.name(), mode, |s| match id {
             StepId::Files => git_steps::files(r, &p.edits, s),
@@ -85,11 +86,15 @@ pub fn run(
                 None => s.skipped("not asked for (--verify-deploy)"),
             },
             StepId::Github => match &p.github {
-                Some(target) => github::step(r, target, &p.body, &assets, s),
+                Some(target) => {
+                    url = github::step(r, target, &p.body, &assets, s)?;
+                    Ok(())
+                }
                 None => s.skipped("--no-github"),
             },
         })?;
     }
+    out.published(url, assets.iter().map(|(_, name)| name.clone()).collect());
     Ok(())
 }
 

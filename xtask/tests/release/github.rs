@@ -320,3 +320,75 @@ fn a_stale_xtask_github_is_refused_with_a_hint_to_rebuild() {
         "the stale binary was the only one asked"
     );
 }
+
+#[test]
+fn prints_the_release_url_and_writes_github_output() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let outputs = f.path().join("../github-output.txt");
+    let url_tail = format!("/{OWNER}/{REPO}/releases/tag/v0.5.0");
+
+    // A plan of a release not yet there: no URL, and nothing but the gate's lines written.
+    let mut plan = release_command(&f, &gh, &["0.5.0", "--skip-gate", "--format", "json"]);
+    let plan = f.run(plan.env("GITHUB_OUTPUT", &outputs));
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).expect("one JSON document");
+    assert!(doc["release_url"].is_null(), "{doc}");
+    assert!(
+        doc["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "SHA256SUMS"),
+        "{doc}"
+    );
+    assert_eq!(
+        crate::support::github_outputs(&outputs),
+        [
+            ("verdict".to_string(), "skipped".to_string()),
+            ("report".to_string(), String::new())
+        ]
+    );
+    std::fs::remove_file(&outputs).unwrap();
+
+    let mut run = release_command(&f, &gh, &RUN);
+    let run = f.run(run.env("GITHUB_OUTPUT", &outputs));
+    assert_eq!(run.code, 0, "{run:?}");
+    let url = run
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("release: "))
+        .unwrap_or_else(|| panic!("no release URL printed: {run:?}"));
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with(&url_tail),
+        "{url}"
+    );
+    let written = crate::support::github_outputs(&outputs);
+    let get = |key: &str| {
+        written
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("no {key} in {written:?}"))
+    };
+    assert_eq!(get("tag"), "v0.5.0");
+    assert_eq!(get("commit"), f.repo.git(&["rev-parse", "v0.5.0^{commit}"]).trim());
+    assert_eq!(get("release_url"), url);
+    assert_eq!(get("verdict"), "skipped");
+    let assets: Vec<String> = serde_json::from_str(get("assets")).expect("a JSON array");
+    let mut on_github: Vec<String> = gh.releases()[0]
+        .assets
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    let mut sorted = assets.clone();
+    sorted.sort();
+    on_github.sort();
+    assert_eq!(sorted, on_github, "every uploaded asset, and only those");
+
+    // Published already: the plan's JSON carries the URL too.
+    let again = release(&f, &gh, &["0.5.0", "--skip-gate", "--format", "json"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    let doc: serde_json::Value = serde_json::from_str(&again.stdout).expect("one JSON document");
+    assert_eq!(doc["release_url"], url, "{doc}");
+}
