@@ -385,10 +385,23 @@ fn prints_the_release_url_and_writes_github_output() {
     sorted.sort();
     on_github.sort();
     assert_eq!(sorted, on_github, "every uploaded asset, and only those");
-
     // Published already: the plan's JSON carries the URL too.
     let again = release(&f, &gh, &["0.5.0", "--skip-gate", "--format", "json"]);
     assert_eq!(again.code, 0, "{again:?}");
     let doc: serde_json::Value = serde_json::from_str(&again.stdout).expect("one JSON document");
     assert_eq!(doc["release_url"], url, "{doc}");
+    // What the generated release.yml reads from this step is what the release writes.
+    let ci = f.run(f.xtask(&["ci", "--execute", "--dir"]).arg(f.path()));
+    assert_eq!(ci.code, 0, "{ci:?}");
+    let workflow = f.repo.read(".github/workflows/release.yml");
+    let read: Vec<&str> = workflow
+        .split("steps.release.outputs.")
+        .skip(1)
+        .map(|rest| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap())
+        .collect();
+    assert!(read.len() >= 4, "{workflow}");
+    for key in read {
+        assert!(written.iter().any(|(k, _)| k == key), "{key} is not written: {written:?}");
+    }
+
 }
