@@ -359,6 +359,55 @@ fn a_body_that_differs_fails_release_notes() {
 }
 
 #[test]
+fn a_titled_release_passes_release_notes_and_another_title_fails() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let args = [
+        "0.5.0",
+        "--skip-gate",
+        "--asset",
+        FLOWS,
+        "--title",
+        "Spring Cleaning",
+    ];
+    let plan = xtask(&f, &gh, "release", &args);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    assert!(
+        plan.stdout
+            .contains("create draft release v0.5.0 \"Version 0.5.0 - Spring Cleaning\""),
+        "{plan:?}"
+    );
+    let run = xtask(&f, &gh, "release", &[&args[..], &["--execute"]].concat());
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        gh.releases()[0].name.as_deref(),
+        Some("Version 0.5.0 - Spring Cleaning")
+    );
+    let record = f.repo.read("trackers/releases/v0.5.0.md");
+    assert!(
+        record.contains("`v0.5.0` \"Version 0.5.0 - Spring Cleaning\" on tzervas/codemate-hub"),
+        "{record}"
+    );
+    let (run, doc) = post_release(&f, &gh, &[]);
+    assert_eq!(checks(&doc)["release-notes"].0, "pass", "{run:?}");
+
+    for title in [
+        "Version 0.5.0 -",
+        "Version 0.5.1 - Spring Cleaning",
+        "Spring Cleaning",
+    ] {
+        gh.edit_release("v0.5.0", |r| r.name = Some(title.into()));
+        let (run, doc) = post_release(&f, &gh, &[]);
+        fails_for(
+            &doc,
+            &run,
+            &["release-notes"],
+            &format!("the release title is {title:?}"),
+        );
+    }
+}
+
+#[test]
 fn a_milestone_with_open_issues_is_listed_and_not_closed_without_the_flag() {
     let (f, gh) = released();
     let milestone = gh.add_milestone("0.5.0", true);

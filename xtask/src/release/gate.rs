@@ -27,9 +27,7 @@ impl Evidence {
     /// commit), with no report.
     pub fn outputs(&self) -> [(&'static str, String); 2] {
         let (verdict, report) = match self {
-            Evidence::Passed { report, path } => {
-                (report.verdict(), path.display().to_string())
-            }
+            Evidence::Passed { report, path } => (report.verdict(), path.display().to_string()),
             Evidence::Skipped => ("skipped", String::new()),
             Evidence::Recorded { .. } => ("recorded", String::new()),
         };
@@ -61,10 +59,16 @@ impl Evidence {
 }
 
 /// Runs the gate (or reads `report_path`) and checks it passed for `head` and this version.
-pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evidence, Problem> {
+/// `sign_offs` are passed to the gate it runs (`--sign-off`, see `pre-release`).
+pub fn check(
+    r: &Release,
+    report_path: Option<&Path>,
+    head: &str,
+    sign_offs: &[String],
+) -> Result<Evidence, Problem> {
     let path = match report_path {
         Some(path) => path.to_path_buf(),
-        None => run_gate(r).map_err(|err| {
+        None => run_gate(r, sign_offs).map_err(|err| {
             let fix = err
                 .downcast_ref::<crate::exit::Exit>()
                 .and_then(|exit| exit.fix.clone())
@@ -179,7 +183,7 @@ pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evid
 
 /// `<this exe> --project P pre-release --version X.Y.Z --format json --report <out>/release/vX.Y.Z.gate.json`;
 /// its output goes to `<out>/release/vX.Y.Z.gate.log`.
-fn run_gate(r: &Release) -> anyhow::Result<PathBuf> {
+fn run_gate(r: &Release, sign_offs: &[String]) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(&r.out).with_context(|| format!("creating {}", r.out.display()))?;
     let report = r.out_file("gate.json");
     let log = r.out_file("gate.log");
@@ -194,9 +198,12 @@ fn run_gate(r: &Release) -> anyhow::Result<PathBuf> {
         Ok(own) if !own.trim().is_empty() => format!("{own} -p no:cacheprovider"),
         _ => "-p no:cacheprovider".to_string(),
     };
+    let sign_offs = sign_offs
+        .iter()
+        .flat_map(|value| ["--sign-off", value.as_str()]);
     let out = cmd!(
         sh,
-        "{exe} --project {project} pre-release --version {version} --format json --report {report}"
+        "{exe} --project {project} pre-release --version {version} --format json --report {report} {sign_offs...}"
     )
     .env("PYTHONDONTWRITEBYTECODE", "1")
     .env("PYTHONPYCACHEPREFIX", cache.join("pycache"))

@@ -13,8 +13,7 @@ use std::process::{Command, Stdio};
 use github_protocol::reads::{ReadCommand, RepoSpec};
 use github_protocol::{
     AmendCommand, AssetSpec, Command as GhCommand, ReleaseSpec, ReleaseState, Reply, Repository,
-    PROTOCOL,
-    REBUILD_HINT,
+    PROTOCOL, REBUILD_HINT,
 };
 
 use super::effect::{Action, ActionKind, Step};
@@ -35,6 +34,8 @@ pub struct Target {
     /// Becomes the repository's latest release: explicit, since a hotfix of an older line
     /// must not (default: unless a pre-release).
     pub make_latest: bool,
+    /// The release's title: `Version X.Y.Z`, or `Version X.Y.Z - NAME` with `--title`.
+    pub title: String,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -208,6 +209,7 @@ pub fn target(r: &Release, make_latest: Option<bool>) -> Result<Target, Vec<Prob
         uploads_url,
         prerelease: r.is_prerelease(),
         make_latest: make_latest.unwrap_or(!r.is_prerelease()),
+        title: super::vocab::release_title(&r.version, None),
     })
 }
 
@@ -259,8 +261,8 @@ pub fn step(
         ));
         for what in std::iter::once(format!("look up the release for {} (none expected)", r.tag))
             .chain(std::iter::once(format!(
-                "create draft release {} \"Version {}\"",
-                r.tag, r.version
+                "create draft release {} {:?}",
+                r.tag, target.title
             )))
             .chain(assets.iter().map(|(_, name)| format!("upload {name}")))
             .chain(std::iter::once(format!(
@@ -341,7 +343,7 @@ fn request(
         owner: target.owner.clone(),
         repo: target.repo.clone(),
         tag: r.tag.clone(),
-        name: format!("Version {}", r.version),
+        name: target.title.clone(),
         body: body.to_string(),
         target_commitish: if commit.is_empty() {
             r.branch.clone()

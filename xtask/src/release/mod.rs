@@ -132,6 +132,21 @@ pub struct StepFlags {
     /// The release date, YYYY-MM-DD (default: today, UTC; `SOURCE_DATE_EPOCH` is respected).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<String>,
+
+    /// The "Release Name" of the GitHub release's title: `Version X.Y.Z - Release Name`
+    /// (default: `Version X.Y.Z`). One line, at most 100 characters.
+    #[arg(long, value_name = "NAME")]
+    pub title: Option<String>,
+
+    /// A sign-off for the gate this run starts (repeatable), as `pre-release --sign-off`
+    /// takes it: `release-manager:NAME`, `tech-lead:NAME`, or a manual check's id. Recorded in
+    /// the gate's report and the release record.
+    #[arg(
+        long = "sign-off",
+        value_name = "ROLE:NAME|ID",
+        conflicts_with_all = ["gate_report", "skip_gate"]
+    )]
+    pub sign_offs: Vec<String>,
 }
 
 impl StepFlags {
@@ -155,6 +170,8 @@ impl StepFlags {
             verify_deploy,
             execute: run.execute,
             make_latest: None,
+            title: self.title.clone(),
+            sign_offs: self.sign_offs.clone(),
         }
     }
 }

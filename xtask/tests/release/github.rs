@@ -372,7 +372,10 @@ fn prints_the_release_url_and_writes_github_output() {
             .unwrap_or_else(|| panic!("no {key} in {written:?}"))
     };
     assert_eq!(get("tag"), "v0.5.0");
-    assert_eq!(get("commit"), f.repo.git(&["rev-parse", "v0.5.0^{commit}"]).trim());
+    assert_eq!(
+        get("commit"),
+        f.repo.git(&["rev-parse", "v0.5.0^{commit}"]).trim()
+    );
     assert_eq!(get("release_url"), url);
     assert_eq!(get("verdict"), "skipped");
     let assets: Vec<String> = serde_json::from_str(get("assets")).expect("a JSON array");
@@ -397,11 +400,17 @@ fn prints_the_release_url_and_writes_github_output() {
     let read: Vec<&str> = workflow
         .split("steps.release.outputs.")
         .skip(1)
-        .map(|rest| rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap())
+        .map(|rest| {
+            rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap()
+        })
         .collect();
     assert!(read.len() >= 4, "{workflow}");
     for key in read {
-        assert!(written.iter().any(|(k, _)| k == key), "{key} is not written: {written:?}");
+        assert!(
+            written.iter().any(|(k, _)| k == key),
+            "{key} is not written: {written:?}"
+        );
     }
-
 }

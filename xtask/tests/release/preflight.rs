@@ -6,6 +6,17 @@ use std::process::Command;
 use crate::support::{Fixture, GIT_ONLY};
 
 fn gate_report(f: &Fixture, commit: &str, version: &str, status: &str) -> String {
+    gate_report_signed(f, commit, version, status, serde_json::json!([]))
+}
+
+/// A gate report with these `sign_offs`.
+fn gate_report_signed(
+    f: &Fixture,
+    commit: &str,
+    version: &str,
+    status: &str,
+    sign_offs: serde_json::Value,
+) -> String {
     let path = f.repo.root().join("gate.json");
     let report = serde_json::json!({
         "tool": "xtask pre-release 0.1.0",
@@ -21,7 +32,7 @@ fn gate_report(f: &Fixture, commit: &str, version: &str, status: &str) -> String
             {"id": "access-controls", "section": "security", "title": "access controls reviewed", "status": "manual",
              "duration_ms": 0, "command": null, "log": null, "reason": "a person decides"}
         ],
-        "sign_offs": []
+        "sign_offs": sign_offs
     });
     std::fs::write(&path, report.to_string()).unwrap();
     path.to_string_lossy().into_owned()
@@ -384,13 +395,83 @@ fn a_passing_gate_report_is_recorded() {
     );
 }
 
+#[test]
+fn the_gates_sign_offs_are_in_the_release_record() {
+    let f = Fixture::new();
+    let signed = serde_json::json!([
+        {"id": "role:release-manager", "by": "Jane Doe", "at": "2026-01-02T02:00:00Z", "role": "Release Manager"},
+        {"id": "access-controls", "by": "Sam Roe <sam@example.com>", "at": "2026-01-02T02:30:00Z"}
+    ]);
+    let report = gate_report_signed(&f, &f.repo.head(), "0.5.0", "pass", signed);
+    let run = f.release(&[
+        "0.5.0",
+        "--no-github",
+        "--gate-report",
+        &report,
+        "--execute",
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let record = f.repo.read("trackers/releases/v0.5.0.md");
+    let sign_off = record
+        .split("### Sign-off\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_else(|| panic!("no Sign-off section: {record}"));
+    assert_eq!(
+        sign_off.lines().collect::<Vec<_>>(),
+        [
+            "- [x] Release Manager: Jane Doe Date: 2026-01-02T02:00:00Z (signed off in the pre-release gate)",
+            "- [ ] Tech Lead: __________ Date: __________",
+            "- [x] `access-controls` (manual check): signed off by Sam Roe <sam@example.com> at 2026-01-02T02:30:00Z",
+        ],
+        "{record}"
+    );
+}
+
+#[test]
+fn sign_offs_go_to_the_gate_it_runs_and_need_a_gate() {
+    refused(
+        |_| {
+            vec![
+                "0.5.0".into(),
+                "--skip-gate".into(),
+                "--sign-off".into(),
+                "tech-lead:Sam Roe".into(),
+            ]
+        },
+        "--sign-off",
+    );
+}
+
+#[test]
+fn a_bad_title_is_refused() {
+    for (title, cause) in [
+        ("  ", "--title is empty"),
+        ("two\nlines", "is not one line of text"),
+        (
+            &"x".repeat(101),
+            "--title is 101 characters long, more than 100",
+        ),
+    ] {
+        refused(|_| with("0.5.0", &["--title", title]), cause);
+    }
+}
+
 /// Without --gate-report or --skip-gate the gate runs as a child (`pre-release --version`);
 /// here nothing can deploy (no Docker engine), so it does not pass and the release is refused.
 #[test]
 fn the_gate_runs_as_a_child_process() {
     let f = Fixture::new();
     let before = f.snapshot();
-    let run = f.release(&["0.5.0", "--no-github", "--execute"]);
+    let run = f.release(&[
+        "0.5.0",
+        "--no-github",
+        "--execute",
+        "--sign-off",
+        "release-manager:Jane Doe",
+        "--sign-off",
+        "Tech Lead:Sam Roe",
+    ]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.stderr
@@ -401,6 +482,21 @@ fn the_gate_runs_as_a_child_process() {
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
     assert_eq!(report["commit"].as_str(), Some(f.repo.head().as_str()));
     assert_eq!(report["target_version"], "0.5.0");
+    // The sign-offs went to the gate, which recorded them with the time.
+    let signed: Vec<(&str, &str)> = report["sign_offs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["role"].as_str().unwrap(), s["by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        signed,
+        [("Release Manager", "Jane Doe"), ("Tech Lead", "Sam Roe")]
+    );
+    assert!(report["sign_offs"][0]["at"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
     assert_eq!(f.snapshot(), before);
 }
 
