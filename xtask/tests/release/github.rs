@@ -389,7 +389,7 @@ fn prints_the_release_url_and_writes_github_output() {
     on_github.sort();
     assert_eq!(sorted, on_github, "every uploaded asset, and only those");
     // Published already: the plan's JSON carries the URL too.
-    let again = release(&f, &gh, &["0.5.0", "--skip-gate", "--format", "json"]);
+    let again = release(&f, &gh, &[&RUN[..4], &["--format", "json"]].concat());
     assert_eq!(again.code, 0, "{again:?}");
     let doc: serde_json::Value = serde_json::from_str(&again.stdout).expect("one JSON document");
     assert_eq!(doc["release_url"], url, "{doc}");
