@@ -445,11 +445,27 @@ fn call_binary(command: &str, json: &[u8], changes_github: bool) -> Result<(i32,
     Ok((code, reply))
 }
 
-/// `XTASK_GITHUB_BIN`, else built on demand from this workspace (`cargo build -p github`).
+/// `XTASK_GITHUB_BIN`, else built on demand from this workspace (`cargo build -p github`),
+/// once per run, saying so on stderr: a first build takes minutes.
 fn binary() -> Result<PathBuf, Exit> {
     if let Some(bin) = std::env::var_os("XTASK_GITHUB_BIN") {
         return Ok(PathBuf::from(bin));
     }
+    static BUILT: std::sync::OnceLock<Result<PathBuf, Exit>> = std::sync::OnceLock::new();
+    match BUILT.get_or_init(build_binary) {
+        Ok(bin) => Ok(bin.clone()),
+        Err(err) => Err(Exit {
+            code: err.code,
+            cause: err.cause.clone(),
+            fix: err.fix.clone(),
+        }),
+    }
+}
+
+fn build_binary() -> Result<PathBuf, Exit> {
+    eprintln!(
+        "building xtask-github (the GitHub client, only release needs it): cargo build -p github --bin xtask-github…"
+    );
     let hint = "build it by hand: cargo build -p github --bin xtask-github, then set XTASK_GITHUB_BIN=target/debug/xtask-github";
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["build", "-q", "-p", "github", "--bin", "xtask-github"])

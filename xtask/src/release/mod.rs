@@ -172,6 +172,7 @@ impl StepFlags {
             make_latest: None,
             title: self.title.clone(),
             sign_offs: self.sign_offs.clone(),
+            progress: run.format == Format::Human,
         }
     }
 }

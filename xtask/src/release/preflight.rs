@@ -162,7 +162,7 @@ pub fn prepare(
                 .push("the pre-release gate was not run: fix the problems above first".into());
             None
         }
-        (None, _) => match gate::check(r, report, &head, &args.sign_offs) {
+        (None, _) => match gate::check(r, report, &head, args) {
             Ok(Evidence::Passed {
                 report: found,
                 path,

@@ -100,6 +100,8 @@ pub struct Options {
     pub title: Option<String>,
     /// `--sign-off ROLE:NAME|ID` (repeatable), passed to the gate it runs.
     pub sign_offs: Vec<String>,
+    /// Show the gate's progress (a line per finished check) on stderr: human output.
+    pub progress: bool,
 }
 
 /// The release a release follows when that is not simply the latest tag (a hotfix of an older

@@ -497,6 +497,49 @@ fn the_gate_runs_as_a_child_process() {
         .as_str()
         .unwrap()
         .ends_with('Z'));
+    // Its progress, a line per finished check, on stderr as it runs; its cause printed once.
+    assert!(
+        run.stderr
+            .contains("running the pre-release gate for 0.5.0"),
+        "{run:?}"
+    );
+    let checks = report["checks"].as_array().unwrap();
+    let shown: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("  gate ["))
+        .collect();
+    assert_eq!(shown.len(), checks.len(), "{run:?}");
+    for check in checks {
+        let line = format!(
+            "  gate [{}] {} (",
+            check["status"].as_str().unwrap(),
+            check["id"].as_str().unwrap()
+        );
+        assert!(
+            shown.iter().any(|shown| shown.starts_with(&line)),
+            "{line}: {run:?}"
+        );
+    }
+    assert_eq!(
+        run.stderr
+            .matches("the pre-release gate did not pass")
+            .count(),
+        1,
+        "{run:?}"
+    );
+    assert!(
+        !run.stdout.contains("[pass]") && !run.stderr.contains("gate error:"),
+        "{run:?}"
+    );
+    assert_eq!(f.snapshot(), before);
+
+    // In JSON: one document on stdout, no progress.
+    let run = f.release(&["0.5.0", "--no-github", "--format", "json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(doc["preflight"]["problems"][0]["check"], "gate", "{doc}");
+    assert!(!run.stderr.contains("  gate ["), "{run:?}");
     assert_eq!(f.snapshot(), before);
 }
 
