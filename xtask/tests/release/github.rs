@@ -414,3 +414,46 @@ fn prints_the_release_url_and_writes_github_output() {
         );
     }
 }
+
+/// Without `XTASK_GITHUB_BIN`, `release` builds xtask-github with cargo, once per run, and
+/// says so first (a first build takes minutes). Here `CARGO` is a stand-in that logs its
+/// arguments, and the target dir holds the prebuilt binary.
+#[test]
+fn says_once_that_it_builds_xtask_github() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let tools = tempfile::tempdir().unwrap();
+    let calls = tools.path().join("cargo-calls.txt");
+    let cargo = tools.path().join("cargo");
+    std::fs::write(
+        &cargo,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", calls.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let target = tools.path().join("target");
+    std::fs::create_dir_all(target.join("debug")).unwrap();
+    std::fs::copy(
+        crate::support::github_bin(),
+        target.join("debug/xtask-github"),
+    )
+    .unwrap();
+
+    let mut command = release_command(&f, &gh, &RUN);
+    command
+        .env_remove("XTASK_GITHUB_BIN")
+        .env("CARGO", &cargo)
+        .env("CARGO_TARGET_DIR", &target);
+    let run = f.run(&mut command);
+    assert_eq!(run.code, 0, "{run:?}");
+    let said = "building xtask-github (the GitHub client, only release needs it)";
+    assert_eq!(run.stderr.matches(said).count(), 1, "{run:?}");
+    assert!(!run.stdout.contains(said), "stdout holds the steps only");
+    assert_eq!(gh.releases().len(), 1, "published through the binary it built");
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        "build -q -p github --bin xtask-github\n",
+        "one build for the check, the plan and the publish"
+    );
+}
