@@ -418,3 +418,38 @@ impl Release {
         Ok(Some(release))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_release_makes_are_the_ones_it_accepts() {
+        let v = Version::new(1, 2, 3);
+        assert_eq!(release_title(&v, None), "Version 1.2.3");
+        assert_eq!(release_title(&v, Some("  ")), "Version 1.2.3");
+        assert_eq!(
+            release_title(&v, Some(" Spring Cleaning ")),
+            "Version 1.2.3 - Spring Cleaning"
+        );
+        assert_eq!(title_name(&v, "Version 1.2.3"), Some(None));
+        assert_eq!(
+            title_name(&v, "Version 1.2.3 - Spring Cleaning"),
+            Some(Some("Spring Cleaning"))
+        );
+        for other in [
+            "Version 1.2.30",
+            "Version 1.2.3 -",
+            "Version 1.2.3 - ",
+            "Version 1.2.3 -  padded",
+            "Version 1.2.3 - two\nlines",
+            "Version 1.2.4 - Spring Cleaning",
+            "v1.2.3",
+        ] {
+            assert_eq!(title_name(&v, other), None, "{other:?}");
+        }
+        assert!(check_title_name(&"x".repeat(MAX_TITLE_NAME)).is_ok());
+        assert!(check_title_name(&"x".repeat(MAX_TITLE_NAME + 1)).is_err());
+        assert!(check_title_name("tab\there").is_err());
+    }
+}

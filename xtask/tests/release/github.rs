@@ -450,7 +450,11 @@ fn says_once_that_it_builds_xtask_github() {
     let said = "building xtask-github (the GitHub client, only release needs it)";
     assert_eq!(run.stderr.matches(said).count(), 1, "{run:?}");
     assert!(!run.stdout.contains(said), "stdout holds the steps only");
-    assert_eq!(gh.releases().len(), 1, "published through the binary it built");
+    assert_eq!(
+        gh.releases().len(),
+        1,
+        "published through the binary it built"
+    );
     assert_eq!(
         std::fs::read_to_string(&calls).unwrap(),
         "build -q -p github --bin xtask-github\n",
