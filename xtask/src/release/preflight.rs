@@ -153,9 +153,17 @@ pub fn prepare(
         _ => None,
     };
     let gate = match (&release_commit, &args.gate) {
-        (Some(commit), _) => Some(Evidence::Recorded {
-            commit: commit.clone(),
-        }),
+        (Some(commit), _) => {
+            if !args.sign_offs.is_empty() {
+                c.notes.push(format!(
+                    "--sign-off is not recorded: the release record is already committed in {}, with the sign-offs of the gate run before it",
+                    short(commit)
+                ));
+            }
+            Some(Evidence::Recorded {
+                commit: commit.clone(),
+            })
+        }
         (None, GateChoice::Skip) => Some(Evidence::Skipped),
         (None, GateChoice::Run) if !c.problems.is_empty() => {
             c.notes

@@ -415,6 +415,21 @@ fn a_passing_gate_report_is_recorded() {
 }
 
 #[test]
+fn a_sign_off_after_the_release_commit_is_said_not_recorded() {
+    let f = Fixture::new();
+    let run = f.release(&crate::support::args("0.5.0", &["--execute"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    let again = f.release(&["0.5.0", "--no-github", "--sign-off", "tech-lead:Sam Roe"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again
+            .stdout
+            .contains("note: --sign-off is not recorded: the release record is already committed in"),
+        "{again:?}"
+    );
+}
+
+#[test]
 fn sign_offs_go_to_the_gate_it_runs_and_need_a_gate() {
     refused(
         |_| {
