@@ -422,9 +422,9 @@ fn a_sign_off_after_the_release_commit_is_said_not_recorded() {
     let again = f.release(&["0.5.0", "--no-github", "--sign-off", "tech-lead:Sam Roe"]);
     assert_eq!(again.code, 0, "{again:?}");
     assert!(
-        again
-            .stdout
-            .contains("note: --sign-off is not recorded: the release record is already committed in"),
+        again.stdout.contains(
+            "note: --sign-off is not recorded: the release record is already committed in"
+        ),
         "{again:?}"
     );
 }
