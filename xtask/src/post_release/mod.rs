@@ -146,6 +146,8 @@ pub struct Options {
     pub next_milestone: Option<semver::Version>,
     pub docs_url: Option<String>,
     pub sign_offs: Vec<SignOff>,
+    /// `[post-release]` of release-checks.toml (below the flags, above the defaults).
+    pub config: checklist::PostRelease,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
@@ -180,6 +182,9 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         next_milestone,
         docs_url: args.docs_url.clone(),
         sign_offs: sign_offs(&release, &args.sign_off)?,
+        config: crate::pre_release::load_checklist(ctx)?
+            .post_release()
+            .clone(),
     };
     let work = ctx.out.join("post-release").join(&release.tag);
     let facts = Facts::gather(release, opts, &work)?;
