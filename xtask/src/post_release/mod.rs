@@ -216,7 +216,22 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         let done = judge(&facts, Mode::Execute)?;
         let mut steps = done.steps;
         let mut record_step = Step::new("record", Mode::Execute);
-        let recorded = record::step(&facts, &done.results, &mut record_step);
+        // A cleanup that failed part-way is not recorded: the re-run that finishes it records
+        // the finished state, once.
+        let recorded = match &done.failure {
+            Some(_) => {
+                let failed: Vec<&str> = steps
+                    .iter()
+                    .filter(|s| s.status == Status::Failed)
+                    .map(|s| s.name)
+                    .collect();
+                record_step.skipped(format!(
+                    "not recorded: `{}` failed; re-run the same command",
+                    failed.join("`, `")
+                ))
+            }
+            None => record::step(&facts, &done.results, &mut record_step),
+        };
         match &recorded {
             Ok(()) => record_step.settle(),
             Err(_) => record_step.status = Status::Failed,
