@@ -442,3 +442,31 @@ fn manifest_digests(stdout: &[u8]) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_is_pushed_when_it_names_a_repository_path() {
+        for (image, repository_of) in [
+            ("ghcr.io/tzervas/app:0.5.0", Some("ghcr.io/tzervas/app")),
+            ("tzervas/app", Some("tzervas/app")),
+            ("localhost:5000/app:1", Some("localhost:5000/app")),
+            ("registry:5000/team/app", Some("registry:5000/team/app")),
+            ("tzervas/app:1@sha256:abc", Some("tzervas/app")),
+            ("app:dev", None),
+            ("app", None),
+        ] {
+            assert_eq!(repository(image).as_deref(), repository_of, "{image}");
+        }
+    }
+
+    #[test]
+    fn the_digest_is_the_descriptor_not_the_config() {
+        let one = br#"{"Ref":"r","Descriptor":{"digest":"sha256:aa","platform":{"os":"linux","architecture":"amd64"}},"OCIManifest":{"config":{"digest":"sha256:cc"}}}"#;
+        assert_eq!(manifest_digests(one).as_deref(), Some("@sha256:aa"));
+        assert_eq!(manifest_digests(b"not json"), None);
+        assert_eq!(manifest_digests(b"[]"), None);
+    }
+}
