@@ -415,6 +415,136 @@ fn a_body_that_differs_fails_release_notes() {
 }
 
 #[test]
+fn the_asset_files_are_in_sha256sums_and_verify() {
+    let (f, gh) = released();
+    let release = &gh.releases()[0];
+    let asset = |name: &str| {
+        release
+            .assets
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let sums = String::from_utf8(asset("SHA256SUMS").content.clone()).unwrap();
+    let names: Vec<&str> = sums
+        .lines()
+        .map(|l| l.split_once("  ").unwrap().1)
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(
+        names, sorted,
+        "sorted by name, as the archive's own lines: {sums}"
+    );
+    // Every asset but SHA256SUMS itself, the flows among them, each with its bytes' hash.
+    let mut uploaded: Vec<&str> = release
+        .assets
+        .iter()
+        .map(|a| a.name.as_str())
+        .filter(|n| *n != "SHA256SUMS")
+        .collect();
+    uploaded.sort();
+    assert_eq!(names, uploaded, "{sums}");
+    let flow = "code-review-flow.json";
+    let on_disk = std::fs::read(f.path().join("docs/langflow/examples").join(flow)).unwrap();
+    assert_eq!(asset(flow).content, on_disk);
+    assert!(
+        sums.contains(&format!(
+            "{}  {flow}\n",
+            asset(flow).digest.trim_start_matches("sha256:")
+        )),
+        "{sums}"
+    );
+    let manifest: Value = serde_json::from_slice(&asset("manifest.json").content).unwrap();
+    assert!(
+        manifest["extras"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["path"] == format!("docs/langflow/examples/{flow}") && e["name"] == flow),
+        "{manifest}"
+    );
+
+    // post-release: every asset is listed, the flows are rebuilt from the tag with the rest.
+    let (run, doc) = post_release(&f, &gh, &[]);
+    let found = checks(&doc);
+    assert_eq!(found["asset-digests"].0, "pass", "{run:?}");
+    assert!(
+        found["asset-digests"]
+            .1
+            .contains(&format!("each equals SHA256SUMS ({} line(s))", names.len())),
+        "{:?}",
+        found["asset-digests"]
+    );
+    assert_eq!(found["assets-reproducible"].0, "pass", "{run:?}");
+    // Not a file of the tag: the rebuild says so.
+    gh.edit_release("v0.5.0", |r| {
+        let asset = r.assets.iter_mut().find(|a| a.name == flow).unwrap();
+        asset.content = b"{}".to_vec();
+        asset.size = 2;
+        asset.digest =
+            "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a".into();
+    });
+    let (run, doc) = post_release(&f, &gh, &[]);
+    let found = checks(&doc);
+    assert_eq!(found["assets-reproducible"].0, "fail", "{run:?}");
+    assert!(
+        found["assets-reproducible"].1.contains(flow),
+        "{:?}",
+        found["assets-reproducible"]
+    );
+}
+
+#[test]
+fn a_titled_release_passes_release_notes_and_another_title_fails() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let args = [
+        "0.5.0",
+        "--skip-gate",
+        "--asset",
+        FLOWS,
+        "--title",
+        "Spring Cleaning",
+    ];
+    let plan = xtask(&f, &gh, "release", &args);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    assert!(
+        plan.stdout
+            .contains("create draft release v0.5.0 \"Version 0.5.0 - Spring Cleaning\""),
+        "{plan:?}"
+    );
+    let run = xtask(&f, &gh, "release", &[&args[..], &["--execute"]].concat());
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(
+        gh.releases()[0].name.as_deref(),
+        Some("Version 0.5.0 - Spring Cleaning")
+    );
+    let record = f.repo.read("trackers/releases/v0.5.0.md");
+    assert!(
+        record.contains("`v0.5.0` \"Version 0.5.0 - Spring Cleaning\" on tzervas/codemate-hub"),
+        "{record}"
+    );
+    let (run, doc) = post_release(&f, &gh, &[]);
+    assert_eq!(checks(&doc)["release-notes"].0, "pass", "{run:?}");
+
+    for title in [
+        "Version 0.5.0 -",
+        "Version 0.5.1 - Spring Cleaning",
+        "Spring Cleaning",
+    ] {
+        gh.edit_release("v0.5.0", |r| r.name = Some(title.into()));
+        let (run, doc) = post_release(&f, &gh, &[]);
+        fails_for(
+            &doc,
+            &run,
+            &["release-notes"],
+            &format!("the release title is {title:?}"),
+        );
+    }
+}
+
+#[test]
 fn a_milestone_with_open_issues_is_listed_and_not_closed_without_the_flag() {
     let (f, gh) = released();
     let milestone = gh.add_milestone("0.5.0", true);

@@ -81,6 +81,8 @@ pub(crate) fn build_commit(
         SHA256SUMS.into(),
     ];
     candidates.extend(opts.groups.iter().map(|group| group_tarball(&stem, group)));
+    let extras = extra_blobs(&tree, &commit.id, &opts.extras, &candidates)?;
+    candidates.extend(opts.extras.iter().map(|extra| extra.name.clone()));
     candidates.extend(previous_artifacts(out_dir));
     prepare_out_dir(out_dir, &candidates, opts.force)?;
 
@@ -134,6 +136,11 @@ pub(crate) fn build_commit(
             reason: format!("malformed registry: {why}"),
         }),
     }
+    for (extra, oid) in opts.extras.iter().zip(extras) {
+        let (file, artifact) = small_file(out_dir, &extra.name, &repo.blob(oid)?)?;
+        pending.push(file);
+        artifacts.push(artifact);
+    }
     exceptions.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest {
         name: opts.name.clone(),
@@ -147,6 +154,7 @@ pub(crate) fn build_commit(
         artifacts,
         exceptions,
         left_out,
+        extras: opts.extras.clone(),
     };
     pending.extend(manifest_and_sums(out_dir, &manifest)?);
     for file in pending {
@@ -177,11 +185,44 @@ fn manifest_and_sums(out_dir: &Path, manifest: &Manifest) -> Result<[Pending; 2]
     Ok([manifest_file, sums_file])
 }
 
+/// The blob of each extra file in the tree, refused before anything is written when one is
+/// not a regular file there or its name is taken (by the archive's own artifacts or another).
+fn extra_blobs<'t>(
+    tree: &'t [Entry],
+    commit: &str,
+    extras: &[crate::ExtraFile],
+    taken: &[String],
+) -> Result<Vec<&'t str>, ArchiveError> {
+    let mut names: Vec<&str> = taken.iter().map(String::as_str).collect();
+    let mut blobs = Vec::new();
+    for extra in extras {
+        if names.contains(&extra.name.as_str()) {
+            return Err(ArchiveError::NameTaken {
+                name: extra.name.clone(),
+            });
+        }
+        names.push(&extra.name);
+        match tree.iter().find(|entry| entry.path == extra.path) {
+            Some(entry) if matches!(entry.kind, EntryKind::File { .. }) => {
+                blobs.push(entry.oid.as_str())
+            }
+            _ => {
+                return Err(ArchiveError::NotAFile {
+                    commit: commit.to_string(),
+                    path: extra.path.clone(),
+                })
+            }
+        }
+    }
+    Ok(blobs)
+}
+
 /// Name, label and group names become file names: no separators, no hidden or empty names.
 fn check_names(opts: &Options) -> Result<(), ArchiveError> {
     let names = [("project name", &opts.name), ("label", &opts.label)];
     let groups = opts.groups.iter().map(|group| ("group name", &group.name));
-    for (what, value) in names.into_iter().chain(groups) {
+    let extras = opts.extras.iter().map(|extra| ("file name", &extra.name));
+    for (what, value) in names.into_iter().chain(groups).chain(extras) {
         if value.is_empty() || value.starts_with('.') || value.contains(['/', '\\', '\0']) {
             return Err(ArchiveError::BadName {
                 what,

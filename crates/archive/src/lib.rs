@@ -43,6 +43,17 @@ pub struct Options {
     pub force: bool,
     /// Compression threads; 0 for one per core. The bytes do not depend on it.
     pub threads: usize,
+    /// Tracked files released as they are, each its own artifact (listed in SHA256SUMS).
+    pub extras: Vec<ExtraFile>,
+}
+
+/// A tracked file released as it is: the blob at `path` in the commit, written as `name`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraFile {
+    /// Relative to the project directory, `/`-separated, as git lists it.
+    pub path: String,
+    /// The artifact's file name.
+    pub name: String,
 }
 
 impl Options {
@@ -53,6 +64,7 @@ impl Options {
             groups: Group::defaults(),
             force: false,
             threads: 0,
+            extras: Vec::new(),
         }
     }
 
@@ -118,6 +130,10 @@ pub struct Manifest {
     pub exceptions: Vec<Exception>,
     /// Artifacts not built because they would be empty, and why.
     pub left_out: Vec<LeftOut>,
+    /// The tracked files released as they are (absent when there are none, so the manifests
+    /// of archives without them keep their bytes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extras: Vec<ExtraFile>,
 }
 
 impl Manifest {
@@ -205,6 +221,10 @@ pub enum ArchiveError {
     },
     #[error("{what} {value:?} cannot be part of a file name")]
     BadName { what: &'static str, value: String },
+    #[error("{path:?} is not a regular file at {commit}")]
+    NotAFile { commit: String, path: String },
+    #[error("two artifacts would be named {name}")]
+    NameTaken { name: String },
     #[error("{dir} has no readable manifest.json: {message}")]
     NoManifest { dir: PathBuf, message: String },
     #[error("running `{command}` in {dir}: {message}")]
@@ -236,6 +256,8 @@ impl ArchiveError {
                 | ArchiveError::ArtifactsPresent { .. }
                 | ArchiveError::UnrepresentablePath { .. }
                 | ArchiveError::BadName { .. }
+                | ArchiveError::NotAFile { .. }
+                | ArchiveError::NameTaken { .. }
                 | ArchiveError::NoManifest { .. }
         )
     }

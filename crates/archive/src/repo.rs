@@ -336,6 +336,12 @@ impl Repo {
         })
     }
 
+    /// The content of a blob.
+    pub fn blob(&self, oid: &str) -> Result<Vec<u8>, ArchiveError> {
+        let dir = &self.dir;
+        bytes(dir, cmd!(self.sh, "git -C {dir} cat-file blob {oid}"))
+    }
+
     /// `<commit>:<path>`, with `path` relative to the project directory.
     pub fn object_name(&self, commit: &str, path: &str) -> String {
         format!("{commit}:{}{path}", self.prefix)

@@ -85,6 +85,7 @@ pub fn verify(repo_dir: &Path, dir: &Path) -> Result<Vec<Mismatch>, ArchiveError
         groups: manifest.groups.clone(),
         force: false,
         threads: 0,
+        extras: manifest.extras.clone(),
     };
     let scratch = scratch::TempDir::new().map_err(|source| ArchiveError::Io {
         doing: "creating a scratch directory in",

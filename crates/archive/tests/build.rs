@@ -339,14 +339,7 @@ fn sha256sum_accepts_the_sums_and_the_manifest_lists_everything() {
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
-    let sums = fs::read_to_string(out.path().join("SHA256SUMS")).unwrap();
-    let names: Vec<&str> = sums
-        .lines()
-        .map(|line| line.split_once("  ").unwrap().1)
-        .collect();
-    let mut sorted = names.clone();
-    sorted.sort();
-    assert_eq!(names, sorted);
+    let names = sums_names(out.path());
     assert_eq!(names.len(), 6, "5 artifacts and manifest.json");
 
     let manifest: archive::Manifest =
@@ -378,6 +371,65 @@ fn sha256sum_accepts_the_sums_and_the_manifest_lists_everything() {
     let mut listed_sorted = listed.clone();
     listed_sorted.sort();
     assert_eq!(listed_sorted, read);
+}
+
+#[test]
+fn extra_files_are_artifacts_from_the_commit_listed_and_verified() {
+    let repo = project();
+    write(repo.path(), "README.md", "edited, not committed\n");
+    let out = tempfile::tempdir().unwrap();
+    let mut opts = options();
+    opts.extras = vec![archive::ExtraFile {
+        path: "README.md".into(),
+        name: "README.md".into(),
+    }];
+    let manifest = archive::build(repo.path(), TAG, out.path(), &opts).unwrap();
+    assert_eq!(
+        fs::read(out.path().join("README.md")).unwrap(),
+        b"# codemate-hub\n",
+        "the blob at the commit, not the work tree"
+    );
+    let names = sums_names(out.path());
+    assert!(names.iter().any(|name| name == "README.md"), "{names:?}");
+    assert_eq!(manifest.extras, opts.extras);
+    assert_eq!(
+        manifest.files(),
+        files(out.path()).into_keys().collect::<Vec<_>>()
+    );
+    // verify rebuilds it from the manifest, and names it when it changed.
+    assert_eq!(archive::verify(repo.path(), out.path()).unwrap(), []);
+    fs::write(out.path().join("README.md"), "changed\n").unwrap();
+    let mismatches = archive::verify(repo.path(), out.path()).unwrap();
+    assert!(
+        matches!(&mismatches[..], [Mismatch::Changed { name, .. }] if name == "README.md"),
+        "{mismatches:?}"
+    );
+
+    // Refused before writing: a path that is no file at the commit, a name already taken.
+    for (extra, expected) in [
+        ("docs", "\"docs\" is not a regular file at"),
+        ("nope.txt", "\"nope.txt\" is not a regular file at"),
+    ] {
+        let mut opts = options();
+        opts.extras = vec![archive::ExtraFile {
+            path: extra.into(),
+            name: "x".into(),
+        }];
+        let out = tempfile::tempdir().unwrap();
+        let err = archive::build(repo.path(), TAG, out.path(), &opts).unwrap_err();
+        assert!(
+            err.is_refusal() && err.to_string().contains(expected),
+            "{err}"
+        );
+        assert!(files(out.path()).is_empty());
+    }
+    let mut opts = options();
+    opts.extras = vec![archive::ExtraFile {
+        path: "README.md".into(),
+        name: "SHA256SUMS".into(),
+    }];
+    let err = archive::build(repo.path(), TAG, out.path(), &opts).unwrap_err();
+    assert_eq!(err.to_string(), "two artifacts would be named SHA256SUMS");
 }
 
 #[test]
@@ -775,6 +827,19 @@ fn write(dir: &Path, path: &str, content: &str) {
 
 fn path(dir: &Path) -> &str {
     dir.to_str().unwrap()
+}
+
+/// The names `dir/SHA256SUMS` lists, asserted sorted by name.
+fn sums_names(dir: &Path) -> Vec<String> {
+    let sums = fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+    let names: Vec<String> = sums
+        .lines()
+        .map(|line| line.split_once("  ").unwrap().1.to_string())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "{sums}");
+    names
 }
 
 /// Every file directly in `dir`, by name.

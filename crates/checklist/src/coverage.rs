@@ -13,7 +13,7 @@ pub const OTHER_STEPS: &[(&str, &str)] = &[
     ("3. Update CHANGELOG.md", "`cargo xtask release X.Y.Z`: `## Version X.Y.Z - date` from Unreleased, `--notes FILE` or drafted commits"),
     ("4. Commit Release Changes", "`cargo xtask release X.Y.Z --execute`: one commit, pushed with the tag by `git push --atomic`"),
     ("5. Create Git Tag", "`cargo xtask release X.Y.Z --execute`: annotated tag `vX.Y.Z`"),
-    ("6. Create GitHub Release", "`cargo xtask release X.Y.Z --execute`: draft, assets from `cargo xtask archive`, publish last"),
+    ("6. Create GitHub Release", "`cargo xtask release X.Y.Z --execute`: draft titled `Version X.Y.Z` (`--title NAME`: `Version X.Y.Z - NAME`), assets from `cargo xtask archive` (`--asset` files listed in SHA256SUMS too), publish last; prints the release URL"),
     ("7. Build and Test Release", "`cargo xtask release X.Y.Z --verify-deploy`: teardown, build, deploy, health, integration tests in a worktree of the tag"),
     // Model Versioning
     ("Default Models", "`cargo xtask models check`: the defaults of scripts/model-pull.sh (`DEFAULT_MODELS=(...)`, `MODEL_DEFAULT=` or a `for` list) agree with memory setup's embedding model, scripts/model-prune.sh, README.md, docs/MODEL_SELECTION.md and docs/MODEL_VERSIONS.md"),
@@ -77,8 +77,8 @@ pub const OTHER_STEPS: &[(&str, &str)] = &[
     ("Stakeholders notified", "manual `notes-sent` and `announce` (`post-release --sign-off`)"),
     ("Issues/milestones closed", "`cargo xtask post-release --execute`: `milestone-closed`"),
     ("Next release planned", "`cargo xtask post-release --next-milestone X.Y.Z --execute`: `next-milestone`"),
-    ("Release Manager:", "manual sign-off: `cargo xtask pre-release --sign-off \"release-manager:NAME\"` records who and when"),
-    ("Tech Lead:", "manual sign-off: `cargo xtask pre-release --sign-off \"tech-lead:NAME\"` records who and when"),
+    ("Release Manager:", "manual sign-off: `cargo xtask pre-release --sign-off \"release-manager:NAME\"` (or `release --sign-off`, passed to its gate) records who and when; the release record's Sign-off section lists it"),
+    ("Tech Lead:", "manual sign-off: `cargo xtask pre-release --sign-off \"tech-lead:NAME\"` (or `release --sign-off`, passed to its gate) records who and when; the release record's Sign-off section lists it"),
 ];
 
 /// Seed items that nothing covers.

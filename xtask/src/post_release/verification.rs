@@ -10,7 +10,7 @@ use semver::Version;
 
 use super::facts::Facts;
 use super::{How, Item, Section};
-use crate::release::core::{Step, CHANGELOG, PYPROJECT};
+use crate::release::core::{self, Step, CHANGELOG, PYPROJECT};
 
 const fn auto(
     id: &'static str,
@@ -180,11 +180,12 @@ fn release_notes(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
     let Ok((_, Some(release))) = f.release() else {
         return Ok(see("github-release", "no GitHub release to compare"));
     };
-    let title = format!("Version {}", f.r.version);
-    if release.name.as_deref() != Some(title.as_str()) {
+    // `release` titles it "Version X.Y.Z", or "Version X.Y.Z - NAME" with `--title NAME`.
+    let title = release.name.as_deref().unwrap_or("");
+    if core::title_name(&f.r.version, title).is_none() {
         return Ok(Outcome::fail(format!(
-            "the release title is {:?}, `release` makes \"{title}\"",
-            release.name.as_deref().unwrap_or("")
+            "the release title is {title:?}, `release` makes \"Version {0}\" or \"Version {0} - NAME\" (--title NAME)",
+            f.r.version
         )));
     }
     let Some(section) = main_changelog(f)?
@@ -479,6 +480,9 @@ fn assets_reproducible(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
             problems.join("; ")
         )));
     }
+    // `--asset` files in the manifest were rebuilt from the tag's blobs by `archive::verify`;
+    // those of a release made before that are compared above.
+    let checked = checked + manifest.extras.len();
     Ok(Outcome::pass_because(format!(
         "{} archive file(s) rebuilt from {} ({}) byte for byte; {checked} --asset file(s) equal their files at the tag",
         manifest.files().len(),

@@ -42,6 +42,7 @@ pub use super::record;
 pub use super::report::{print_step, Output};
 pub use super::steps::{run as run_steps, StepId, RELEASE};
 pub use super::verify::run_script;
+pub use super::vocab::{release_title, title_name};
 pub use super::vocab::{
     Check, GateChoice, Options, Previous, Problem, Release, ReleaseKind, CHANGELOG, HISTORY_FILES,
     PYPROJECT, UV_LOCK,

@@ -9,7 +9,7 @@ use xshell::{cmd, Shell};
 
 use git::short;
 
-use super::vocab::{Check, Problem, Release};
+use super::vocab::{Check, Options, Problem, Release};
 
 /// What the release record says about the gate.
 pub enum Evidence {
@@ -22,6 +22,18 @@ pub enum Evidence {
 }
 
 impl Evidence {
+    /// `verdict` and `report` for `GITHUB_OUTPUT`, as `pre-release` writes them: `ready` and
+    /// the report's path; `skipped` (`--skip-gate`) or `recorded` (decided before the release
+    /// commit), with no report.
+    pub fn outputs(&self) -> [(&'static str, String); 2] {
+        let (verdict, report) = match self {
+            Evidence::Passed { report, path } => (report.verdict(), path.display().to_string()),
+            Evidence::Skipped => ("skipped", String::new()),
+            Evidence::Recorded { .. } => ("recorded", String::new()),
+        };
+        [("verdict", verdict.to_string()), ("report", report)]
+    }
+
     pub fn summary(&self) -> String {
         match self {
             Evidence::Passed { report, path } => {
@@ -47,10 +59,16 @@ impl Evidence {
 }
 
 /// Runs the gate (or reads `report_path`) and checks it passed for `head` and this version.
-pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evidence, Problem> {
+/// The gate it runs gets the `--sign-off`s of `opts`, and shows its progress when asked.
+pub fn check(
+    r: &Release,
+    report_path: Option<&Path>,
+    head: &str,
+    opts: &Options,
+) -> Result<Evidence, Problem> {
     let path = match report_path {
         Some(path) => path.to_path_buf(),
-        None => run_gate(r).map_err(|err| {
+        None => run_gate(r, opts).map_err(|err| {
             let fix = err
                 .downcast_ref::<crate::exit::Exit>()
                 .and_then(|exit| exit.fix.clone())
@@ -164,8 +182,11 @@ pub fn check(r: &Release, report_path: Option<&Path>, head: &str) -> Result<Evid
 }
 
 /// `<this exe> --project P pre-release --version X.Y.Z --format json --report <out>/release/vX.Y.Z.gate.json`;
-/// its output goes to `<out>/release/vX.Y.Z.gate.log`.
-fn run_gate(r: &Release) -> anyhow::Result<PathBuf> {
+/// its output goes to `<out>/release/vX.Y.Z.gate.log`. With `opts.progress` it runs with
+/// human output instead, its stderr (a line per finished check, as `pre-release` prints them
+/// when not on a terminal) shown as it comes, each line indented; stdout only holds the
+/// release's own output either way.
+fn run_gate(r: &Release, opts: &Options) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(&r.out).with_context(|| format!("creating {}", r.out.display()))?;
     let report = r.out_file("gate.json");
     let log = r.out_file("gate.log");
@@ -180,9 +201,14 @@ fn run_gate(r: &Release) -> anyhow::Result<PathBuf> {
         Ok(own) if !own.trim().is_empty() => format!("{own} -p no:cacheprovider"),
         _ => "-p no:cacheprovider".to_string(),
     };
-    let out = cmd!(
+    let format = if opts.progress { "human" } else { "json" };
+    let sign_offs = opts
+        .sign_offs
+        .iter()
+        .flat_map(|value| ["--sign-off", value.as_str()]);
+    let command = cmd!(
         sh,
-        "{exe} --project {project} pre-release --version {version} --format json --report {report}"
+        "{exe} --project {project} pre-release --version {version} --format {format} --report {report} {sign_offs...}"
     )
     .env("PYTHONDONTWRITEBYTECODE", "1")
     .env("PYTHONPYCACHEPREFIX", cache.join("pycache"))
@@ -190,10 +216,21 @@ fn run_gate(r: &Release) -> anyhow::Result<PathBuf> {
     .env("RUFF_CACHE_DIR", cache.join("ruff"))
     .env("MYPY_CACHE_DIR", cache.join("mypy"))
     .env("BLACK_CACHE_DIR", cache.join("black"))
+    // The release writes the gate's verdict and report to GITHUB_OUTPUT itself, once.
+    .env_remove("GITHUB_OUTPUT")
     .quiet()
-    .ignore_status()
-    .output()
-    .context("starting the pre-release gate")?;
+    .ignore_status();
+    if opts.progress {
+        eprintln!(
+            "running the pre-release gate for {version} (pre-release --version {version}; log: {})…",
+            log.display()
+        );
+    }
+    let out = match opts.progress {
+        true => shown_output(std::process::Command::from(command), "  gate ")
+            .context("starting the pre-release gate")?,
+        false => command.output().context("starting the pre-release gate")?,
+    };
     let mut text = out.stdout;
     text.extend_from_slice(&out.stderr);
     std::fs::write(&log, text).with_context(|| format!("writing {}", log.display()))?;
@@ -218,4 +255,53 @@ fn run_gate(r: &Release) -> anyhow::Result<PathBuf> {
         }
     }
     Ok(report)
+}
+
+/// Runs `command` with its stdout captured and its stderr both captured and shown on this
+/// process's stderr line by line, each line after `prefix` (but its `error:`/`hint:` lines).
+fn shown_output(
+    mut command: std::process::Command,
+    prefix: &str,
+) -> std::io::Result<std::process::Output> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        stdout.read_to_end(&mut bytes).map(|_| bytes)
+    });
+    let mut stderr = Vec::new();
+    let mut lines = BufReader::new(child.stderr.take().expect("piped"));
+    let mut line = Vec::new();
+    while lines.read_until(b'\n', &mut line)? > 0 {
+        // Its `error:`/`hint:` become the release's own (printed once, by it); workflow
+        // commands (`::error …`) keep the start of the line GitHub Actions reads them at.
+        let own = line.starts_with(b"error: ") || line.starts_with(b"hint: ");
+        if !own {
+            let mut shown = std::io::stderr().lock();
+            if !line.starts_with(b"::") {
+                let _ = shown.write_all(prefix.as_bytes());
+            }
+            let _ = shown.write_all(&line);
+            if !line.ends_with(b"\n") {
+                let _ = shown.write_all(b"\n");
+            }
+        }
+        stderr.extend_from_slice(&line);
+        line.clear();
+    }
+    let status = child.wait()?;
+    let stdout = reader
+        .join()
+        .map_err(|_| std::io::Error::other("reading the gate's output"))??;
+    Ok(std::process::Output {
+        status,
+        stdout,
+        stderr,
+    })
 }

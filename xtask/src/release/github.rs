@@ -12,8 +12,8 @@ use std::process::{Command, Stdio};
 
 use github_protocol::reads::{ReadCommand, RepoSpec};
 use github_protocol::{
-    AmendCommand, AssetSpec, Command as GhCommand, ReleaseSpec, Reply, Repository, PROTOCOL,
-    REBUILD_HINT,
+    AmendCommand, AssetSpec, Command as GhCommand, ReleaseSpec, ReleaseState, Reply, Repository,
+    PROTOCOL, REBUILD_HINT,
 };
 
 use super::effect::{Action, ActionKind, Step};
@@ -34,6 +34,8 @@ pub struct Target {
     /// Becomes the repository's latest release: explicit, since a hotfix of an older line
     /// must not (default: unless a pre-release).
     pub make_latest: bool,
+    /// The release's title: `Version X.Y.Z`, or `Version X.Y.Z - NAME` with `--title`.
+    pub title: String,
 }
 
 fn env(name: &str) -> Option<String> {
@@ -207,6 +209,7 @@ pub fn target(r: &Release, make_latest: Option<bool>) -> Result<Target, Vec<Prob
         uploads_url,
         prerelease: r.is_prerelease(),
         make_latest: make_latest.unwrap_or(!r.is_prerelease()),
+        title: super::vocab::release_title(&r.version, None),
     })
 }
 
@@ -239,14 +242,15 @@ pub fn check(r: &Release, target: &Target, fresh: bool) -> Result<(), Problem> {
     }
 }
 
-/// `xtask-github plan` (what publishing would do now) or `publish` (do it).
+/// `xtask-github plan` (what publishing would do now) or `publish` (do it); the release's
+/// `html_url` once it is published (`None` while planning a release not yet there).
 pub fn step(
     r: &Release,
     target: &Target,
     body: &str,
     assets: &[(PathBuf, String)],
     s: &mut Step,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     // Only a tag that exists has its own assets built (see the archive step).
     let tagged = r.repo.tag_target(&r.tag)?;
     let Some(commit) = tagged.filter(|_| assets.iter().all(|(path, _)| path.is_file())) else {
@@ -257,8 +261,8 @@ pub fn step(
         ));
         for what in std::iter::once(format!("look up the release for {} (none expected)", r.tag))
             .chain(std::iter::once(format!(
-                "create draft release {} \"Version {}\"",
-                r.tag, r.version
+                "create draft release {} {:?}",
+                r.tag, target.title
             )))
             .chain(assets.iter().map(|(_, name)| format!("upload {name}")))
             .chain(std::iter::once(format!(
@@ -268,7 +272,7 @@ pub fn step(
         {
             s.act(Action::new(ActionKind::Github, what), || Ok(()))?;
         }
-        return Ok(());
+        return Ok(None);
     };
     let request = request(r, target, body, &commit, assets);
     let (code, planned) = call(GhCommand::Plan, &request)?;
@@ -276,7 +280,7 @@ pub fn step(
         // Exit 1 when planning, 3 (resume) when executing: see `Output::failed`.
         anyhow::bail!("xtask-github plan: {} ({})", cause(&planned), fix(&planned));
     }
-    let actions = planned.actions.unwrap_or_default();
+    let actions = planned.actions.clone().unwrap_or_default();
     if planned.up_to_date == Some(true) {
         s.done(format!(
             "{}/{}: release {} is published with all {} asset(s)",
@@ -285,7 +289,7 @@ pub fn step(
             r.tag,
             assets.len()
         ));
-        return Ok(());
+        return Ok(published_url(&planned));
     }
     s.summary(format!(
         "{}/{}: release {}",
@@ -296,12 +300,12 @@ pub fn step(
             Ok(())
         })?;
     }
-    s.act(
+    let published = s.act(
         Action::new(ActionKind::Github, "xtask-github publish"),
         || {
             let (code, result) = call(GhCommand::Publish, &request)?;
             match code {
-                0 => Ok(()),
+                0 => Ok(published_url(&result)),
                 2 => Err(Exit::interrupted(format!(
                     "github refused: {} ({})",
                     cause(&result),
@@ -312,7 +316,17 @@ pub fn step(
             }
         },
     )?;
-    Ok(())
+    Ok(published.flatten().or_else(|| published_url(&planned)))
+}
+
+/// The `html_url` of the release a reply found published.
+fn published_url(reply: &Reply) -> Option<String> {
+    match &reply.release {
+        Some(ReleaseState::Published(release)) if !release.html_url.is_empty() => {
+            Some(release.html_url.clone())
+        }
+        _ => None,
+    }
 }
 
 fn request(
@@ -329,7 +343,7 @@ fn request(
         owner: target.owner.clone(),
         repo: target.repo.clone(),
         tag: r.tag.clone(),
-        name: format!("Version {}", r.version),
+        name: target.title.clone(),
         body: body.to_string(),
         target_commitish: if commit.is_empty() {
             r.branch.clone()
@@ -431,11 +445,27 @@ fn call_binary(command: &str, json: &[u8], changes_github: bool) -> Result<(i32,
     Ok((code, reply))
 }
 
-/// `XTASK_GITHUB_BIN`, else built on demand from this workspace (`cargo build -p github`).
+/// `XTASK_GITHUB_BIN`, else built on demand from this workspace (`cargo build -p github`),
+/// once per run, saying so on stderr: a first build takes minutes.
 fn binary() -> Result<PathBuf, Exit> {
     if let Some(bin) = std::env::var_os("XTASK_GITHUB_BIN") {
         return Ok(PathBuf::from(bin));
     }
+    static BUILT: std::sync::OnceLock<Result<PathBuf, Exit>> = std::sync::OnceLock::new();
+    match BUILT.get_or_init(build_binary) {
+        Ok(bin) => Ok(bin.clone()),
+        Err(err) => Err(Exit {
+            code: err.code,
+            cause: err.cause.clone(),
+            fix: err.fix.clone(),
+        }),
+    }
+}
+
+fn build_binary() -> Result<PathBuf, Exit> {
+    eprintln!(
+        "building xtask-github (the GitHub client, only release needs it): cargo build -p github --bin xtask-github…"
+    );
     let hint = "build it by hand: cargo build -p github --bin xtask-github, then set XTASK_GITHUB_BIN=target/debug/xtask-github";
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["build", "-q", "-p", "github", "--bin", "xtask-github"])

@@ -132,6 +132,21 @@ pub struct StepFlags {
     /// The release date, YYYY-MM-DD (default: today, UTC; `SOURCE_DATE_EPOCH` is respected).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub date: Option<String>,
+
+    /// The "Release Name" of the GitHub release's title: `Version X.Y.Z - Release Name`
+    /// (default: `Version X.Y.Z`). One line, at most 100 characters.
+    #[arg(long, value_name = "NAME")]
+    pub title: Option<String>,
+
+    /// A sign-off for the gate this run starts (repeatable), as `pre-release --sign-off`
+    /// takes it: `release-manager:NAME`, `tech-lead:NAME`, or a manual check's id. Recorded in
+    /// the gate's report and the release record.
+    #[arg(
+        long = "sign-off",
+        value_name = "ROLE:NAME|ID",
+        conflicts_with_all = ["gate_report", "skip_gate"]
+    )]
+    pub sign_offs: Vec<String>,
 }
 
 impl StepFlags {
@@ -155,6 +170,9 @@ impl StepFlags {
             verify_deploy,
             execute: run.execute,
             make_latest: None,
+            title: self.title.clone(),
+            sign_offs: self.sign_offs.clone(),
+            progress: run.format == Format::Human,
         }
     }
 }
@@ -186,6 +204,14 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         Ok(prepared) => prepared,
         Err(problems) => {
             out.refused(&problems);
+            if problems.iter().any(|p| p.check == vocab::Check::Gate) {
+                let report = release.out_file("gate.json");
+                let report = match report.is_file() {
+                    true => report.display().to_string(),
+                    false => String::new(),
+                };
+                crate::ci::set_outputs(&[("verdict", "not ready".into()), ("report", report)]);
+            }
             return Ok(exit::REFUSED);
         }
     };
@@ -195,6 +221,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         &release.version,
     ));
     out.preflight_passed(&prepared);
+    crate::ci::set_outputs(&prepared.gate.outputs());
 
     out.begin(Mode::Plan);
     if let Err(err) = steps::run(
@@ -235,7 +262,21 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         return Ok(out.failed(Mode::Execute, &err));
     }
     out.finish(Mode::Execute);
+    set_outputs(&release, &out)?;
     Ok(exit::OK)
+}
+
+/// `GITHUB_OUTPUT` (when set) after a release: `tag`, `commit`, `release_url` (empty with
+/// `--no-github`) and `assets` (a JSON array of the asset names).
+fn set_outputs(release: &Release, out: &report::Output) -> anyhow::Result<()> {
+    let commit = release.repo.tag_target(&release.tag)?.unwrap_or_default();
+    crate::ci::set_outputs(&[
+        ("tag", release.tag.clone()),
+        ("commit", commit),
+        ("release_url", out.release_url().unwrap_or_default().into()),
+        ("assets", serde_json::to_string(out.assets())?),
+    ]);
+    Ok(())
 }
 
 /// Asks on the terminal whether to carry the plan out (every command that plans asks this).

@@ -97,6 +97,16 @@ pub fn prepare(
 ) -> anyhow::Result<Result<Prepared, Vec<Problem>>> {
     let repo = &r.repo;
     let head = head.to_string();
+    if let Some(Err(cause)) = args.title.as_deref().map(super::vocab::check_title_name) {
+        c.fail(
+            Check::Github,
+            cause,
+            format!(
+                "pass --title \"Release Name\": one line of at most {} characters (the release is titled \"Version X.Y.Z - Release Name\")",
+                super::vocab::MAX_TITLE_NAME
+            ),
+        );
+    }
 
     // The edits (only before the release commit) and the release body.
     let mut bump = None;
@@ -143,16 +153,24 @@ pub fn prepare(
         _ => None,
     };
     let gate = match (&release_commit, &args.gate) {
-        (Some(commit), _) => Some(Evidence::Recorded {
-            commit: commit.clone(),
-        }),
+        (Some(commit), _) => {
+            if !args.sign_offs.is_empty() {
+                c.notes.push(format!(
+                    "--sign-off is not recorded: the release record is already committed in {}, with the sign-offs of the gate run before it",
+                    short(commit)
+                ));
+            }
+            Some(Evidence::Recorded {
+                commit: commit.clone(),
+            })
+        }
         (None, GateChoice::Skip) => Some(Evidence::Skipped),
         (None, GateChoice::Run) if !c.problems.is_empty() => {
             c.notes
                 .push("the pre-release gate was not run: fix the problems above first".into());
             None
         }
-        (None, _) => match gate::check(r, report, &head) {
+        (None, _) => match gate::check(r, report, &head, args) {
             Ok(Evidence::Passed {
                 report: found,
                 path,
@@ -184,7 +202,10 @@ pub fn prepare(
     let github = if !args.github {
         None
     } else {
-        match github::target(r, args.make_latest) {
+        match github::target(r, args.make_latest).map(|mut target| {
+            target.title = super::vocab::release_title(&r.version, args.title.as_deref());
+            target
+        }) {
             // Another check failed: no network round trip (and its retries) before they are fixed.
             Ok(target) if !c.problems.is_empty() => {
                 c.notes.push(

@@ -85,8 +85,8 @@ pub fn render(r: &Release, gate: &Evidence, bump: &Bump, github: Option<&Target>
     line(format!("- [ ] Git tag created — annotated `{}` at that commit, pushed atomically with `{}`; verify: `git show {}`", r.tag, r.branch, r.tag));
     match github {
         Some(target) => line(format!(
-            "- [ ] GitHub release published — `{}` on {}/{} (assets and SHA256SUMS); verify: `gh release view {}`",
-            r.tag, target.owner, target.repo, r.tag
+            "- [ ] GitHub release published — `{}` \"{}\" on {}/{} (assets and SHA256SUMS); verify: `gh release view {}`",
+            r.tag, target.title, target.owner, target.repo, r.tag
         )),
         None => line("- [ ] GitHub release published — not done by this run (--no-github)".into()),
     }
@@ -104,8 +104,9 @@ pub fn render(r: &Release, gate: &Evidence, bump: &Bump, github: Option<&Target>
     }
     line(String::new());
     line("### Sign-off".into());
-    line("- [ ] Release Manager: __________ Date: __________".into());
-    line("- [ ] Tech Lead: __________ Date: __________".into());
+    for sign_off in sign_off_lines(gate) {
+        line(sign_off);
+    }
     line(String::new());
 
     line("### Pre-release gate".into());
@@ -166,6 +167,39 @@ fn model_lines(r: &Release) -> Vec<String> {
             }
         },
     }
+}
+
+/// The checklist's closing sign-offs: who signed in each role and when, from the gate's report
+/// (`--sign-off release-manager:NAME`); a role no one signed for is left for a person. Then
+/// the manual checks signed off in the gate.
+fn sign_off_lines(gate: &Evidence) -> Vec<String> {
+    let signed: &[runner::SignOff] = match gate {
+        Evidence::Passed { report, .. } => &report.sign_offs,
+        _ => &[],
+    };
+    let mut lines = Vec::new();
+    for role in ["Release Manager", "Tech Lead"] {
+        let by_role: Vec<_> = signed
+            .iter()
+            .filter(|s| s.role.as_deref() == Some(role))
+            .collect();
+        if by_role.is_empty() {
+            lines.push(format!("- [ ] {role}: __________ Date: __________"));
+        }
+        for s in by_role {
+            lines.push(format!(
+                "- [x] {role}: {} Date: {} (signed off in the pre-release gate)",
+                s.by, s.at
+            ));
+        }
+    }
+    for s in signed.iter().filter(|s| s.role.is_none()) {
+        lines.push(format!(
+            "- [x] `{}` (manual check): signed off by {} at {}",
+            s.id, s.by, s.at
+        ));
+    }
+    lines
 }
 
 fn tick(done: bool) -> char {

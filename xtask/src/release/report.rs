@@ -20,6 +20,10 @@ struct Document<'a> {
     mode: Mode,
     preflight: PreflightDoc<'a>,
     steps: &'a [Step],
+    /// The GitHub release's page, once it is published.
+    release_url: Option<&'a str>,
+    /// The names of the release assets (built or, when planning, to be built).
+    assets: &'a [String],
     exit_code: u8,
     /// The same code: every refusal document has `error`, `hint` and `exit` (see `exit::json`).
     exit: u8,
@@ -53,6 +57,8 @@ pub struct Output {
     notes: Vec<String>,
     gate: Option<String>,
     steps: Vec<Step>,
+    release_url: Option<String>,
+    assets: Vec<String>,
 }
 
 impl Output {
@@ -84,6 +90,8 @@ impl Output {
             notes: Vec::new(),
             gate: None,
             steps: Vec::new(),
+            release_url: None,
+            assets: Vec::new(),
         }
     }
 
@@ -141,8 +149,25 @@ impl Output {
         self.passed(&prepared.notes);
     }
 
+    /// What the steps published: the release's page (once it is published) and the asset names.
+    pub fn published(&mut self, release_url: Option<String>, assets: Vec<String>) {
+        self.release_url = release_url;
+        self.assets = assets;
+    }
+
+    /// The GitHub release's page, once the steps found it published.
+    pub fn release_url(&self) -> Option<&str> {
+        self.release_url.as_deref()
+    }
+
+    /// The release assets' names, as the archive step found them.
+    pub fn assets(&self) -> &[String] {
+        &self.assets
+    }
+
     pub fn begin(&mut self, mode: Mode) {
         self.steps.clear();
+        self.published(None, Vec::new());
         if self.format == Format::Human {
             match mode {
                 Mode::Plan => println!("\nplan:"),
@@ -202,9 +227,17 @@ impl Output {
         match self.format {
             Format::Human => match mode {
                 Mode::Plan => {
+                    if let Some(url) = &self.release_url {
+                        println!("\nrelease: {url}");
+                    }
                     println!("\nplan only: nothing was changed; add --execute to carry it out")
                 }
-                Mode::Execute => println!("\n{}", self.done),
+                Mode::Execute => {
+                    println!("\n{}", self.done);
+                    if let Some(url) = &self.release_url {
+                        println!("release: {url}");
+                    }
+                }
             },
             Format::Json => self.print_json(mode, &[], exit::OK, None),
         }
@@ -222,6 +255,8 @@ impl Output {
                 gate: self.gate.as_deref(),
             },
             steps: &self.steps,
+            release_url: self.release_url.as_deref(),
+            assets: &self.assets,
             exit_code,
             exit: exit_code,
             hint: error.as_ref().and_then(|e| e.fix.clone()),

@@ -67,6 +67,7 @@ pub fn run(
     out: &mut Output,
 ) -> anyhow::Result<()> {
     let mut assets = Vec::new();
+    let mut url = None;
     for &id in list {
         out.step(id.name(), mode, |s| match id {
             StepId::Files => git_steps::files(r, &p.edits, s),
@@ -85,28 +86,45 @@ pub fn run(
                 None => s.skipped("not asked for (--verify-deploy)"),
             },
             StepId::Github => match &p.github {
-                Some(target) => github::step(r, target, &p.body, &assets, s),
+                Some(target) => {
+                    url = github::step(r, target, &p.body, &assets, s)?;
+                    Ok(())
+                }
                 None => s.skipped("--no-github"),
             },
         })?;
     }
+    out.published(url, assets.iter().map(|(_, name)| name.clone()).collect());
     Ok(())
 }
 
 /// Builds the release assets of the tag into `<out>/release/vX.Y.Z/` (reproducible: a rebuild
-/// gives the same bytes, so resuming never uploads something different), plus the tracked
-/// files matching `--asset` globs.
+/// gives the same bytes, so resuming never uploads something different), the tracked files
+/// matching `--asset` globs among them: copied from the tag's tree and listed in SHA256SUMS
+/// and the manifest like the archive's own files (`archive::verify` rebuilds them too).
 fn archive(r: &Release, globs: &[String], s: &mut Step) -> anyhow::Result<Vec<(PathBuf, String)>> {
-    let assets = github::extra_assets(r, globs).map_err(|problems| {
-        let causes: Vec<String> = problems.into_iter().map(|p| p.cause).collect();
-        anyhow::anyhow!("{}", causes.join("; "))
-    })?;
+    let extras: Vec<archive::ExtraFile> = github::extra_assets(r, globs)
+        .map_err(|problems| {
+            let causes: Vec<String> = problems.into_iter().map(|p| p.cause).collect();
+            anyhow::anyhow!("{}", causes.join("; "))
+        })?
+        .into_iter()
+        .map(|(path, name)| archive::ExtraFile {
+            path: path
+                .strip_prefix(&r.project)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/"),
+            name,
+        })
+        .collect();
     let dir = r.assets_dir();
     let tagged = r.repo.tag_target(&r.tag)?;
     let build = |rev: &str, dir: &Path| -> anyhow::Result<Vec<(PathBuf, String)>> {
         let name = crate::version::project_name(&r.repo, rev, rev)?;
         let mut options = archive::Options::new(name, r.tag.clone());
         options.force = true;
+        options.extras = extras.clone();
         let manifest = archive::build(&r.project, rev, dir, &options)
             .with_context(|| format!("building the release archive of {rev}"))?;
         Ok(github::archive_assets(dir, &manifest))
@@ -130,14 +148,7 @@ fn archive(r: &Release, globs: &[String], s: &mut Step) -> anyhow::Result<Vec<(P
             build(&commit, &dir)
         })?,
     };
-    let mut all = built.unwrap_or_default();
-    for (path, name) in assets {
-        anyhow::ensure!(
-            !all.iter().any(|(_, existing)| *existing == name),
-            "two release assets are named {name}: rename one or narrow --asset"
-        );
-        all.push((path, name));
-    }
+    let all = built.unwrap_or_default();
     match (&tagged, s.mode()) {
         (Some(commit), Mode::Plan) => s.done(format!(
             "{} asset(s) of {} in {}",

@@ -96,6 +96,12 @@ pub struct Options {
     pub execute: bool,
     /// Whether the GitHub release becomes the repository's latest; `None`: unless a pre-release.
     pub make_latest: Option<bool>,
+    /// `--title NAME`: the GitHub release is titled `Version X.Y.Z - NAME`.
+    pub title: Option<String>,
+    /// `--sign-off ROLE:NAME|ID` (repeatable), passed to the gate it runs.
+    pub sign_offs: Vec<String>,
+    /// Show the gate's progress (a line per finished check) on stderr: human output.
+    pub progress: bool,
 }
 
 /// The release a release follows when that is not simply the latest tag (a hotfix of an older
@@ -106,6 +112,52 @@ pub struct Previous {
     pub version: Version,
     /// Where the release's own commits start: notes are drafted from `rev..HEAD`.
     pub rev: String,
+}
+
+/// The longest `--title` name, in characters: GitHub shows release titles on one line.
+pub const MAX_TITLE_NAME: usize = 100;
+
+/// The GitHub release's title, as the checklist writes it: `Version X.Y.Z`, or
+/// `Version X.Y.Z - Release Name` with `--title "Release Name"`.
+pub fn release_title(version: &Version, name: Option<&str>) -> String {
+    match name.map(str::trim).filter(|name| !name.is_empty()) {
+        Some(name) => format!("Version {version} - {name}"),
+        None => format!("Version {version}"),
+    }
+}
+
+/// `--title NAME`: one line of printable text, not empty, at most [`MAX_TITLE_NAME`]
+/// characters. The cause when it is not.
+pub fn check_title_name(name: &str) -> Result<(), String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err("--title is empty".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err(format!(
+            "--title {name:?} is not one line of text (it holds a newline or control character)"
+        ));
+    }
+    let count = trimmed.chars().count();
+    if count > MAX_TITLE_NAME {
+        return Err(format!(
+            "--title is {count} characters long, more than {MAX_TITLE_NAME}"
+        ));
+    }
+    Ok(())
+}
+
+/// The name part of a title [`release_title`] makes for `version`: `Some(None)` for
+/// `Version X.Y.Z`, `Some(Some(name))` for `Version X.Y.Z - name` with a valid name, `None`
+/// for any other title.
+pub fn title_name<'a>(version: &Version, title: &'a str) -> Option<Option<&'a str>> {
+    let plain = format!("Version {version}");
+    let rest = title.strip_prefix(&plain)?;
+    if rest.is_empty() {
+        return Some(None);
+    }
+    let name = rest.strip_prefix(" - ")?;
+    (check_title_name(name).is_ok() && name == name.trim()).then_some(Some(name))
 }
 
 /// The longest tag a release accepts (see [`Release::new`]).
@@ -364,5 +416,40 @@ impl Release {
             }
         }
         Ok(Some(release))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_release_makes_are_the_ones_it_accepts() {
+        let v = Version::new(1, 2, 3);
+        assert_eq!(release_title(&v, None), "Version 1.2.3");
+        assert_eq!(release_title(&v, Some("  ")), "Version 1.2.3");
+        assert_eq!(
+            release_title(&v, Some(" Spring Cleaning ")),
+            "Version 1.2.3 - Spring Cleaning"
+        );
+        assert_eq!(title_name(&v, "Version 1.2.3"), Some(None));
+        assert_eq!(
+            title_name(&v, "Version 1.2.3 - Spring Cleaning"),
+            Some(Some("Spring Cleaning"))
+        );
+        for other in [
+            "Version 1.2.30",
+            "Version 1.2.3 -",
+            "Version 1.2.3 - ",
+            "Version 1.2.3 -  padded",
+            "Version 1.2.3 - two\nlines",
+            "Version 1.2.4 - Spring Cleaning",
+            "v1.2.3",
+        ] {
+            assert_eq!(title_name(&v, other), None, "{other:?}");
+        }
+        assert!(check_title_name(&"x".repeat(MAX_TITLE_NAME)).is_ok());
+        assert!(check_title_name(&"x".repeat(MAX_TITLE_NAME + 1)).is_err());
+        assert!(check_title_name("tab\there").is_err());
     }
 }

@@ -324,3 +324,144 @@ fn a_stale_xtask_github_is_refused_with_a_hint_to_rebuild() {
         "the stale binary was the only one asked"
     );
 }
+
+#[test]
+fn prints_the_release_url_and_writes_github_output() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let outputs = f.path().join("../github-output.txt");
+    let url_tail = format!("/{OWNER}/{REPO}/releases/tag/v0.5.0");
+
+    // A plan of a release not yet there: no URL, and nothing but the gate's lines written.
+    let mut plan = release_command(&f, &gh, &["0.5.0", "--skip-gate", "--format", "json"]);
+    let plan = f.run(plan.env("GITHUB_OUTPUT", &outputs));
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).expect("one JSON document");
+    assert!(doc["release_url"].is_null(), "{doc}");
+    assert!(
+        doc["assets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "SHA256SUMS"),
+        "{doc}"
+    );
+    assert_eq!(
+        crate::support::github_outputs(&outputs),
+        [
+            ("verdict".to_string(), "skipped".to_string()),
+            ("report".to_string(), String::new())
+        ]
+    );
+    std::fs::remove_file(&outputs).unwrap();
+
+    let mut run = release_command(&f, &gh, &RUN);
+    let run = f.run(run.env("GITHUB_OUTPUT", &outputs));
+    assert_eq!(run.code, 0, "{run:?}");
+    let url = run
+        .stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("release: "))
+        .unwrap_or_else(|| panic!("no release URL printed: {run:?}"));
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with(&url_tail),
+        "{url}"
+    );
+    let written = crate::support::github_outputs(&outputs);
+    let get = |key: &str| {
+        written
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("no {key} in {written:?}"))
+    };
+    assert_eq!(get("tag"), "v0.5.0");
+    assert_eq!(
+        get("commit"),
+        f.repo.git(&["rev-parse", "v0.5.0^{commit}"]).trim()
+    );
+    assert_eq!(get("release_url"), url);
+    assert_eq!(get("verdict"), "skipped");
+    let assets: Vec<String> = serde_json::from_str(get("assets")).expect("a JSON array");
+    let mut on_github: Vec<String> = gh.releases()[0]
+        .assets
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    let mut sorted = assets.clone();
+    sorted.sort();
+    on_github.sort();
+    assert_eq!(sorted, on_github, "every uploaded asset, and only those");
+    // Published already: the plan's JSON carries the URL too.
+    let again = release(&f, &gh, &[&RUN[..4], &["--format", "json"]].concat());
+    assert_eq!(again.code, 0, "{again:?}");
+    let doc: serde_json::Value = serde_json::from_str(&again.stdout).expect("one JSON document");
+    assert_eq!(doc["release_url"], url, "{doc}");
+    // What the generated release.yml reads from this step is what the release writes.
+    let ci = f.run(f.xtask(&["ci", "--execute", "--dir"]).arg(f.path()));
+    assert_eq!(ci.code, 0, "{ci:?}");
+    let workflow = f.repo.read(".github/workflows/release.yml");
+    let read: Vec<&str> = workflow
+        .split("steps.release.outputs.")
+        .skip(1)
+        .map(|rest| {
+            rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert!(read.len() >= 4, "{workflow}");
+    for key in read {
+        assert!(
+            written.iter().any(|(k, _)| k == key),
+            "{key} is not written: {written:?}"
+        );
+    }
+}
+
+/// Without `XTASK_GITHUB_BIN`, `release` builds xtask-github with cargo, once per run, and
+/// says so first (a first build takes minutes). Here `CARGO` is a stand-in that logs its
+/// arguments, and the target dir holds the prebuilt binary.
+#[test]
+fn says_once_that_it_builds_xtask_github() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let tools = tempfile::tempdir().unwrap();
+    let calls = tools.path().join("cargo-calls.txt");
+    let cargo = tools.path().join("cargo");
+    std::fs::write(
+        &cargo,
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", calls.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&cargo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let target = tools.path().join("target");
+    std::fs::create_dir_all(target.join("debug")).unwrap();
+    std::fs::copy(
+        crate::support::github_bin(),
+        target.join("debug/xtask-github"),
+    )
+    .unwrap();
+
+    let mut command = release_command(&f, &gh, &RUN);
+    command
+        .env_remove("XTASK_GITHUB_BIN")
+        .env("CARGO", &cargo)
+        .env("CARGO_TARGET_DIR", &target);
+    let run = f.run(&mut command);
+    assert_eq!(run.code, 0, "{run:?}");
+    let said = "building xtask-github (the GitHub client, only release needs it)";
+    assert_eq!(run.stderr.matches(said).count(), 1, "{run:?}");
+    assert!(!run.stdout.contains(said), "stdout holds the steps only");
+    assert_eq!(
+        gh.releases().len(),
+        1,
+        "published through the binary it built"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        "build -q -p github --bin xtask-github\n",
+        "one build for the check, the plan and the publish"
+    );
+}

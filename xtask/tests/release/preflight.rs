@@ -6,6 +6,17 @@ use std::process::Command;
 use crate::support::{Fixture, GIT_ONLY};
 
 fn gate_report(f: &Fixture, commit: &str, version: &str, status: &str) -> String {
+    gate_report_signed(f, commit, version, status, serde_json::json!([]))
+}
+
+/// A gate report with these `sign_offs`.
+fn gate_report_signed(
+    f: &Fixture,
+    commit: &str,
+    version: &str,
+    status: &str,
+    sign_offs: serde_json::Value,
+) -> String {
     let path = f.repo.root().join("gate.json");
     let report = serde_json::json!({
         "tool": "xtask pre-release 0.1.0",
@@ -21,7 +32,7 @@ fn gate_report(f: &Fixture, commit: &str, version: &str, status: &str) -> String
             {"id": "access-controls", "section": "security", "title": "access controls reviewed", "status": "manual",
              "duration_ms": 0, "command": null, "log": null, "reason": "a person decides"}
         ],
-        "sign_offs": []
+        "sign_offs": sign_offs
     });
     std::fs::write(&path, report.to_string()).unwrap();
     path.to_string_lossy().into_owned()
@@ -358,7 +369,11 @@ fn every_failure_is_reported_at_once() {
 #[test]
 fn a_passing_gate_report_is_recorded() {
     let f = Fixture::new();
-    let report = gate_report(&f, &f.repo.head(), "0.5.0", "pass");
+    let signed = serde_json::json!([
+        {"id": "role:release-manager", "by": "Jane Doe", "at": "2026-01-02T02:00:00Z", "role": "Release Manager"},
+        {"id": "access-controls", "by": "Sam Roe <sam@example.com>", "at": "2026-01-02T02:30:00Z"}
+    ]);
+    let report = gate_report_signed(&f, &f.repo.head(), "0.5.0", "pass", signed);
     let run = f.release(&[
         "0.5.0",
         "--no-github",
@@ -382,6 +397,65 @@ fn a_passing_gate_report_is_recorded() {
         record.contains("| unit-tests | code-quality | pass |  |"),
         "{record}"
     );
+    // The gate's sign-offs, with who and when.
+    let sign_off = record
+        .split("### Sign-off\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .unwrap_or_else(|| panic!("no Sign-off section: {record}"));
+    assert_eq!(
+        sign_off.lines().collect::<Vec<_>>(),
+        [
+            "- [x] Release Manager: Jane Doe Date: 2026-01-02T02:00:00Z (signed off in the pre-release gate)",
+            "- [ ] Tech Lead: __________ Date: __________",
+            "- [x] `access-controls` (manual check): signed off by Sam Roe <sam@example.com> at 2026-01-02T02:30:00Z",
+        ],
+        "{record}"
+    );
+}
+
+#[test]
+fn a_sign_off_after_the_release_commit_is_said_not_recorded() {
+    let f = Fixture::new();
+    let run = f.release(&crate::support::args("0.5.0", &["--execute"]));
+    assert_eq!(run.code, 0, "{run:?}");
+    let again = f.release(&["0.5.0", "--no-github", "--sign-off", "tech-lead:Sam Roe"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(
+        again.stdout.contains(
+            "note: --sign-off is not recorded: the release record is already committed in"
+        ),
+        "{again:?}"
+    );
+}
+
+#[test]
+fn sign_offs_go_to_the_gate_it_runs_and_need_a_gate() {
+    refused(
+        |_| {
+            vec![
+                "0.5.0".into(),
+                "--skip-gate".into(),
+                "--sign-off".into(),
+                "tech-lead:Sam Roe".into(),
+            ]
+        },
+        "--sign-off",
+    );
+}
+
+#[test]
+fn a_bad_title_is_refused() {
+    for (title, cause) in [
+        ("  ", "--title is empty"),
+        ("two\nlines", "is not one line of text"),
+        (
+            &"x".repeat(101),
+            "--title is 101 characters long, more than 100",
+        ),
+    ] {
+        refused(|_| with("0.5.0", &["--title", title]), cause);
+    }
 }
 
 /// Without --gate-report or --skip-gate the gate runs as a child (`pre-release --version`);
@@ -390,7 +464,15 @@ fn a_passing_gate_report_is_recorded() {
 fn the_gate_runs_as_a_child_process() {
     let f = Fixture::new();
     let before = f.snapshot();
-    let run = f.release(&["0.5.0", "--no-github", "--execute"]);
+    let run = f.release(&[
+        "0.5.0",
+        "--no-github",
+        "--execute",
+        "--sign-off",
+        "release-manager:Jane Doe",
+        "--sign-off",
+        "Tech Lead:Sam Roe",
+    ]);
     assert_eq!(run.code, 2, "{run:?}");
     assert!(
         run.stderr
@@ -401,6 +483,64 @@ fn the_gate_runs_as_a_child_process() {
     let report: serde_json::Value = serde_json::from_str(&report).unwrap();
     assert_eq!(report["commit"].as_str(), Some(f.repo.head().as_str()));
     assert_eq!(report["target_version"], "0.5.0");
+    // The sign-offs went to the gate, which recorded them with the time.
+    let signed: Vec<(&str, &str)> = report["sign_offs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["role"].as_str().unwrap(), s["by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        signed,
+        [("Release Manager", "Jane Doe"), ("Tech Lead", "Sam Roe")]
+    );
+    assert!(report["sign_offs"][0]["at"]
+        .as_str()
+        .unwrap()
+        .ends_with('Z'));
+    // Its progress, a line per finished check, on stderr as it runs; its cause printed once.
+    assert!(
+        run.stderr
+            .contains("running the pre-release gate for 0.5.0"),
+        "{run:?}"
+    );
+    let checks = report["checks"].as_array().unwrap();
+    let shown: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|line| line.starts_with("  gate ["))
+        .collect();
+    assert_eq!(shown.len(), checks.len(), "{run:?}");
+    for check in checks {
+        let line = format!(
+            "  gate [{}] {} (",
+            check["status"].as_str().unwrap(),
+            check["id"].as_str().unwrap()
+        );
+        assert!(
+            shown.iter().any(|shown| shown.starts_with(&line)),
+            "{line}: {run:?}"
+        );
+    }
+    assert_eq!(
+        run.stderr
+            .matches("the pre-release gate did not pass")
+            .count(),
+        1,
+        "{run:?}"
+    );
+    assert!(
+        !run.stdout.contains("[pass]") && !run.stderr.contains("gate error:"),
+        "{run:?}"
+    );
+    assert_eq!(f.snapshot(), before);
+
+    // In JSON: one document on stdout, no progress.
+    let run = f.release(&["0.5.0", "--no-github", "--format", "json"]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(doc["preflight"]["problems"][0]["check"], "gate", "{doc}");
+    assert!(!run.stderr.contains("  gate ["), "{run:?}");
     assert_eq!(f.snapshot(), before);
 }
 

@@ -271,3 +271,18 @@ pub fn write_hook(dir: &Path, name: &str, script: &str) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
+
+/// The `key<<DELIMITER` / value / `DELIMITER` entries of a `GITHUB_OUTPUT` file, in order.
+pub fn github_outputs(path: &Path) -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut lines = text.lines();
+    let mut out = Vec::new();
+    while let Some(line) = lines.next() {
+        let (key, delimiter) = line
+            .split_once("<<")
+            .unwrap_or_else(|| panic!("not a GITHUB_OUTPUT entry: {line:?} in {text}"));
+        let value: Vec<&str> = lines.by_ref().take_while(|l| *l != delimiter).collect();
+        out.push((key.to_string(), value.join("\n")));
+    }
+    out
+}
