@@ -30,7 +30,7 @@
 #![allow(unused_imports)]
 
 pub use super::edits::{self, Bump, Edit};
-pub use super::effect::{Action, ActionKind, Mode, Status, Step};
+pub use super::effect::{Action, ActionKind, GithubCall, Mode, OllamaCall, Op, Status, Step};
 pub use super::gate::{self, Evidence};
 pub use super::git_steps;
 pub use super::github::{self, call_read, Target};
