@@ -166,6 +166,33 @@ fn a_clean_release_verifies_then_execute_records_it_once() {
     // Same report shape as pre-release: merge-reports reads it.
     assert_eq!(doc["target_version"], "0.5.0");
     assert_eq!(doc["summary"]["fail"], 0);
+    // The planned actions are typed (docs/json.md): the GitHub call and its target.
+    let step = |name: &str| {
+        let steps = doc["steps"].as_array().unwrap();
+        steps.iter().find(|s| s["name"] == name).cloned().unwrap()
+    };
+    let close = &step("milestone-closed")["actions"][0];
+    assert_eq!(
+        (&close["op"], &close["call"], &close["title"], &close["repo"]),
+        (
+            &"github".into(),
+            &"close_milestone".into(),
+            &"v0.5.0".into(),
+            &format!("{OWNER}/{REPO}").into()
+        )
+    );
+    assert!(close["number"].is_u64(), "{close}");
+    let push = step("record")["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["args"][0] == "push")
+        .cloned()
+        .expect("the record is pushed");
+    assert_eq!(
+        push["args"],
+        serde_json::json!(["push", "--atomic", "origin", "refs/heads/main:refs/heads/main"])
+    );
 
     let (run, doc) = post_release(
         &f,
