@@ -428,7 +428,10 @@ fn prune_removes_only_what_is_unused_and_never_a_protected_model() {
         (&doc["schema"], &doc["command"], &doc["mode"]),
         (&1.into(), &"models prune".into(), &"plan".into())
     );
-    assert!(doc["notes"][0].as_str().unwrap().starts_with("docker system df"));
+    assert!(doc["notes"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("docker system df"));
     let mut deletes: Vec<(&str, u64)> = doc["steps"][0]["actions"]
         .as_array()
         .unwrap()
@@ -439,7 +442,10 @@ fn prune_removes_only_what_is_unused_and_never_a_protected_model() {
     deletes.sort();
     assert_eq!(
         deletes,
-        [("codellama:7b", 3_825_910_662), ("llama3:8b", 4_661_224_676)]
+        [
+            ("codellama:7b", 3_825_910_662),
+            ("llama3:8b", 4_661_224_676)
+        ]
     );
     assert_same(&before, &s.state(), "JSON plan");
 

@@ -173,7 +173,12 @@ fn a_clean_release_verifies_then_execute_records_it_once() {
     };
     let close = &step("milestone-closed")["actions"][0];
     assert_eq!(
-        (&close["op"], &close["call"], &close["title"], &close["repo"]),
+        (
+            &close["op"],
+            &close["call"],
+            &close["title"],
+            &close["repo"]
+        ),
         (
             &"github".into(),
             &"close_milestone".into(),
@@ -191,7 +196,12 @@ fn a_clean_release_verifies_then_execute_records_it_once() {
         .expect("the record is pushed");
     assert_eq!(
         push["args"],
-        serde_json::json!(["push", "--atomic", "origin", "refs/heads/main:refs/heads/main"])
+        serde_json::json!([
+            "push",
+            "--atomic",
+            "origin",
+            "refs/heads/main:refs/heads/main"
+        ])
     );
 
     let (run, doc) = post_release(

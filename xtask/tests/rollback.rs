@@ -351,10 +351,21 @@ fn plans_then_rolls_back_redeploys_in_place_and_communicates_once() {
     assert_eq!(action(4, 0)["services"][0], "ollama");
     let repo = format!("{OWNER}/{REPO}");
     assert_eq!(
-        (&action(7, 0)["call"], &action(7, 0)["tag"], &action(7, 0)["repo"]),
-        (&"make_latest".into(), &"v0.4.0".into(), &repo.as_str().into())
+        (
+            &action(7, 0)["call"],
+            &action(7, 0)["tag"],
+            &action(7, 0)["repo"]
+        ),
+        (
+            &"make_latest".into(),
+            &"v0.4.0".into(),
+            &repo.as_str().into()
+        )
     );
-    assert_eq!(action(7, 0)["what"], "make v0.4.0 the latest release (now v0.5.0)");
+    assert_eq!(
+        action(7, 0)["what"],
+        "make v0.4.0 the latest release (now v0.5.0)"
+    );
     assert_eq!(
         (&action(8, 0)["call"], &action(8, 0)["title"]),
         (&"open_issue".into(), &"Rollback of v0.5.0 to v0.4.0".into())

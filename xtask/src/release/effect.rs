@@ -481,8 +481,8 @@ impl Step {
                 let done = effect();
                 // From here on no failure may claim "nothing changed" — unless this effect
                 // refused before it changed anything (a pull of a name the registry lacks).
-                let refused = done.as_ref().err().and_then(|e| e.downcast_ref::<Exit>());
-                if !refused.is_some_and(|exit| exit.code == crate::exit::REFUSED) {
+                let exit = done.as_ref().err().and_then(|e| e.downcast_ref::<Exit>());
+                if exit.is_none_or(|exit| exit.code != crate::exit::REFUSED) {
                     crate::exit::mark_changed();
                 }
                 done.map(Some)

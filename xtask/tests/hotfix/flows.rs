@@ -310,7 +310,10 @@ fn start_as_json_has_typed_git_actions() {
     let plan = hotfix(&f, &["start", "0.4.1", "--format", "json"]);
     assert_eq!(plan.code, 0, "{plan:?}");
     let doc: serde_json::Value = serde_json::from_str(&plan.stdout).expect("one JSON document");
-    assert_eq!((&doc["schema"], &doc["command"]), (&1.into(), &"hotfix start".into()));
+    assert_eq!(
+        (&doc["schema"], &doc["command"]),
+        (&1.into(), &"hotfix start".into())
+    );
     let branch = &doc["steps"][0]["actions"][0];
     assert_eq!(branch["op"], "git");
     assert_eq!(
@@ -325,5 +328,8 @@ fn start_as_json_has_typed_git_actions() {
         "{branch}"
     );
     let switch = &doc["steps"][1]["actions"][0];
-    assert_eq!(switch["args"], serde_json::json!(["switch", "hotfix/v0.4.1"]));
+    assert_eq!(
+        switch["args"],
+        serde_json::json!(["switch", "hotfix/v0.4.1"])
+    );
 }

@@ -330,7 +330,10 @@ fn plan_as_json_has_typed_actions() {
     let plan = release(&f, &gh, &[&RUN[..4], &["--format", "json"]].concat());
     assert_eq!(plan.code, 0, "{plan:?}");
     let doc: serde_json::Value = serde_json::from_str(&plan.stdout).expect("one JSON document");
-    assert_eq!((&doc["schema"], &doc["command"]), (&1.into(), &"release".into()));
+    assert_eq!(
+        (&doc["schema"], &doc["command"]),
+        (&1.into(), &"release".into())
+    );
     let actions = |step: &str| -> Vec<serde_json::Value> {
         let steps = doc["steps"].as_array().unwrap();
         let step = steps.iter().find(|s| s["name"] == step).unwrap();
@@ -339,9 +342,16 @@ fn plan_as_json_has_typed_actions() {
     let files = actions("files");
     assert_eq!(
         (&files[0]["op"], &files[0]["path"], &files[0]["create"]),
-        (&"write_file".into(), &"pyproject.toml".into(), &false.into())
+        (
+            &"write_file".into(),
+            &"pyproject.toml".into(),
+            &false.into()
+        )
     );
-    assert!(files[0]["diff"].as_str().unwrap().contains("+version = \"0.5.0\""));
+    assert!(files[0]["diff"]
+        .as_str()
+        .unwrap()
+        .contains("+version = \"0.5.0\""));
     let last = files.last().unwrap();
     assert_eq!(last["op"], "write_files");
     assert_eq!(last["paths"].as_array().unwrap().len(), files.len() - 1);
@@ -360,12 +370,17 @@ fn plan_as_json_has_typed_actions() {
         ])
     );
     assert_eq!(
-        tag["what"],
-        "git tag --annotate --message \"Release version 0.5.0\" v0.5.0 HEAD",
+        tag["what"], "git tag --annotate --message \"Release version 0.5.0\" v0.5.0 HEAD",
         "the line for a person is derived from the args"
     );
     let push = &actions("push")[0];
-    assert_eq!(push["args"][0..3], ["push", "--atomic", "origin"]);
+    let push: Vec<&str> = push["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(push[..3], ["push", "--atomic", "origin"]);
     assert_eq!(actions("archive")[0]["op"], "archive");
     assert_eq!(actions("archive")[0]["tag"], "v0.5.0");
 
@@ -400,7 +415,11 @@ fn plan_as_json_has_typed_actions() {
     assert!(uploads.contains(&"code-review-flow.json"), "{uploads:?}");
     let publish = github.last().unwrap();
     assert_eq!(
-        (&publish["call"], &publish["make_latest"], &publish["prerelease"]),
+        (
+            &publish["call"],
+            &publish["make_latest"],
+            &publish["prerelease"]
+        ),
         (&"publish_release".into(), &true.into(), &false.into())
     );
 }
