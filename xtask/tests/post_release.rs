@@ -457,3 +457,58 @@ fn without_a_token_the_github_checks_are_blocked_once() {
         "without a token GitHub is not asked"
     );
 }
+
+/// On a terminal `--execute` asks first, as every changing command does (the shared
+/// `--execute`/`--yes`/`--format`); `n` changes nothing, `--yes` does not ask.
+#[test]
+fn a_terminal_is_asked_before_the_cleanup_unless_yes() {
+    let script = std::path::Path::new("/usr/bin/script");
+    assert!(
+        script.exists(),
+        "util-linux `script` gives the command a terminal"
+    );
+    let (f, gh) = released();
+    let on_terminal = |extra: &str, answer: &str| {
+        let line = format!(
+            "{} --project {} post-release 0.5.0 --asset '{FLOWS}' --next-milestone 0.6.0 --execute {extra}",
+            env!("CARGO_BIN_EXE_xtask"),
+            f.path().display()
+        );
+        let mut cmd = Command::new(script);
+        cmd.args(["-qec", &line, "/dev/null"]);
+        f.env(&mut cmd);
+        cmd.env("GITHUB_TOKEN", TOKEN)
+            .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
+            .env("GITHUB_API_URL", gh.api_url())
+            .env("XTASK_GITHUB_BIN", github_bin())
+            .env("XTASK_GITHUB_RETRY_MS", "1")
+            .env_remove("GITHUB_ACTIONS")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(answer.as_bytes()).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let before = (f.snapshot(), mutations(&gh));
+    let refused = on_terminal("", "n\n");
+    assert!(refused.contains("carry out this plan? [y/N]"), "{refused}");
+    assert!(
+        refused.contains("not confirmed: nothing was changed"),
+        "{refused}"
+    );
+    assert_eq!((f.snapshot(), mutations(&gh)), before, "{refused}");
+
+    let done = on_terminal("--yes", "");
+    assert!(!done.contains("carry out this plan?"), "{done}");
+    let subject = f.repo.git_origin(&["log", "-1", "--format=%s", "main"]);
+    assert_eq!(subject, "Record post-release of v0.5.0", "{done}");
+    assert!(
+        gh.milestones().iter().any(|m| m.title == "v0.6.0"),
+        "{done}"
+    );
+}
