@@ -24,7 +24,18 @@ const TARBALL: &str = "codemate-hub-v0.5.0.tar.gz";
 fn xtask(f: &Fixture, gh: &FakeGithub, command: &str, args: &[&str]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.arg("--project").arg(f.path()).arg(command).args(args);
-    f.env(&mut cmd);
+    github_env(f, gh, &mut cmd);
+    let run = f.run(&mut cmd);
+    assert!(
+        !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
+        "the token leaked: {run:?}"
+    );
+    run
+}
+
+/// The fixture's environment, pointed at the fake GitHub.
+fn github_env(f: &Fixture, gh: &FakeGithub, cmd: &mut Command) {
+    f.env(cmd);
     cmd.env("GITHUB_TOKEN", TOKEN)
         .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
         .env("GITHUB_API_URL", gh.api_url())
@@ -32,12 +43,6 @@ fn xtask(f: &Fixture, gh: &FakeGithub, command: &str, args: &[&str]) -> Run {
         .env("XTASK_GITHUB_RETRY_MS", "1")
         .env("XTASK_GITHUB_DEADLINE_S", "20")
         .env_remove("GITHUB_ACTIONS");
-    let run = f.run(&mut cmd);
-    assert!(
-        !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
-        "the token leaked: {run:?}"
-    );
-    run
 }
 
 /// The example project released as 0.5.0 (with the flows as extra assets).
@@ -476,14 +481,8 @@ fn a_terminal_is_asked_before_the_cleanup_unless_yes() {
         );
         let mut cmd = Command::new(script);
         cmd.args(["-qec", &line, "/dev/null"]);
-        f.env(&mut cmd);
-        cmd.env("GITHUB_TOKEN", TOKEN)
-            .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
-            .env("GITHUB_API_URL", gh.api_url())
-            .env("XTASK_GITHUB_BIN", github_bin())
-            .env("XTASK_GITHUB_RETRY_MS", "1")
-            .env_remove("GITHUB_ACTIONS")
-            .stdin(std::process::Stdio::piped())
+        github_env(&f, &gh, &mut cmd);
+        cmd.stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
         let mut child = cmd.spawn().unwrap();
