@@ -342,6 +342,13 @@ pub fn release_checks_toml() -> String {
         }
         out.push_str("# enabled = true\n");
     }
+    out.push_str(
+        "\n# [post-release]  # settings of `cargo xtask post-release` (docs/post-release.md)\n\
+         # The versioned docs page that must answer 200 (default: mkdocs.yml's site_url + X.Y.Z/):\n\
+         # docs_url = \"https://example.org/docs/{version}/\"\n\
+         # The release milestone's title (default: vX.Y.Z, else X.Y.Z):\n\
+         # milestone = \"v{version}\"\n",
+    );
     out
 }
 
@@ -359,6 +366,8 @@ mod tests {
                     || line.starts_with("# command")
                     || line.starts_with("# timeout")
                     || line.starts_with("# enabled")
+                    || line.starts_with("# docs_url")
+                    || line.starts_with("# milestone")
             })
             .map(|line| {
                 format!(
@@ -367,10 +376,16 @@ mod tests {
                 )
             })
             .collect();
-        Checklist::defaults()
+        let checklist = Checklist::defaults()
             .apply_overrides(&uncommented, "release-checks.toml")
             .unwrap_or_else(|err| panic!("{err}\n{uncommented}"));
         assert!(uncommented.contains("[checks.unit-tests]"));
+        let post_release = checklist.post_release();
+        assert_eq!(
+            post_release.milestone.as_ref().map(|m| m.fill(&"0.6.0")),
+            Some("v0.6.0".to_string())
+        );
+        assert!(post_release.docs_url.is_some(), "{uncommented}");
     }
 
     #[test]

@@ -2,26 +2,13 @@
 //! it, then running `pre-release`, `archive` and a planned `release` there, as its own binary
 //! (found from its location, not from a path compiled in), with the tree staying clean.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
+use common::Run;
 use testkit::git::TempRepo;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
 
 fn run(command: &mut Command) -> Run {
     for var in [
@@ -40,12 +27,7 @@ fn run(command: &mut Command) -> Run {
     command
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null");
-    let out = command.output().expect("running the xtask");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::of(command)
 }
 
 /// `init` through this workspace's binary (as `cargo xtask init DIR` runs it).

@@ -8,11 +8,13 @@
 mod support;
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::process::Command;
 
-use fake_github::{FakeGithub, Issue, Release};
+use fake_github::{FakeGithub, Fault, Issue, Release};
 use serde_json::Value;
 use support::{github_bin, Fixture, Run};
+use testkit::docker::FakeDocker;
 
 const TOKEN: &str = "xtask-test-token-PostRelease0123456789abcdef";
 const OWNER: &str = "tzervas";
@@ -22,9 +24,23 @@ const TARBALL: &str = "codemate-hub-v0.5.0.tar.gz";
 
 /// `xtask <command> ARGS` on the fixture, pointed at the fake GitHub.
 fn xtask(f: &Fixture, gh: &FakeGithub, command: &str, args: &[&str]) -> Run {
+    xtask_with(f, gh, command, args, &[])
+}
+
+/// [`xtask`] with more environment (a fake docker first on PATH, what it answers).
+fn xtask_with(
+    f: &Fixture,
+    gh: &FakeGithub,
+    command: &str,
+    args: &[&str],
+    env: &[(&str, OsString)],
+) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.arg("--project").arg(f.path()).arg(command).args(args);
     github_env(f, gh, &mut cmd);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
     let run = f.run(&mut cmd);
     assert!(
         !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
@@ -60,9 +76,18 @@ fn released() -> (Fixture, FakeGithub) {
 }
 
 fn post_release(f: &Fixture, gh: &FakeGithub, extra: &[&str]) -> (Run, Value) {
+    post_release_with(f, gh, extra, &[])
+}
+
+fn post_release_with(
+    f: &Fixture,
+    gh: &FakeGithub,
+    extra: &[&str],
+    env: &[(&str, OsString)],
+) -> (Run, Value) {
     let mut args = vec!["0.5.0", "--asset", FLOWS, "--format", "json"];
     args.extend_from_slice(extra);
-    let run = xtask(f, gh, "post-release", &args);
+    let run = xtask_with(f, gh, "post-release", &args, env);
     let doc = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {run:?}"));
     (run, doc)
@@ -101,6 +126,31 @@ fn fails_for(doc: &Value, run: &Run, ids: &[&str], words: &str) {
     let reason = &checks(doc)[ids[0]].1;
     assert!(reason.contains(words), "{}: {reason}", ids[0]);
     assert_eq!(run.code, 1, "{run:?}");
+}
+
+/// Commits `path` with `text` after the release and pushes it, as a maintainer would.
+fn commit_and_push(f: &Fixture, path: &str, text: &str) {
+    f.repo.write(path, text);
+    f.repo.commit_all(&format!("chore: {path}"));
+    f.repo.git(&["push", "--quiet", "origin", "main"]);
+}
+
+/// The subjects of origin's main that record the post-release.
+fn records_on_origin(f: &Fixture) -> usize {
+    f.repo
+        .git_origin(&["log", "--format=%s", "main"])
+        .lines()
+        .filter(|subject| *subject == "Record post-release of v0.5.0")
+        .count()
+}
+
+fn step<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name}: {doc}"))
 }
 
 fn mutations(gh: &FakeGithub) -> Vec<String> {
@@ -146,6 +196,12 @@ fn a_clean_release_verifies_then_execute_records_it_once() {
     for id in ["docs-deployed", "docker-images", "models-doc"] {
         assert_eq!(found[id].0, "skipped", "{id}: {:?}", found[id]);
     }
+    // The example's one built service names no image: nothing is pushed, and that is why.
+    let images = &found["docker-images"].1;
+    assert!(
+        images.contains("the project pushes no images") && images.contains("app (no image:)"),
+        "{images}"
+    );
     for id in [
         "notes-sent",
         "monitor-logs",
@@ -510,4 +566,323 @@ fn a_terminal_is_asked_before_the_cleanup_unless_yes() {
         gh.milestones().iter().any(|m| m.title == "v0.6.0"),
         "{done}"
     );
+}
+
+const IMAGE: &str = "ghcr.io/tzervas/codemate-hub";
+
+/// The example's `app` service, which compose builds, named on a registry: `docker compose
+/// push` pushes it.
+fn with_pushed_image(f: &Fixture) {
+    let compose = f.repo.read("docker-compose.yml");
+    let named = compose.replacen(
+        "  app:\n    build:",
+        &format!("  app:\n    image: {IMAGE}:${{APP_IMAGE_TAG:-latest}}\n    build:"),
+        1,
+    );
+    assert_ne!(named, compose, "the example's app service changed shape");
+    commit_and_push(f, "docker-compose.yml", &named);
+}
+
+/// A fake docker first on PATH, whose registry holds `manifests` (`REF=sha256:HEX ...`).
+fn docker_env(docker: &FakeDocker, manifests: &str) -> Vec<(&'static str, OsString)> {
+    vec![
+        ("PATH", docker.path_env()),
+        ("FAKE_DOCKER_LOG", docker.log().into()),
+        ("FAKE_DOCKER_MANIFESTS", manifests.into()),
+    ]
+}
+
+#[test]
+fn a_pushed_image_with_the_version_tag_passes_and_its_digest_is_recorded() {
+    let (f, gh) = released();
+    with_pushed_image(&f);
+    let docker = FakeDocker::new();
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let env = docker_env(&docker, &format!("{IMAGE}:0.5.0={digest}"));
+
+    let (run, doc) = post_release_with(&f, &gh, &["--execute"], &env);
+    assert_eq!(run.code, 0, "{run:?}");
+    let (status, reason) = &checks(&doc)["docker-images"];
+    assert_eq!(status, "pass", "{reason}");
+    let pinned = format!("{IMAGE}:0.5.0@{digest}");
+    assert!(reason.contains(&pinned), "{reason}");
+    assert!(
+        docker
+            .calls()
+            .contains(&format!("docker manifest inspect --verbose {IMAGE}:0.5.0")),
+        "{:?}",
+        docker.calls()
+    );
+    let record = f.repo.read("trackers/releases/v0.5.0.md");
+    assert!(
+        record.contains("| docker-images | verification | pass |") && record.contains(&pinned),
+        "the digest is recorded: {record}"
+    );
+
+    // A multi-platform image: each platform's digest.
+    let (arm, amd) = (format!("sha256:{}", "0a".repeat(32)), digest.clone());
+    let env = docker_env(&docker, &format!("{IMAGE}:0.5.0={amd},{arm}"));
+    let (_, doc) = post_release_with(&f, &gh, &[], &env);
+    let reason = &checks(&doc)["docker-images"].1;
+    assert!(
+        reason.contains(&format!(
+            "manifest list: linux/amd64@{amd}, linux/arm64@{arm}"
+        )),
+        "{reason}"
+    );
+
+    // A registry that cannot be asked is not a missing tag: blocked, with what docker said.
+    let mut env = docker_env(&docker, &format!("{IMAGE}:0.5.0={digest}"));
+    env.push(("FAKE_DOCKER_FAIL", "manifest inspect".into()));
+    let (run, doc) = post_release_with(&f, &gh, &[], &env);
+    assert_eq!(run.code, 1, "{run:?}");
+    let (status, reason) = &checks(&doc)["docker-images"];
+    assert_eq!(status, "blocked", "{reason}");
+    assert!(
+        reason.contains("could not be asked") && reason.contains("failing on request"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn a_missing_image_tag_fails_docker_images_naming_the_image() {
+    let (f, gh) = released();
+    with_pushed_image(&f);
+    let docker = FakeDocker::new();
+    // The registry has the previous release's tag, not this one's.
+    let env = docker_env(
+        &docker,
+        &format!("{IMAGE}:0.4.0=sha256:{}", "cd".repeat(32)),
+    );
+    let (run, doc) = post_release_with(&f, &gh, &[], &env);
+    fails_for(
+        &doc,
+        &run,
+        &["docker-images"],
+        &format!("{IMAGE}:0.5.0 (service app): no such manifest: {IMAGE}:0.5.0"),
+    );
+}
+
+#[test]
+fn docs_url_and_milestone_come_from_release_checks_toml_and_the_flags_win() {
+    let (f, gh) = released();
+    let up = testkit::http::serve_status(200);
+    let gone = testkit::http::serve_status(404);
+    commit_and_push(
+        &f,
+        "release-checks.toml",
+        &format!(
+            "[checks.unit-tests]\ntimeout = \"5m\"\n\n[post-release]\ndocs_url = \"http://127.0.0.1:{up}/docs/{{version}}/\"\nmilestone = \"Release {{version}}\"\n"
+        ),
+    );
+    gh.add_milestone("Release 0.5.0", true);
+    gh.add_milestone("v0.5.0", true);
+
+    let (run, doc) = post_release(&f, &gh, &["--next-milestone", "0.6.0"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let found = checks(&doc);
+    assert_eq!(
+        found["docs-deployed"],
+        (
+            "pass".to_string(),
+            format!(
+                "GET http://127.0.0.1:{up}/docs/0.5.0/ (from docs_url of [post-release] at \
+                 release-checks.toml:5): 200"
+            )
+        )
+    );
+    assert!(
+        found["milestone-closed"]
+            .1
+            .contains("close milestone Release 0.5.0"),
+        "the configured title, not v0.5.0: {:?}",
+        found["milestone-closed"]
+    );
+    assert!(
+        found["next-milestone"]
+            .1
+            .contains("open milestone Release 0.6.0"),
+        "{:?}",
+        found["next-milestone"]
+    );
+
+    // --docs-url and --milestone are above the file.
+    let flag = format!("http://127.0.0.1:{gone}/{{version}}/");
+    let (run, doc) = post_release(&f, &gh, &["--docs-url", &flag, "--milestone", "v0.5.0"]);
+    assert_eq!(run.code, 1, "{run:?}");
+    let found = checks(&doc);
+    assert_eq!(
+        found["docs-deployed"].1,
+        format!("GET http://127.0.0.1:{gone}/0.5.0/ (from --docs-url) answered 404")
+    );
+    assert!(found["milestone-closed"]
+        .1
+        .contains("close milestone v0.5.0"));
+}
+
+#[test]
+fn a_bad_post_release_setting_is_refused_with_its_line_and_changes_nothing() {
+    let (f, gh) = released();
+    gh.add_milestone("v0.5.0", true);
+    commit_and_push(
+        &f,
+        "release-checks.toml",
+        "[post-release]\ndocs-url = \"https://docs.example.org/{version}/\"\n",
+    );
+    let before = (f.snapshot(), mutations(&gh), gh.milestones());
+    let run = xtask(
+        &f,
+        &gh,
+        "post-release",
+        &["0.5.0", "--asset", FLOWS, "--execute"],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("error: release-checks.toml:2: unknown key `docs-url`"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("hint: `[post-release]` takes only docs_url, milestone"),
+        "{run:?}"
+    );
+    assert_eq!((f.snapshot(), mutations(&gh), gh.milestones()), before);
+}
+
+/// The requests one `post-release --execute --next-milestone 0.6.0` makes before it opens the
+/// next milestone, on a fixture like the one of the test: where a fault lands on that POST.
+fn requests_before_opening_the_milestone() -> usize {
+    let (f, gh) = released();
+    gh.add_milestone("v0.5.0", true);
+    let base = gh.requests().len();
+    let (run, _) = post_release(&f, &gh, &["--next-milestone", "0.6.0", "--execute"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let after: Vec<String> = gh.requests()[base..].iter().map(|r| r.line()).collect();
+    after
+        .iter()
+        .position(|line| line.starts_with("POST") && line.ends_with("/milestones"))
+        .unwrap_or_else(|| panic!("no POST of a milestone: {after:?}"))
+}
+
+#[test]
+fn github_failing_after_the_milestone_close_exits_3_and_a_rerun_converges() {
+    let offset = requests_before_opening_the_milestone();
+    let (f, gh) = released();
+    gh.add_milestone("v0.5.0", true);
+    let base = gh.requests().len();
+    // The token may close milestones but not create them: not retried, so the run stops there.
+    gh.fail_request(
+        base + offset,
+        Fault::Status {
+            status: 403,
+            headers: Vec::new(),
+            body: serde_json::json!({ "message": "Resource not accessible by integration" }),
+        },
+    );
+    let args = ["--next-milestone", "0.6.0", "--execute"];
+    let (run, doc) = post_release(&f, &gh, &args);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(doc["exit_code"], 3);
+    let error = &doc["error"];
+    assert!(
+        error["cause"].as_str().unwrap().contains("issues: write")
+            && error["fix"]
+                .as_str()
+                .unwrap()
+                .contains("re-run the same command"),
+        "{error}"
+    );
+    let milestones = gh.milestones();
+    assert_eq!(milestones.len(), 1, "not opened: {milestones:?}");
+    assert_eq!(milestones[0].state, "closed", "the close before it is done");
+    let record = step(&doc, "record");
+    assert_eq!(record["status"], "skipped", "{record}");
+    assert!(
+        record["summary"]
+            .as_str()
+            .unwrap()
+            .contains("not recorded: `next-milestone` failed"),
+        "{record}"
+    );
+    assert_eq!(
+        records_on_origin(&f),
+        0,
+        "a half-done cleanup is not recorded"
+    );
+
+    // The re-run does what is left, once: no second close, one milestone, one record.
+    let before = mutations(&gh).len();
+    let (again, doc) = post_release(&f, &gh, &args);
+    assert_eq!(again.code, 0, "{again:?}");
+    let done: Vec<String> = mutations(&gh)[before..].to_vec();
+    assert_eq!(
+        done.len(),
+        1,
+        "only the POST of the new milestone: {done:?}"
+    );
+    assert!(done[0].ends_with("/milestones"), "{done:?}");
+    let titles: Vec<(String, String)> = gh
+        .milestones()
+        .into_iter()
+        .map(|m| (m.title, m.state))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("v0.5.0".to_string(), "closed".to_string()),
+            ("v0.6.0".to_string(), "open".to_string())
+        ]
+    );
+    assert_eq!(checks(&doc)["next-milestone"].0, "pass");
+    assert_eq!(records_on_origin(&f), 1);
+
+    let after = (f.snapshot(), mutations(&gh));
+    let (third, _) = post_release(&f, &gh, &args);
+    assert_eq!(third.code, 0, "{third:?}");
+    assert_eq!(
+        (f.snapshot(), mutations(&gh)),
+        after,
+        "converged: {third:?}"
+    );
+}
+
+#[test]
+fn a_push_of_the_record_that_fails_exits_3_and_a_rerun_pushes_the_same_commit() {
+    use std::os::unix::fs::PermissionsExt;
+    let (f, gh) = released();
+    gh.add_milestone("v0.5.0", true);
+    let hook = f.repo.origin().join("hooks/pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nif [ -f reject-once ]; then rm reject-once; echo 'remote: rejected' >&2; exit 1; fi\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(f.repo.origin().join("reject-once"), "").unwrap();
+
+    let (run, doc) = post_release(&f, &gh, &["--execute"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert_eq!(step(&doc, "record")["status"], "failed", "{run:?}");
+    assert_eq!(gh.milestones()[0].state, "closed");
+    let committed = f.repo.head();
+    let subject = f.repo.git(&["log", "-1", "--format=%s"]);
+    assert_eq!(subject, "Record post-release of v0.5.0");
+    assert_eq!(records_on_origin(&f), 0);
+
+    let before = mutations(&gh);
+    let (again, _) = post_release(&f, &gh, &["--execute"]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert_eq!(
+        f.repo.head(),
+        committed,
+        "the same commit, not a second one"
+    );
+    assert_eq!(records_on_origin(&f), 1);
+    assert_eq!(
+        f.repo.git_origin(&["rev-parse", "main"]),
+        committed,
+        "{again:?}"
+    );
+    assert_eq!(mutations(&gh), before, "the milestone is not closed twice");
 }

@@ -3,9 +3,12 @@
 //! endpoints and Ollama's `/api/tags`, and the fake GitHub through the real `xtask-github`
 //! (build it first: `cargo build -p github --bin xtask-github`).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use common::Run;
 use fake_github::FakeGithub;
 use testkit::docker::FakeDocker;
 use testkit::git::TempRepo;
@@ -25,22 +28,6 @@ struct Setup {
     docker: FakeDocker,
     out: PathBuf,
     gh: Option<FakeGithub>,
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
 }
 
 /// Ollama's `/api/tags`: qwen as recorded; mistral's tag moved on, with or without a pinned
@@ -186,12 +173,7 @@ impl Setup {
     }
 
     fn run(&self, command: &mut Command) -> Run {
-        let out = command.output().expect("running xtask");
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
+        let run = Run::of(command);
         assert!(
             !run.stdout.contains(TOKEN) && !run.stderr.contains(TOKEN),
             "the token leaked: {run:?}"

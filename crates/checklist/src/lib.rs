@@ -1,5 +1,6 @@
 //! The release checklist as data: checks with ids, sections, kinds, dependencies and timeouts;
-//! the TOML override file; the coverage table.
+//! the TOML override file (its `[checks.ID]` tables and `cargo xtask post-release`'s
+//! `[post-release]` settings); the coverage table.
 //!
 //! The built-in checks live in `defaults.toml` (the seed's Pre-Release Checklist); a project may
 //! override them with its own file (see [`Checklist::apply_overrides`]). Both go through the same
@@ -136,25 +137,55 @@ pub const CHECK_OPTIONS: &[(&str, &str)] = &[
     ("env-not-tracked", "allow_env_files"),
 ];
 
-/// The checks of a run, in checklist order, with valid ids, dependencies and no cycles.
+/// A setting with `{version}` in it (the only placeholder), from the override file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionTemplate {
+    pub text: String,
+    /// Where it was written: `release-checks.toml:LINE`.
+    pub at: String,
+}
+
+impl VersionTemplate {
+    pub const PLACEHOLDER: &'static str = "{version}";
+
+    /// The text with `{version}` replaced by `version` (X.Y.Z).
+    pub fn fill(&self, version: &dyn fmt::Display) -> String {
+        self.text.replace(Self::PLACEHOLDER, &version.to_string())
+    }
+}
+
+/// `[post-release]` of the override file: the settings of `cargo xtask post-release`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostRelease {
+    /// The versioned documentation page that must answer 200.
+    pub docs_url: Option<VersionTemplate>,
+    /// The title of a release's milestone (`v{version}` by default, else `{version}`).
+    pub milestone: Option<VersionTemplate>,
+}
+
+/// The checks of a run, in checklist order, with valid ids, dependencies and no cycles; and the
+/// override file's `[post-release]` settings.
 #[derive(Debug, Clone)]
 pub struct Checklist {
     checks: Vec<Check>,
+    post_release: PostRelease,
 }
 
 impl Checklist {
     /// The built-in checks: the seed's Pre-Release Checklist.
     pub fn defaults() -> Checklist {
-        let checks = parse::parse_checks(include_str!("defaults.toml"), "defaults.toml", None)
+        let checks = parse::parse_checks(include_str!("defaults.toml"), "defaults.toml")
             .expect("built-in defaults.toml is valid");
         Checklist::validated(checks, "defaults.toml").expect("built-in checks are consistent")
     }
 
     /// Applies an override file's text: change `command`/`timeout`/`deps`/`title`, disable with
-    /// `enabled = false`, or add a command check with a new id.
+    /// `enabled = false`, or add a command check with a new id; and read `[post-release]`.
     pub fn apply_overrides(self, text: &str, file: &str) -> Result<Checklist, ConfigError> {
-        let checks = parse::parse_checks(text, file, Some(self.checks))?;
-        Checklist::validated(checks, file)
+        let (checks, post_release) = parse::parse_overrides(text, file, self.checks)?;
+        let mut checklist = Checklist::validated(checks, file)?;
+        checklist.post_release = post_release;
+        Ok(checklist)
     }
 
     fn validated(checks: Vec<Check>, file: &str) -> Result<Checklist, ConfigError> {
@@ -179,7 +210,10 @@ impl Checklist {
                 "remove one of these `deps` entries",
             ));
         }
-        Ok(Checklist { checks })
+        Ok(Checklist {
+            checks,
+            post_release: PostRelease::default(),
+        })
     }
 
     pub fn checks(&self) -> &[Check] {
@@ -188,6 +222,11 @@ impl Checklist {
 
     pub fn get(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// The override file's `[post-release]` table (empty without one).
+    pub fn post_release(&self) -> &PostRelease {
+        &self.post_release
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use toml_edit::{Document, Item, Table};
 
-use crate::{Check, Kind, Section};
+use crate::{Check, Kind, PostRelease, Section, VersionTemplate};
 
 /// A bad checklist file: where, what, and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,29 +48,43 @@ const NEW_KEYS: &[&str] = &[
     "section", "title", "command", "deps", "needs", "timeout", "enabled",
 ];
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+/// The keys of `[post-release]`: `cargo xtask post-release`'s settings.
+pub(crate) const POST_RELEASE_KEYS: &[&str] = &["docs_url", "milestone"];
 
-/// The checks in `text`. Without `base` every table defines a check (the built-in defaults);
-/// with `base`, `[checks.ID]` tables override those checks or add command checks.
-pub(crate) fn parse_checks(
+/// The checks in `text`: every table defines a check (the built-in defaults).
+pub(crate) fn parse_checks(text: &str, file: &str) -> Result<Vec<Check>, ConfigError> {
+    let doc = document(text, file)?;
+    let reader = Reader { text, file };
+    doc.as_table()
+        .iter()
+        .map(|(id, item)| reader.full_check(id, reader.table(item, id)?))
+        .collect()
+}
+
+/// An override file: `[checks.ID]` tables override the checks of `base` or add command checks;
+/// `[post-release]` holds the settings of `cargo xtask post-release`.
+pub(crate) fn parse_overrides(
     text: &str,
     file: &str,
-    base: Option<Vec<Check>>,
-) -> Result<Vec<Check>, ConfigError> {
-    let doc = Document::parse(text).map_err(|err| ConfigError {
+    base: Vec<Check>,
+) -> Result<(Vec<Check>, PostRelease), ConfigError> {
+    let doc = document(text, file)?;
+    let reader = Reader { text, file };
+    let checks = reader.overrides(doc.as_table(), base)?;
+    let post_release = match doc.as_table().get("post-release") {
+        Some(item) => reader.post_release(reader.table(item, "post-release")?)?,
+        None => PostRelease::default(),
+    };
+    Ok((checks, post_release))
+}
+
+fn document<'a>(text: &'a str, file: &str) -> Result<Document<&'a str>, ConfigError> {
+    Document::parse(text).map_err(|err| ConfigError {
         file: file.into(),
         line: err.span().map(|span| line_of(text, span)),
         message: err.message().trim().to_string(),
         hint: "fix the TOML syntax".into(),
-    })?;
-    let reader = Reader { text, file };
-    match base {
-        None => doc
-            .as_table()
-            .iter()
-            .map(|(id, item)| reader.full_check(id, reader.table(item, id)?))
-            .collect(),
-        Some(base) => reader.overrides(doc.as_table(), base),
-    }
+    })
 }
 
 struct Reader<'a> {
@@ -82,8 +96,8 @@ impl Reader<'_> {
     fn overrides(&self, root: &Table, mut checks: Vec<Check>) -> Result<Vec<Check>, ConfigError> {
         self.known_keys(
             root,
-            &["checks"],
-            "the override file has only `[checks.ID]` tables",
+            &["checks", "post-release"],
+            "the override file has only `[checks.ID]` tables and a `[post-release]` table",
         )?;
         let Some(item) = root.get("checks") else {
             return Ok(checks);
@@ -226,6 +240,85 @@ impl Reader<'_> {
             seed: Vec::new(),
             options: Default::default(),
         })
+    }
+
+    /// `[post-release]`: `docs_url` (an http(s) URL) and `milestone`, each with `{version}`
+    /// as the only placeholder; the milestone's title must have it.
+    fn post_release(&self, t: &Table) -> Result<PostRelease, ConfigError> {
+        let hint = format!(
+            "`[post-release]` takes only {} (docs/post-release.md)",
+            POST_RELEASE_KEYS.join(", ")
+        );
+        self.known_keys(t, POST_RELEASE_KEYS, &hint)?;
+        let docs_url = self.template(t, "docs_url")?;
+        if let Some(url) = &docs_url {
+            if !(url.text.starts_with("http://") || url.text.starts_with("https://")) {
+                return Err(self.at(
+                    t.get("docs_url"),
+                    t,
+                    format!(
+                        "`docs_url` must be an http:// or https:// URL, not {:?}",
+                        url.text
+                    ),
+                    "write it like docs_url = \"https://example.org/docs/{version}/\"",
+                ));
+            }
+        }
+        let milestone = self.template(t, "milestone")?;
+        if let Some(title) = &milestone {
+            if !title.text.contains(VersionTemplate::PLACEHOLDER) {
+                return Err(self.at(
+                    t.get("milestone"),
+                    t,
+                    format!(
+                        "`milestone` {:?} has no `{{version}}`: every release would share it",
+                        title.text
+                    ),
+                    "write it like milestone = \"v{version}\"",
+                ));
+            }
+        }
+        Ok(PostRelease {
+            docs_url,
+            milestone,
+        })
+    }
+
+    /// A string whose only `{...}` is `{version}`, with where it was written.
+    fn template(&self, t: &Table, key: &str) -> Result<Option<VersionTemplate>, ConfigError> {
+        let Some(text) = self.opt_str(t, key)? else {
+            return Ok(None);
+        };
+        let item = t.get(key);
+        let line = item
+            .and_then(Item::span)
+            .map_or(0, |span| line_of(self.text, span));
+        let mut rest = text.as_str();
+        while let Some(open) = rest.find('{') {
+            let close = rest[open..].find('}').map(|at| open + at + 1);
+            let placeholder = &rest[open..close.unwrap_or(rest.len())];
+            if placeholder != VersionTemplate::PLACEHOLDER {
+                return Err(self.at(
+                    item,
+                    t,
+                    format!("`{key}` has `{placeholder}`, which is not a placeholder"),
+                    "`{version}` (replaced by X.Y.Z) is the only one",
+                ));
+            }
+            rest = &rest[close.unwrap_or(rest.len())..];
+        }
+        if text.trim().is_empty() {
+            return Err(self.at(
+                item,
+                t,
+                format!("`{key}` is empty"),
+                &format!("give `{key}` a value or leave it out"),
+            ));
+        }
+        Ok(Some(VersionTemplate {
+            text,
+            at: format!("{}:{line}", self.file),
+        }))
     }
 
     fn known_keys(&self, t: &Table, allowed: &[&str], hint: &str) -> Result<(), ConfigError> {

@@ -109,6 +109,34 @@ fn bad_override_files_name_file_line_and_fix() {
         ),
         ("[chekcs.unit-tests]\n", 1, "unknown key `chekcs`"),
         ("[checks.unit-tests\n", 1, ""),
+        // `[post-release]`: the settings of `cargo xtask post-release`.
+        (
+            "[post-release]\ndocs-url = \"https://x/\"\n",
+            2,
+            "unknown key `docs-url`",
+        ),
+        (
+            "# docs\n[post-release]\n\ndocs_url = \"docs.example.org/{version}\"\n",
+            4,
+            "must be an http:// or https:// URL",
+        ),
+        (
+            "[post-release]\ndocs_url = \"https://x/{tag}/\"\n",
+            2,
+            "`{tag}`, which is not a placeholder",
+        ),
+        (
+            "[post-release]\ndocs_url = 3\n",
+            2,
+            "`docs_url` must be a string",
+        ),
+        (
+            "[post-release]\nmilestone = \"next\"\n",
+            2,
+            "has no `{version}`",
+        ),
+        ("[post-release]\nmilestone = \"\"\n", 2, "is empty"),
+        ("post-release = 1\n", 1, "`post-release` must be a table"),
     ];
     for (text, line, message) in cases {
         let err = apply(text).unwrap_err();
@@ -218,4 +246,30 @@ fn a_check_takes_its_own_options_and_no_other_check_does() {
     let err = apply("[checks.env-not-tracked]\nallow_env_files = \".env.ci\"\n").unwrap_err();
     assert_eq!(err.line, Some(2));
     assert!(err.message.contains("must be an array of strings"), "{err}");
+}
+
+#[test]
+fn post_release_settings_are_read_with_where_they_were_written() {
+    let checklist = apply(
+        "[checks.unit-tests]\ntimeout = 5\n\n[post-release]\ndocs_url = \"https://docs.example.org/{version}/\"\nmilestone = \"Release {version}\"\n",
+    )
+    .unwrap();
+    let settings = checklist.post_release();
+    let url = settings.docs_url.as_ref().unwrap();
+    assert_eq!(url.fill(&"0.5.0"), "https://docs.example.org/0.5.0/");
+    assert_eq!(url.at, "release-checks.toml:5");
+    let milestone = settings.milestone.as_ref().unwrap();
+    assert_eq!(milestone.fill(&"0.6.0"), "Release 0.6.0");
+    assert_eq!(
+        checklist.get("unit-tests").unwrap().timeout,
+        Duration::from_secs(5),
+        "the checks are still read"
+    );
+    assert_eq!(apply("").unwrap().post_release(), &PostRelease::default());
+}
+
+#[test]
+fn an_unknown_post_release_key_names_the_keys_it_takes() {
+    let err = apply("[post-release]\nmilestones = \"v{version}\"\n").unwrap_err();
+    assert!(err.hint.contains("docs_url, milestone"), "{}", err.hint);
 }

@@ -123,8 +123,13 @@ impl Error {
                     .into()
             }
             // The cause decides the hint: waiting and re-running does not fix a permission.
-            Error::Api { status: 403, message, .. } if message.contains("not accessible") => {
-                "the token lacks a permission: give it contents: write on the repository (in Actions: `permissions: contents: write`)".into()
+            // Milestones are issues' business: that permission, not the releases' one.
+            Error::Api { status: 403, message, what } if message.contains("not accessible") => {
+                let scope = match what.contains("milestone") {
+                    true => "issues",
+                    false => "contents",
+                };
+                format!("the token lacks a permission: give it {scope}: write on the repository (in Actions: `permissions: {scope}: write`)")
             }
             Error::Api { status: 403, .. } => {
                 "the token may lack contents: write, or a rate limit was hit: check both, then re-run".into()

@@ -7,6 +7,7 @@
 //! Formats and rules are documented in docs/secrets.md.
 
 mod allowlist;
+mod anchors;
 mod decode;
 mod files;
 mod rules;
@@ -52,19 +53,56 @@ impl fmt::Display for Finding {
 /// [`INLINE_ALLOW`] comment allow. `path_for_report` is the path findings and the allowlist use.
 pub fn scan(path_for_report: &str, text: &str, allow: &Allowlist) -> Vec<Finding> {
     let compiled = rules::compiled();
-    let candidate_rules = compiled.prefilter.matches(text);
-    if !candidate_rules.matched_any() {
-        return Vec::new();
+    let lower = anchors::lower_case(text);
+    let matches = RULES.iter().enumerate().map(|(index, _)| {
+        let regions = compiled.finders[index].regions(text, &lower);
+        matches_in(&compiled.regexes[index], text, regions)
+    });
+    findings(path_for_report, text, allow, matches)
+}
+
+/// The matches of `regex` that start in one of `regions` (in order, not overlapping), each
+/// searched with the text before it in view, so `\b` sees what precedes the region.
+fn matches_in<'t>(
+    regex: &regex::Regex,
+    text: &'t str,
+    regions: Vec<std::ops::Range<usize>>,
+) -> Vec<regex::Captures<'t>> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    for region in regions {
+        let haystack = &text[..region.end];
+        let mut at = region.start.max(from);
+        while at < region.end {
+            let Some(captures) = regex.captures_at(haystack, at) else {
+                break;
+            };
+            let whole = captures.get(0).expect("group 0 is the match");
+            // Every rule's match is at least one character: no empty-match stepping needed.
+            at = whole.end().max(at + 1);
+            from = whole.end();
+            found.push(captures);
+        }
     }
-    let lines = LineIndex::new(text);
+    found
+}
+
+/// Turns each rule's matches (in [`RULES`] order) into findings: a match overlapping an
+/// earlier rule's finding is the same secret seen twice; the rule's check, the inline marker
+/// and the allowlist drop the rest.
+fn findings<'t>(
+    path_for_report: &str,
+    text: &'t str,
+    allow: &Allowlist,
+    matches: impl Iterator<Item = Vec<regex::Captures<'t>>>,
+) -> Vec<Finding> {
+    let mut lines: Option<LineIndex> = None;
     let mut claimed: Vec<std::ops::Range<usize>> = Vec::new();
     let mut findings = Vec::new();
-    for index in candidate_rules.iter() {
-        let rule = &RULES[index];
-        for captures in compiled.regexes[index].captures_iter(text) {
+    for (rule, captures_of_rule) in RULES.iter().zip(matches) {
+        for captures in captures_of_rule {
             let whole = captures.get(0).unwrap();
             let secret = rules::secret(&captures);
-            // A match overlapping an earlier rule's finding is the same secret seen twice.
             if claimed
                 .iter()
                 .any(|span| span.start < secret.end() && secret.start() < span.end)
@@ -75,6 +113,7 @@ pub fn scan(path_for_report: &str, text: &str, allow: &Allowlist) -> Vec<Finding
                 continue;
             }
             claimed.push(secret.range());
+            let lines = lines.get_or_insert_with(|| LineIndex::new(text));
             let line = lines.line_of(whole.start());
             if lines.any_line_contains(text, whole.start()..secret.end(), INLINE_ALLOW) {
                 continue;
@@ -100,6 +139,18 @@ pub fn scan(path_for_report: &str, text: &str, allow: &Allowlist) -> Vec<Finding
     }
     findings.sort_by(|a, b| (a.line, a.rule).cmp(&(b.line, b.rule)));
     findings
+}
+
+/// [`scan`] with every rule's regex run over the whole text: the reference the anchored scan
+/// must agree with.
+#[cfg(test)]
+fn scan_whole_text(path_for_report: &str, text: &str, allow: &Allowlist) -> Vec<Finding> {
+    let compiled = rules::compiled();
+    let matches = compiled
+        .regexes
+        .iter()
+        .map(|regex| regex.captures_iter(text).collect());
+    findings(path_for_report, text, allow, matches)
 }
 
 /// At most the first 4 characters then `…`, and fewer for short secrets (a third of them at

@@ -7,8 +7,9 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use regex::{Captures, Regex, RegexSet};
+use regex::{Captures, Regex};
 
+use crate::anchors::{Anchor, Finder, Reach};
 use crate::decode;
 
 /// A kind of secret the scanner looks for.
@@ -20,7 +21,15 @@ pub struct Rule {
     pattern: &'static str,
     /// Rejects matches that are not secrets (placeholders, low-entropy words).
     accept: fn(&Captures<'_>) -> bool,
+    /// What every match contains (one of them), and how far around it a match can reach: the
+    /// regex only reads those lines ([`crate::anchors`]).
+    anchors: &'static [Anchor],
+    reach: Reach,
 }
+
+/// Lines below its key a secret assignment's value may sit on (`\s*` around the `=` spans
+/// line breaks: `password =\n    "..."`).
+const ASSIGNMENT_LINES: usize = 2;
 
 /// Rules in priority order: when two matches overlap, the earlier rule's finding wins
 /// (an Anthropic key also matches the OpenAI pattern).
@@ -34,66 +43,88 @@ pub static RULES: &[Rule] = &[
         // every unencrypted ed25519 key, so a fingerprint of it would allow them all.
         pattern: r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:\s|\\[nr])*(?:[A-Za-z-]+:[^\n\\]*(?:\s|\\[nr])+)*([A-Za-z0-9+/=]{40,}(?:(?:\r?\n|\\r|\\n)+[ \t]*[A-Za-z0-9+/=]+)*)",
         accept: key_material,
+        anchors: &[Anchor::Literal("-----begin")],
+        reach: Reach::KeyBlock,
     },
     Rule {
         id: "aws-access-key-id",
         description: "AWS access key id (AKIA/ASIA/ABIA/ACCA + 16 characters)",
         pattern: r"(?-u:\b)((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?-u:\b)",
         accept: not_placeholder,
+        anchors: &[Anchor::Literal("akia"), Anchor::Literal("asia"), Anchor::Literal("abia"), Anchor::Literal("acca")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "aws-secret-access-key",
         description: "AWS secret access key (40 base64 characters assigned to an aws...secret name)",
         pattern: r#"(?i)aws[A-Za-z0-9_.-]{0,20}?(?:secret|private)[A-Za-z0-9_.-]{0,20}?["']?\s*(?:=|:|:=|=>)\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)"#,
         accept: random_secret,
+        anchors: &[Anchor::Literal("aws")],
+        reach: Reach::Lines(ASSIGNMENT_LINES),
     },
     Rule {
         id: "gcp-api-key",
         description: "Google Cloud API key (AIza + 35 characters)",
         pattern: r"(?-u:\b)(AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$)",
         accept: not_placeholder,
+        anchors: &[Anchor::Literal("aiza")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "gcp-service-account-key",
         description: "Google Cloud service-account key file (`private_key_id`)",
         pattern: r#""private_key_id"\s*:\s*"([a-f0-9]{40})""#,
         accept: not_placeholder,
+        anchors: &[Anchor::Literal("\"private_key_id\"")],
+        reach: Reach::Lines(ASSIGNMENT_LINES),
     },
     Rule {
         id: "azure-storage-key",
         description: "Azure storage account key (`AccountKey=` or an azure...key assignment, 88 base64 characters)",
         pattern: r#"(?:AccountKey=|(?i:azure[A-Za-z0-9_.-]{0,30}?key)["']?\s*[=:]\s*["']?)([A-Za-z0-9+/]{86}==)"#,
         accept: random_secret,
+        anchors: &[Anchor::Literal("accountkey="), Anchor::Literal("azure")],
+        reach: Reach::Lines(ASSIGNMENT_LINES),
     },
     Rule {
         id: "github-token",
         description: "GitHub token (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)",
         pattern: r"(?-u:\b)(gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{50,255})(?-u:\b)",
         accept: not_placeholder,
+        anchors: &[Anchor::Literal("ghp_"), Anchor::Literal("gho_"), Anchor::Literal("ghu_"), Anchor::Literal("ghs_"), Anchor::Literal("ghr_"), Anchor::Literal("github_pat_")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "gitlab-token",
         description: "GitLab personal access token (glpat-)",
         pattern: r"(?-u:\b)(glpat-[A-Za-z0-9_-]{20,})",
         accept: not_placeholder,
+        anchors: &[Anchor::Literal("glpat-")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "slack-token",
         description: "Slack token (xoxb-, xoxa-, xoxp-, xoxr-, xoxs-)",
         pattern: r"(?-u:\b)(xox[baprs]-[A-Za-z0-9-]{10,})",
         accept: not_placeholder,
+        anchors: &[Anchor::Literal("xox")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "slack-webhook",
         description: "Slack incoming webhook URL",
         pattern: r"(https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,})",
         accept: not_placeholder,
+        anchors: &[Anchor::Literal("hooks.slack.com/")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "anthropic-api-key",
         description: "Anthropic API key (sk-ant-)",
         pattern: r"(?-u:\b)(sk-ant-[A-Za-z0-9_-]{32,})",
         accept: not_placeholder,
+        anchors: &[Anchor::Literal("sk-ant-")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "openai-api-key",
@@ -101,36 +132,48 @@ pub static RULES: &[Rule] = &[
         // `sk-` alone is a weak prefix (`sk-learn-...`): the value must also look random.
         pattern: r"(?-u:\b)(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,})",
         accept: random_secret,
+        anchors: &[Anchor::Literal("sk-")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "stripe-key",
         description: "Stripe secret/restricted key or webhook secret (sk_live_, sk_test_, rk_live_, rk_test_, whsec_)",
         pattern: r"(?-u:\b)((?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}|whsec_[A-Za-z0-9]{24,})(?-u:\b)",
         accept: not_placeholder,
+        anchors: &[Anchor::Literal("sk_live_"), Anchor::Literal("sk_test_"), Anchor::Literal("rk_live_"), Anchor::Literal("rk_test_"), Anchor::Literal("whsec_")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "jwt",
         description: "JSON Web Token (three base64url segments, the header a JSON object with `alg`)",
         pattern: r"(?-u:\b)(eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})",
         accept: jwt,
+        anchors: &[Anchor::Literal("eyj")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "discord-bot-token",
         description: "Discord bot token (base64 of the bot's numeric id, a timestamp, an HMAC)",
         pattern: r"(?-u:\b)([MNO][A-Za-z0-9_-]{22,26}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38})(?:[^A-Za-z0-9_.-]|$)",
         accept: discord_bot_token,
+        anchors: &[Anchor::DottedSegment(6)],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "docker-auth",
         description: "Docker config.json `auths` entry (`\"auth\": base64 of user:password`)",
         pattern: r#""auth"\s*:\s*"([A-Za-z0-9+/=]{8,})""#,
         accept: docker_auth,
+        anchors: &[Anchor::Literal("\"auth\"")],
+        reach: Reach::Lines(ASSIGNMENT_LINES),
     },
     Rule {
         id: "huggingface-token",
         description: "Hugging Face access token (hf_ + 34 letters)",
         pattern: r"(?-u:\b)(hf_[A-Za-z]{34})(?-u:\b)",
         accept: huggingface_token,
+        anchors: &[Anchor::Literal("hf_")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "framework-secret-key",
@@ -140,12 +183,16 @@ pub static RULES: &[Rule] = &[
         // every non-empty literal counts, placeholders included (but not the `...` of docs).
         pattern: r#"(?i)secret(?:[_-]?key)?["'\]]*\s*(?::\s*[A-Za-z_][A-Za-z0-9_.\[\]]*\s*)?=\s*(?:os\.)?(?:getenv|environ\.get)\(\s*["'][A-Za-z_][A-Za-z0-9_]*["']\s*,\s*(?:default\s*=\s*)?["'](?P<secret>[^"'\r\n]+)["']"#,
         accept: literal_default,
+        anchors: &[Anchor::Literal("secret")],
+        reach: Reach::Lines(ASSIGNMENT_LINES),
     },
     Rule {
         id: "url-password",
         description: "password in a URL (`scheme://user:password@host`)",
         pattern: r#"(?-u:\b)[A-Za-z][A-Za-z0-9+.-]{1,20}://(?P<user>[^\s:/@"'<>]+):(?P<secret>[^\s/@"'<>]+)@[^\s/@"'<>]"#,
         accept: url_password,
+        anchors: &[Anchor::Literal("://")],
+        reach: Reach::Lines(0),
     },
     Rule {
         id: "generic-secret",
@@ -156,26 +203,28 @@ pub static RULES: &[Rule] = &[
         // as `code` so the check can tell.
         pattern: r#"(?i)(?:password|passwd|pwd|secret|secret[_-]?key|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth[_-]?key)["']?\s*(?:=|:|:=|=>)\s*["']?([^\s"'`,;()\[\]{}<>]{12,})(?P<code>[(\[])?"#,
         accept: generic_value,
+        anchors: &[Anchor::Literal("password"), Anchor::Literal("passwd"), Anchor::Literal("pwd"), Anchor::Literal("secret"), Anchor::Literal("token"), Anchor::Literal("api_key"), Anchor::Literal("api-key"), Anchor::Literal("apikey"), Anchor::Literal("access_key"), Anchor::Literal("access-key"), Anchor::Literal("private_key"), Anchor::Literal("private-key"), Anchor::Literal("auth_key"), Anchor::Literal("auth-key"), Anchor::Literal("accesskey"), Anchor::Literal("privatekey"), Anchor::Literal("authkey")],
+        reach: Reach::Lines(ASSIGNMENT_LINES),
     },
 ];
 
-/// The rules compiled once per process: a `RegexSet` tells which rules can match a file at all,
-/// so most files cost one pass.
+/// The rules compiled once per process: for each, its anchor search and its regex.
 pub(crate) struct Compiled {
-    pub(crate) prefilter: RegexSet,
+    pub(crate) finders: Vec<Finder>,
     pub(crate) regexes: Vec<Regex>,
 }
 
 pub(crate) fn compiled() -> &'static Compiled {
     static COMPILED: OnceLock<Compiled> = OnceLock::new();
-    COMPILED.get_or_init(|| {
-        let patterns = RULES.iter().map(|rule| rule.pattern);
-        Compiled {
-            prefilter: RegexSet::new(patterns.clone()).expect("secret rules compile"),
-            regexes: patterns
-                .map(|p| Regex::new(p).expect("secret rule compiles"))
-                .collect(),
-        }
+    COMPILED.get_or_init(|| Compiled {
+        finders: RULES
+            .iter()
+            .map(|rule| Finder::new(rule.anchors, rule.reach))
+            .collect(),
+        regexes: RULES
+            .iter()
+            .map(|rule| Regex::new(rule.pattern).expect("secret rule compiles"))
+            .collect(),
     })
 }
 

@@ -3,6 +3,19 @@
 
 use super::*;
 
+/// The scan under test, checked against the reference on every text a test gives it: running
+/// each rule's regex only around its anchors must find exactly what running it over the whole
+/// text finds.
+fn scan(path: &str, text: &str, allow: &Allowlist) -> Vec<Finding> {
+    let anchored = super::scan(path, text, allow);
+    let whole = super::scan_whole_text(path, text, allow);
+    assert_eq!(
+        anchored, whole,
+        "anchored and whole-text scans differ on {text:?}"
+    );
+    anchored
+}
+
 /// Deterministic pseudo-random characters from `alphabet` (an LCG: no dependency, same every run).
 fn random_chars(seed: u64, len: usize, alphabet: &str) -> String {
     let alphabet = alphabet.as_bytes();
@@ -524,4 +537,76 @@ fn a_private_key_fingerprint_covers_its_whole_body() {
     let b = scan("b", &key(97), &Allowlist::default());
     assert_eq!((a.len(), b.len()), (1, 1));
     assert_ne!(a[0].fingerprint, b[0].fingerprint);
+}
+
+/// The shapes real files put secrets in, around every positive case: the value on the line
+/// below its key, CRLF line endings, no final newline, JSON-escaped, two secrets a line apart,
+/// and the secret amid other text. The anchored scan must agree with the whole-text scan on all.
+#[test]
+fn the_anchored_scan_finds_what_the_whole_text_scan_finds() {
+    let mut texts = Vec::new();
+    let cases = positive_cases();
+    for (rule, text, secret) in &cases {
+        let line = text
+            .lines()
+            .find(|line| line.contains(secret.as_str()))
+            .unwrap_or(text);
+        texts.push(text.replace('\n', "\r\n"));
+        texts.push(text.trim_end().to_string());
+        texts.push(format!("{{\"config\": \"{}\"}}", text.replace('\n', "\\n")));
+        texts.push(format!(
+            "fn main() {{}}\n// é ü\n{line}\nlet x = 1;\n{line}\n"
+        ));
+        texts.push(line.replacen(['=', ':'], "=\n    ", 1));
+        texts.push(line.replacen(['=', ':'], "\n\n=", 1));
+        texts.push(format!("{} {line} {}", alnum(90, 40), rule));
+    }
+    let all: String = cases.iter().map(|(_, text, _)| text.as_str()).collect();
+    texts.push(all.clone());
+    texts.push(all.replace('\n', " "));
+    let mut found = 0;
+    for text in &texts {
+        found += scan("t.txt", text, &Allowlist::default()).len();
+    }
+    assert!(
+        found > cases.len() * 3,
+        "the variants hold findings: {found}"
+    );
+}
+
+/// Every file this repository tracks (Rust, Markdown, YAML, shell, the example project and the
+/// test fixtures): real text, where the anchors hit often and the regexes rarely match.
+#[test]
+fn the_anchored_scan_agrees_with_the_whole_text_scan_on_this_repository() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let listed = std::process::Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(&root)
+        .output()
+        .expect("running git ls-files");
+    assert!(
+        listed.status.success(),
+        "git ls-files in {}",
+        root.display()
+    );
+    let mut compared = 0;
+    for path in listed.stdout.split(|&b| b == 0).filter(|p| !p.is_empty()) {
+        let path = root.join(String::from_utf8_lossy(path).as_ref());
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue; // binary, or gone from the working tree
+        };
+        scan(&path.display().to_string(), &text, &Allowlist::default());
+        compared += 1;
+    }
+    assert!(compared > 200, "only {compared} files compared");
+}
+
+/// The reach is a bound, not the regex's `\s*`: a value more than two lines below its key is
+/// not an assignment anyone writes, and is not looked for.
+#[test]
+fn an_assignment_reaches_two_lines_below_its_key_and_no_further() {
+    let value = random_chars(3, 40, BASE64);
+    let found = |text: String| super::scan("t.txt", &text, &Allowlist::default()).len();
+    assert_eq!(found(format!("AWS_SECRET_ACCESS_KEY\n\n={value}\n")), 1);
+    assert_eq!(found(format!("AWS_SECRET_ACCESS_KEY\n\n\n={value}\n")), 0);
 }

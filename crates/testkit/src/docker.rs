@@ -10,7 +10,12 @@
 //! - `FAKE_DOCKER_DF=<text>`: what `docker system df` prints;
 //! - `FAKE_DOCKER_FAIL=<text>`: any docker call whose argv contains `<text>` exits 1;
 //! - `FAKE_DOCKER_IMAGE_VERSION=0.5.0`: what `docker inspect` answers for the
-//!   `org.opencontainers.image.version` label (no answer when unset).
+//!   `org.opencontainers.image.version` label (no answer when unset);
+//! - `FAKE_DOCKER_MANIFESTS="ghcr.io/o/app:0.5.0=sha256:HEX other:1=sha256:A,sha256:B"`: what
+//!   the registry holds for `docker manifest inspect [--verbose] REF` — one manifest (linux/amd64)
+//!   or, with several digests, a manifest list (linux/amd64, linux/arm64, ...). `--verbose`
+//!   prints docker's `{"Ref", "Descriptor", "OCIManifest"}` object (an array of them for a
+//!   list), without it the manifest itself; any other REF is `no such manifest: REF`, exit 1.
 //!
 //! `docker compose` keeps state per project directory (the working directory, as compose
 //! resolves it): `up` starts the project's containers, `down` stops them, `ps` lists the running
@@ -93,6 +98,35 @@ Local Volumes   3         3         12.3GB    0B (0%)}"
       *org.opencontainers.image.version*) echo "${FAKE_DOCKER_IMAGE_VERSION:-}";;
       *) echo "fake docker: $*";;
     esac;;
+  manifest)
+    [ "$2" = inspect ] || { echo "fake docker: $*"; exit 0; }
+    shift 2; ref=""; verbose=""
+    for arg in "$@"; do case "$arg" in -v|--verbose) verbose=1;; -*) ;; *) ref="$arg";; esac; done
+    digests=""
+    for entry in ${FAKE_DOCKER_MANIFESTS:-}; do [ "${entry%%=*}" = "$ref" ] && digests="${entry#*=}"; done
+    [ -n "$digests" ] || { echo "no such manifest: $ref" >&2; exit 1; }
+    set -- $(echo "$digests" | tr ',' ' ')
+    config="sha256:$(printf 'c%.0s' $(seq 64))"
+    manifest() {
+      printf '{\n\t"schemaVersion": 2,\n\t"mediaType": "application/vnd.oci.image.manifest.v1+json",\n\t"config": {\n\t\t"mediaType": "application/vnd.oci.image.config.v1+json",\n\t\t"digest": "%s",\n\t\t"size": 1470\n\t},\n\t"layers": []\n}' "$config"
+    }
+    if [ -z "$verbose" ]; then
+      if [ $# -eq 1 ]; then manifest; echo; else
+        printf '{\n\t"schemaVersion": 2,\n\t"mediaType": "application/vnd.oci.image.index.v1+json",\n\t"manifests": [%s]\n}\n' "$(for d in "$@"; do printf '{"digest": "%s"}' "$d"; done | sed 's/}{/}, {/g')"
+      fi
+      exit 0
+    fi
+    [ $# -eq 1 ] || printf '['
+    n=0
+    for digest in "$@"; do
+      arch=amd64; [ $n -eq 1 ] && arch=arm64; [ $n -ge 2 ] && arch="arch$n"
+      [ $n -eq 0 ] || printf ','
+      printf '{\n\t"Ref": "%s@%s",\n\t"Descriptor": {\n\t\t"mediaType": "application/vnd.oci.image.manifest.v1+json",\n\t\t"digest": "%s",\n\t\t"size": 1234,\n\t\t"platform": {\n\t\t\t"architecture": "%s",\n\t\t\t"os": "linux"\n\t\t}\n\t},\n\t"OCIManifest": ' "${ref%:*}" "$digest" "$digest" "$arch"
+      manifest; printf '\n}'
+      n=$((n + 1))
+    done
+    [ $# -eq 1 ] || printf ']'
+    echo;;
   compose)
     state="${FAKE_DOCKER_STATE:-$(dirname "$FAKE_DOCKER_LOG")/compose-up}"
     touch "$state"

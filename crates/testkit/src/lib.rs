@@ -25,3 +25,61 @@ pub fn red_project() -> PathBuf {
         .canonicalize()
         .unwrap()
 }
+
+/// Runs `case(0..count)` on a few threads: for fault matrices whose cases are independent (each
+/// its own repos and fake servers) and mostly wait on child processes, so one long test does not
+/// hold the test binary while the other core idles. `XTASK_TEST_FANOUT` sets the thread count
+/// (default 3); a case's panic fails the test once every case has run.
+pub fn each_case_in_parallel(count: usize, case: impl Fn(usize) + Sync) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = std::env::var("XTASK_TEST_FANOUT")
+        .ok()
+        .and_then(|value| value.parse::<usize>().ok())
+        .filter(|&threads| threads > 0)
+        .unwrap_or(3)
+        .min(count.max(1));
+    let next = AtomicUsize::new(0);
+    let failed = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                if index >= count {
+                    break;
+                }
+                let outcome =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case(index)));
+                if outcome.is_err() {
+                    failed.lock().unwrap().push(index);
+                }
+            });
+        }
+    });
+    let mut failed = failed.into_inner().unwrap();
+    failed.sort_unstable();
+    assert!(
+        failed.is_empty(),
+        "cases {failed:?} of {count} failed (their panics are above)"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::each_case_in_parallel;
+    use std::sync::Mutex;
+
+    #[test]
+    fn every_case_runs_once_and_a_failing_case_fails_the_whole() {
+        let seen = Mutex::new(Vec::new());
+        each_case_in_parallel(7, |index| seen.lock().unwrap().push(index));
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..7).collect::<Vec<_>>());
+
+        let outcome = std::panic::catch_unwind(|| {
+            each_case_in_parallel(4, |index| assert_ne!(index, 2, "case two fails"))
+        });
+        let message = *outcome.unwrap_err().downcast::<String>().unwrap();
+        assert!(message.contains("cases [2] of 4 failed"), "{message}");
+    }
+}

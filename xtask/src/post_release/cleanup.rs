@@ -57,13 +57,18 @@ fn milestones(f: &Facts) -> Result<(&super::facts::Github, &[MilestoneInfo]), Ou
     }
 }
 
-/// `--milestone TITLE`, else `vX.Y.Z`, else `X.Y.Z`.
+/// The titles the release's milestone may have: `--milestone TITLE`, else release-checks.toml's
+/// `[post-release] milestone`, else `vX.Y.Z` or `X.Y.Z`.
+fn milestone_names(f: &Facts) -> Vec<String> {
+    match (&f.opts.milestone, &f.opts.config.milestone) {
+        (Some(title), _) => vec![title.clone()],
+        (None, Some(template)) => vec![template.fill(&f.r.version)],
+        (None, None) => vec![f.r.tag.clone(), f.r.version.to_string()],
+    }
+}
+
 fn release_milestone<'a>(f: &Facts, list: &'a [MilestoneInfo]) -> Option<&'a MilestoneInfo> {
-    let names = match &f.opts.milestone {
-        Some(title) => vec![title.clone()],
-        None => vec![f.r.tag.clone(), f.r.version.to_string()],
-    };
-    names
+    milestone_names(f)
         .iter()
         .find_map(|name| list.iter().find(|m| &m.title == name))
 }
@@ -74,13 +79,11 @@ fn milestone_closed(f: &Facts, s: &mut Step) -> anyhow::Result<Outcome> {
         Err(outcome) => return Ok(outcome),
     };
     let Some(milestone) = release_milestone(f, list) else {
-        let names = match &f.opts.milestone {
-            Some(title) => title.clone(),
-            None => format!("{} or {}", f.r.tag, f.r.version),
-        };
         return Ok(Outcome::skipped(format!(
-            "{} has no milestone named {names} (pass --milestone TITLE if it has another name)",
-            gh.slug()
+            "{} has no milestone named {} (pass --milestone TITLE, or set `milestone` in \
+             release-checks.toml's [post-release], if it has another name)",
+            gh.slug(),
+            milestone_names(f).join(" or ")
         )));
     };
     let title = &milestone.title;
@@ -166,12 +169,13 @@ fn next_milestone(f: &Facts, s: &mut Step) -> anyhow::Result<Outcome> {
         )
         .into());
     }
-    // Named like this release's milestone: `vX.Y.Z` unless it is `X.Y.Z`.
+    // Named like this release's milestone: the configured title, else `vX.Y.Z` unless this
+    // one is `X.Y.Z`.
     let bare = release_milestone(f, list).is_some_and(|m| !m.title.starts_with('v'));
-    let title = if bare {
-        next.to_string()
-    } else {
-        format!("v{next}")
+    let title = match (&f.opts.config.milestone, bare) {
+        (Some(template), _) => template.fill(next),
+        (None, true) => next.to_string(),
+        (None, false) => format!("v{next}"),
     };
     if list.iter().any(|m| m.title == title) {
         return Ok(Outcome::pass_because(format!("milestone {title} exists")));
@@ -231,10 +235,12 @@ fn docs_archived(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
     })
 }
 
-/// The versioned docs page: `--docs-url` (with `{version}`), else mkdocs.yml's `site_url` at the
-/// tag plus `X.Y.Z/` (mike's layout).
+/// The versioned docs page: `--docs-url`, else release-checks.toml's `[post-release]
+/// docs_url` (`{version}` replaced in both), else mkdocs.yml's `site_url` at the tag plus
+/// `X.Y.Z/` (mike's layout). The reason names the source.
 pub fn docs_deployed(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
-    let from_mkdocs = || -> anyhow::Result<Option<String>> {
+    let version = f.r.version.to_string();
+    let from_mkdocs = || -> anyhow::Result<Option<(String, String)>> {
         let Some(commit) = f.tag_commit() else {
             return Ok(None);
         };
@@ -247,22 +253,30 @@ pub fn docs_deployed(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
                 .strip_prefix("site_url:")?
                 .trim()
                 .trim_matches(['"', '\'']);
-            (!value.is_empty()).then(|| format!("{}/{}/", value.trim_end_matches('/'), f.r.version))
+            let url = format!("{}/{version}/", value.trim_end_matches('/'));
+            let source = format!("mkdocs.yml's site_url at {} plus {version}/", f.r.tag);
+            (!value.is_empty()).then_some((url, source))
         }))
     };
-    let url = match &f.opts.docs_url {
-        Some(url) => Some(url.replace("{version}", &f.r.version.to_string())),
-        None => from_mkdocs()?,
+    let found = match (&f.opts.docs_url, &f.opts.config.docs_url) {
+        (Some(url), _) => Some((url.replace("{version}", &version), "--docs-url".to_string())),
+        (None, Some(template)) => Some((
+            template.fill(&version),
+            format!("docs_url of [post-release] at {}", template.at),
+        )),
+        (None, None) => from_mkdocs()?,
     };
-    let Some(url) = url else {
+    let Some((url, source)) = found else {
         return Ok(Outcome::skipped(format!(
-            "the project publishes no docs site: no mkdocs.yml with a site_url at {} and no --docs-url",
+            "the project publishes no docs site: no mkdocs.yml with a site_url at {}, no docs_url \
+             in release-checks.toml's [post-release] and no --docs-url",
             f.r.tag
         )));
     };
     let Some(rest) = url.strip_prefix("http://") else {
         return Ok(Outcome::blocked(format!(
-            "GET {url}: only plain http is supported by the xtask's HTTP client; open the page by hand"
+            "GET {url} (from {source}): only plain http is supported by the xtask's HTTP client; \
+             open the page by hand"
         )));
     };
     let (authority, path) = match rest.find('/') {
@@ -275,45 +289,73 @@ pub fn docs_deployed(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
         format!("{authority}:80")
     };
     Ok(match localhttp::get(&authority, path) {
-        Ok(response) if response.status == 200 => Outcome::pass_because(format!("GET {url}: 200")),
-        Ok(response) => Outcome::fail(format!("GET {url} answered {}", response.status)),
-        Err(err) => Outcome::fail(format!("GET {url}: {err}")),
+        Ok(response) if response.status == 200 => {
+            Outcome::pass_because(format!("GET {url} (from {source}): 200"))
+        }
+        Ok(response) => Outcome::fail(format!(
+            "GET {url} (from {source}) answered {}",
+            response.status
+        )),
+        Err(err) => Outcome::fail(format!("GET {url} (from {source}): {err}")),
     })
 }
 
-/// Each image the project builds and pushes (a compose service with `build:` and an `image:`
-/// on a registry host) has the version's tag: `docker manifest inspect`, digest recorded.
+/// Each image the project pushes has the version's tag in its registry, and its digest is
+/// recorded: a compose service that builds (`build:`) an `image:` with a repository path
+/// (`registry/owner/name`, or `owner/name` on Docker Hub) — what `docker compose push` pushes —
+/// asked with `docker manifest inspect --verbose IMAGE:X.Y.Z`. A tag the registry does not
+/// have fails; a registry that cannot be asked blocks.
 pub fn docker_images(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
     let compose = match project::compose::Compose::load(&f.r.project) {
         Ok(compose) => compose,
-        Err(err) => return Ok(Outcome::skipped(format!("no compose file to read: {err}"))),
+        Err(err @ project::FactError::Missing { .. }) => {
+            return Ok(Outcome::skipped(format!(
+                "the project pushes no images: no compose file ({err})"
+            )))
+        }
+        Err(err) => {
+            return Ok(Outcome::blocked(format!(
+                "the compose file cannot be read: {err}"
+            )))
+        }
     };
-    let pushed: Vec<String> = compose
-        .services
+    let built: Vec<&project::compose::Service> =
+        compose.services.iter().filter(|s| s.built).collect();
+    let pushed: Vec<(&str, String)> = built
         .iter()
-        .filter(|service| service.built)
-        .filter_map(|service| service.image.clone())
-        .filter(|image| {
-            image.split('/').next().is_some_and(|host| {
-                image.contains('/') && (host.contains('.') || host.contains(':'))
-            })
+        .filter_map(|service| {
+            Some((
+                service.name.as_str(),
+                repository(service.image.as_deref()?)?,
+            ))
         })
         .collect();
     if pushed.is_empty() {
+        let builds: Vec<String> = built
+            .iter()
+            .map(|service| match &service.image {
+                Some(image) => format!("{} (image {image})", service.name),
+                None => format!("{} (no image:)", service.name),
+            })
+            .collect();
+        let builds = match builds.is_empty() {
+            true => "none builds an image".to_string(),
+            false => format!("built: {}", builds.join(", ")),
+        };
         return Ok(Outcome::skipped(format!(
-            "the project pushes no images: no service in {} both builds and names a registry image",
+            "the project pushes no images: no service in {} builds an image named on a \
+             registry (`registry/owner/name` or `owner/name`); {builds}",
             compose.file
         )));
     }
-    let mut found = Vec::new();
-    for image in pushed {
-        let name = match image.rfind(':') {
-            Some(at) if !image[at..].contains('/') => &image[..at],
-            _ => image.as_str(),
-        };
-        let reference = format!("{name}:{}", f.r.version);
-        let out = std::process::Command::new("docker")
-            .args(["manifest", "inspect", "--verbose", &reference])
+    let sh = xshell::Shell::new()?;
+    let version = f.r.version.to_string();
+    let (mut found, mut missing, mut unasked) = (Vec::new(), Vec::new(), Vec::new());
+    for (service, name) in pushed {
+        let reference = format!("{name}:{version}");
+        let out = xshell::cmd!(sh, "docker manifest inspect --verbose {reference}")
+            .quiet()
+            .ignore_status()
             .output();
         let out = match out {
             Ok(out) => out,
@@ -323,18 +365,112 @@ pub fn docker_images(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
                 )))
             }
         };
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let said = stderr.lines().map(str::trim).find(|l| !l.is_empty());
+        let said = said.unwrap_or("no answer").to_string();
         if !out.status.success() {
-            return Ok(Outcome::fail(format!(
-                "{reference} is not in the registry: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
+            let lower = said.to_ascii_lowercase();
+            match lower.contains("no such manifest") || lower.contains("manifest unknown") {
+                true => missing.push(format!("{reference} (service {service}): {said}")),
+                false => unasked.push(format!("{reference} (service {service}): {said}")),
+            }
+            continue;
         }
-        let text = String::from_utf8_lossy(&out.stdout);
-        let digest = text
-            .split('"')
-            .find(|part| part.starts_with("sha256:") && part.len() == 71)
-            .unwrap_or("digest not reported");
-        found.push(format!("{reference}@{digest}"));
+        match manifest_digests(&out.stdout) {
+            Some(digests) => found.push(format!("{reference}{digests}")),
+            None => unasked.push(format!(
+                "{reference} (service {service}): `docker manifest inspect --verbose` printed no digest"
+            )),
+        }
     }
-    Ok(Outcome::pass_because(found.join(", ")))
+    let unasked_note = match unasked.is_empty() {
+        true => String::new(),
+        false => format!("; not asked: {}", unasked.join("; ")),
+    };
+    if !missing.is_empty() {
+        return Ok(Outcome::fail(format!(
+            "{} image(s) not in the registry for {version}: {}{unasked_note}",
+            missing.len(),
+            missing.join("; ")
+        )));
+    }
+    if !unasked.is_empty() {
+        return Ok(Outcome::blocked(format!(
+            "the registry could not be asked about {} image(s): {}",
+            unasked.len(),
+            unasked.join("; ")
+        )));
+    }
+    Ok(Outcome::pass_because(format!(
+        "{} image(s) pushed for {version}: {}",
+        found.len(),
+        found.join(", ")
+    )))
+}
+
+/// The repository an `image:` reference names when it is one a registry holds (a path with a
+/// `/`: `ghcr.io/owner/app`, `owner/app` on Docker Hub), without its tag and digest; `None`
+/// for a local name (`app`, `app:dev`).
+fn repository(image: &str) -> Option<String> {
+    let name = image.split('@').next().unwrap_or(image);
+    let name = match name.rfind(':') {
+        Some(at) if !name[at..].contains('/') => &name[..at],
+        _ => name,
+    };
+    (name.contains('/') && !name.starts_with('/') && !name.ends_with('/')).then(|| name.to_string())
+}
+
+/// The digest(s) in `docker manifest inspect --verbose`'s output, to follow the reference: one
+/// object for an image (`@sha256:…`), an array, one per platform, for a manifest list
+/// (` (manifest list: linux/amd64@sha256:…, …)`).
+fn manifest_digests(stdout: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(stdout).ok()?;
+    let digest = |entry: &serde_json::Value| -> Option<String> {
+        let digest = entry["Descriptor"]["digest"].as_str()?;
+        digest.starts_with("sha256:").then(|| digest.to_string())
+    };
+    match &value {
+        serde_json::Value::Array(entries) if !entries.is_empty() => {
+            let each: Option<Vec<String>> = entries
+                .iter()
+                .map(|entry| {
+                    let platform = &entry["Descriptor"]["platform"];
+                    let os = platform["os"].as_str().unwrap_or("?");
+                    let arch = platform["architecture"].as_str().unwrap_or("?");
+                    Some(format!("{os}/{arch}@{}", digest(entry)?))
+                })
+                .collect();
+            Some(format!(" (manifest list: {})", each?.join(", ")))
+        }
+        serde_json::Value::Object(_) => Some(format!("@{}", digest(&value)?)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_image_is_pushed_when_it_names_a_repository_path() {
+        for (image, repository_of) in [
+            ("ghcr.io/tzervas/app:0.5.0", Some("ghcr.io/tzervas/app")),
+            ("tzervas/app", Some("tzervas/app")),
+            ("localhost:5000/app:1", Some("localhost:5000/app")),
+            ("registry:5000/team/app", Some("registry:5000/team/app")),
+            ("tzervas/app:1@sha256:abc", Some("tzervas/app")),
+            ("app:dev", None),
+            ("app", None),
+        ] {
+            assert_eq!(repository(image).as_deref(), repository_of, "{image}");
+        }
+    }
+
+    #[test]
+    fn the_digest_is_the_descriptor_not_the_config() {
+        let one = br#"{"Ref":"r","Descriptor":{"digest":"sha256:aa","platform":{"os":"linux","architecture":"amd64"}},"OCIManifest":{"config":{"digest":"sha256:cc"}}}"#;
+        assert_eq!(manifest_digests(one).as_deref(), Some("@sha256:aa"));
+        assert_eq!(manifest_digests(b"not json"), None);
+        assert_eq!(manifest_digests(b"[]"), None);
+    }
 }

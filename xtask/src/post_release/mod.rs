@@ -142,6 +142,8 @@ pub struct Options {
     pub next_milestone: Option<semver::Version>,
     pub docs_url: Option<String>,
     pub sign_offs: Vec<SignOff>,
+    /// `[post-release]` of release-checks.toml (below the flags, above the defaults).
+    pub config: checklist::PostRelease,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
@@ -176,6 +178,9 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         next_milestone,
         docs_url: args.docs_url.clone(),
         sign_offs: sign_offs(&release, &args.sign_off)?,
+        config: crate::pre_release::load_checklist(ctx)?
+            .post_release()
+            .clone(),
     };
     let work = ctx.out.join("post-release").join(&release.tag);
     let facts = Facts::gather(release, opts, &work)?;
@@ -208,7 +213,22 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         let done = judge(&facts, Mode::Execute)?;
         let mut steps = done.steps;
         let mut record_step = Step::new("record", Mode::Execute);
-        let recorded = record::step(&facts, &done.results, &mut record_step);
+        // A cleanup that failed part-way is not recorded: the re-run that finishes it records
+        // the finished state, once.
+        let recorded = match &done.failure {
+            Some(_) => {
+                let failed: Vec<&str> = steps
+                    .iter()
+                    .filter(|s| s.status == Status::Failed)
+                    .map(|s| s.name)
+                    .collect();
+                record_step.skipped(format!(
+                    "not recorded: `{}` failed; re-run the same command",
+                    failed.join("`, `")
+                ))
+            }
+            None => record::step(&facts, &done.results, &mut record_step),
+        };
         match &recorded {
             Ok(()) => record_step.settle(),
             Err(_) => record_step.status = Status::Failed,

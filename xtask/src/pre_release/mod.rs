@@ -268,8 +268,9 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     Ok(report.exit_code())
 }
 
-/// The built-in checks with the project's overrides applied.
-fn load_checklist(ctx: &Ctx) -> anyhow::Result<Checklist> {
+/// The built-in checks with the project's overrides applied (and its `[post-release]` settings);
+/// a broken override file is refused with its `file:line`.
+pub(crate) fn load_checklist(ctx: &Ctx) -> anyhow::Result<Checklist> {
     let path = ctx.project.join(checklist::OVERRIDE_FILE);
     let defaults = Checklist::defaults();
     let Some(text) = read_override(&path)? else {

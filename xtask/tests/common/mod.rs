@@ -128,7 +128,19 @@ impl Invocation {
     }
 
     pub fn run(mut self) -> Run {
-        let output = self.command.output().expect("running xtask");
+        Run::of(&mut self.command)
+    }
+}
+
+/// A finished run of the xtask: its exit code and output. `{run}` and `{run:?}` show all three.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<std::process::Output> for Run {
+    fn from(output: std::process::Output) -> Run {
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -137,13 +149,12 @@ impl Invocation {
     }
 }
 
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
 impl Run {
+    /// Runs `command` to the end.
+    pub fn of(command: &mut Command) -> Run {
+        command.output().expect("running xtask").into()
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|err| panic!("stdout is not JSON ({err}): {self}"))
@@ -157,5 +168,12 @@ impl fmt::Display for Run {
             "exit {}\n--- stdout\n{}\n--- stderr\n{}",
             self.code, self.stdout, self.stderr
         )
+    }
+}
+
+/// The same as `{run}`: assertion messages read either way.
+impl fmt::Debug for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }

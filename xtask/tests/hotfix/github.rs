@@ -3,6 +3,8 @@
 //! hotfix is the highest stable version; a failure at a GitHub request, then a re-run, never
 //! makes a second release and still deletes the branch only at the end.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use fake_github::{FakeGithub, Fault};
 
 use crate::setup::{moved, started_with_fix, unmoved};
@@ -90,8 +92,8 @@ fn a_fault_at_every_github_request_then_a_rerun_converges() {
     };
     assert!(total > 5, "{total} requests");
     let faults = [Fault::status(401), Fault::AfterEffect(500), Fault::Drop];
-    let mut part_way = 0;
-    for index in 0..total {
+    let part_way = AtomicUsize::new(0);
+    testkit::each_case_in_parallel(total, |index| {
         let fault = faults[index % faults.len()].clone();
         let f = unmoved();
         started_with_fix(&f);
@@ -103,7 +105,7 @@ fn a_fault_at_every_github_request_then_a_rerun_converges() {
             "request {index} {fault:?}: {first:?}"
         );
         if first.code == 3 {
-            part_way += 1;
+            part_way.fetch_add(1, Ordering::Relaxed);
             assert_eq!(
                 f.repo.git(&[
                     "branch",
@@ -126,6 +128,9 @@ fn a_fault_at_every_github_request_then_a_rerun_converges() {
             "request {index} {fault:?}: one release, every asset once"
         );
         assert_eq!(f.snapshot(), clean_git, "request {index} {fault:?}");
-    }
-    assert!(part_way > 0, "some fault stopped a run part-way");
+    });
+    assert!(
+        part_way.into_inner() > 0,
+        "some fault stopped a run part-way"
+    );
 }

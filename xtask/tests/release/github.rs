@@ -3,6 +3,7 @@
 
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use fake_github::{FakeGithub, Fault};
@@ -166,8 +167,8 @@ fn fault_at_every_github_request_then_resume() {
     // One fault per request, the kinds taking turns: a refusal (401), an ambiguous failure
     // (the effect happened, then a 500), a dropped connection.
     let faults = [Fault::status(401), Fault::AfterEffect(500), Fault::Drop];
-    let mut failed_part_way = 0;
-    for index in 0..total {
+    let failed_part_way = AtomicUsize::new(0);
+    testkit::each_case_in_parallel(total, |index| {
         let fault = faults[index % faults.len()].clone();
         let f = Fixture::new();
         let gh = FakeGithub::start(OWNER, REPO, TOKEN);
@@ -182,7 +183,7 @@ fn fault_at_every_github_request_then_resume() {
             gh.requests()[index].fault.is_some(),
             "the fault was injected"
         );
-        failed_part_way += usize::from(first.code == 3);
+        failed_part_way.fetch_add(usize::from(first.code == 3), Ordering::Relaxed);
         let second = release(&f, &gh, &RUN);
         assert_eq!(
             second.code, 0,
@@ -190,8 +191,11 @@ fn fault_at_every_github_request_then_resume() {
         );
         assert_eq!(github_state(&gh), clean_github, "request {index} {fault:?}");
         assert_eq!(f.snapshot(), clean_git, "request {index} {fault:?}");
-    }
-    assert!(failed_part_way > 0, "some fault stopped a run part-way");
+    });
+    assert!(
+        failed_part_way.into_inner() > 0,
+        "some fault stopped a run part-way"
+    );
 }
 
 /// A real kill in the middle of each GitHub request: the fake applies the request, then never
@@ -201,7 +205,7 @@ fn fault_at_every_github_request_then_resume() {
 #[test]
 fn killed_mid_request_at_every_github_request_then_resumed() {
     let (clean_github, clean_git, total) = clean_release();
-    for index in 0..total {
+    testkit::each_case_in_parallel(total, |index| {
         let f = Fixture::new();
         let gh = FakeGithub::start(OWNER, REPO, TOKEN);
         gh.fail_request(index, Fault::HoldAfterEffect);
@@ -232,7 +236,7 @@ fn killed_mid_request_at_every_github_request_then_resumed() {
         assert_eq!(resumed.code, 0, "killed during {request}: {resumed:?}");
         assert_eq!(github_state(&gh), clean_github, "killed during {request}");
         assert_eq!(f.snapshot(), clean_git, "killed during {request}");
-    }
+    });
 }
 
 #[test]

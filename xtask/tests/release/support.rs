@@ -8,6 +8,9 @@ use std::sync::OnceLock;
 
 use testkit::git::TempRepo;
 
+#[path = "../common/mod.rs"]
+mod common;
+
 /// 2026-01-02T03:04:05Z: the fixed clock of every run, so two runs make the same commits.
 pub const EPOCH: &str = "1767323045";
 pub const DATE: &str = "2026-01-02";
@@ -17,21 +20,8 @@ pub struct Fixture {
     pub out: PathBuf,
 }
 
-pub struct Run {
-    pub code: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl std::fmt::Debug for Run {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
+/// The shared `Run` of `tests/common` (exit code, stdout, stderr).
+pub use common::Run;
 
 /// Everything a release can change: every file of the work tree (bytes), the index, the
 /// ignored paths (tool caches), and the refs of the work repo (remote-tracking refs included:
@@ -139,12 +129,7 @@ impl Fixture {
     }
 
     pub fn run(&self, command: &mut Command) -> Run {
-        let out = command.output().expect("running xtask");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
+        Run::of(command)
     }
 
     pub fn snapshot(&self) -> Snapshot {
