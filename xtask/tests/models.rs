@@ -420,6 +420,34 @@ fn prune_removes_only_what_is_unused_and_never_a_protected_model() {
     assert!(!run.stdout.contains("delete qwen"), "{run}");
     assert!(run.stdout.contains("docker system df: Images"), "{run}");
     assert_same(&before, &s.state(), "plan");
+    // The same plan as JSON: one document, each delete a typed Ollama call (docs/json.md).
+    let run = s.run(&["models", "prune", "--format", "json"]);
+    assert_eq!(run.code, 0, "{run}");
+    let doc = run.json();
+    assert_eq!(
+        (&doc["schema"], &doc["command"], &doc["mode"]),
+        (&1.into(), &"models prune".into(), &"plan".into())
+    );
+    assert!(doc["notes"][0]
+        .as_str()
+        .unwrap()
+        .starts_with("docker system df"));
+    let mut deletes: Vec<(&str, u64)> = doc["steps"][0]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|a| assert_eq!((&a["op"], &a["call"]), (&"ollama".into(), &"delete".into())))
+        .map(|a| (a["model"].as_str().unwrap(), a["size"].as_u64().unwrap()))
+        .collect();
+    deletes.sort();
+    assert_eq!(
+        deletes,
+        [
+            ("codellama:7b", 3_825_910_662),
+            ("llama3:8b", 4_661_224_676)
+        ]
+    );
+    assert_same(&before, &s.state(), "JSON plan");
 
     // The second delete fails: exit 3, and a re-run finishes the job.
     s.ollama.fail_request(3);

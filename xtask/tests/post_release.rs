@@ -37,14 +37,7 @@ fn xtask_with(
 ) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
     cmd.arg("--project").arg(f.path()).arg(command).args(args);
-    f.env(&mut cmd);
-    cmd.env("GITHUB_TOKEN", TOKEN)
-        .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
-        .env("GITHUB_API_URL", gh.api_url())
-        .env("XTASK_GITHUB_BIN", github_bin())
-        .env("XTASK_GITHUB_RETRY_MS", "1")
-        .env("XTASK_GITHUB_DEADLINE_S", "20")
-        .env_remove("GITHUB_ACTIONS");
+    github_env(f, gh, &mut cmd);
     for (key, value) in env {
         cmd.env(key, value);
     }
@@ -54,6 +47,18 @@ fn xtask_with(
         "the token leaked: {run:?}"
     );
     run
+}
+
+/// The fixture's environment, pointed at the fake GitHub.
+fn github_env(f: &Fixture, gh: &FakeGithub, cmd: &mut Command) {
+    f.env(cmd);
+    cmd.env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
+        .env("GITHUB_API_URL", gh.api_url())
+        .env("XTASK_GITHUB_BIN", github_bin())
+        .env("XTASK_GITHUB_RETRY_MS", "1")
+        .env("XTASK_GITHUB_DEADLINE_S", "20")
+        .env_remove("GITHUB_ACTIONS");
 }
 
 /// The example project released as 0.5.0 (with the flows as extra assets).
@@ -222,6 +227,43 @@ fn a_clean_release_verifies_then_execute_records_it_once() {
     // Same report shape as pre-release: merge-reports reads it.
     assert_eq!(doc["target_version"], "0.5.0");
     assert_eq!(doc["summary"]["fail"], 0);
+    // The planned actions are typed (docs/json.md): the GitHub call and its target.
+    let step = |name: &str| {
+        let steps = doc["steps"].as_array().unwrap();
+        steps.iter().find(|s| s["name"] == name).cloned().unwrap()
+    };
+    let close = &step("milestone-closed")["actions"][0];
+    assert_eq!(
+        (
+            &close["op"],
+            &close["call"],
+            &close["title"],
+            &close["repo"]
+        ),
+        (
+            &"github".into(),
+            &"close_milestone".into(),
+            &"v0.5.0".into(),
+            &format!("{OWNER}/{REPO}").into()
+        )
+    );
+    assert!(close["number"].is_u64(), "{close}");
+    let push = step("record")["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["args"][0] == "push")
+        .cloned()
+        .expect("the record is pushed");
+    assert_eq!(
+        push["args"],
+        serde_json::json!([
+            "push",
+            "--atomic",
+            "origin",
+            "refs/heads/main:refs/heads/main"
+        ])
+    );
 
     let (run, doc) = post_release(
         &f,
@@ -604,6 +646,55 @@ fn without_a_token_the_github_checks_are_blocked_once() {
         gh.requests().len(),
         asked,
         "without a token GitHub is not asked"
+    );
+}
+
+/// On a terminal `--execute` asks first, as every changing command does (the shared
+/// `--execute`/`--yes`/`--format`); `n` changes nothing, `--yes` does not ask.
+#[test]
+fn a_terminal_is_asked_before_the_cleanup_unless_yes() {
+    let script = std::path::Path::new("/usr/bin/script");
+    assert!(
+        script.exists(),
+        "util-linux `script` gives the command a terminal"
+    );
+    let (f, gh) = released();
+    let on_terminal = |extra: &str, answer: &str| {
+        let line = format!(
+            "{} --project {} post-release 0.5.0 --asset '{FLOWS}' --next-milestone 0.6.0 --execute {extra}",
+            env!("CARGO_BIN_EXE_xtask"),
+            f.path().display()
+        );
+        let mut cmd = Command::new(script);
+        cmd.args(["-qec", &line, "/dev/null"]);
+        github_env(&f, &gh, &mut cmd);
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(answer.as_bytes()).unwrap();
+        drop(stdin);
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let before = (f.snapshot(), mutations(&gh));
+    let refused = on_terminal("", "n\n");
+    assert!(refused.contains("carry out this plan? [y/N]"), "{refused}");
+    assert!(
+        refused.contains("not confirmed: nothing was changed"),
+        "{refused}"
+    );
+    assert_eq!((f.snapshot(), mutations(&gh)), before, "{refused}");
+
+    let done = on_terminal("--yes", "");
+    assert!(!done.contains("carry out this plan?"), "{done}");
+    let subject = f.repo.git_origin(&["log", "-1", "--format=%s", "main"]);
+    assert_eq!(subject, "Record post-release of v0.5.0", "{done}");
+    assert!(
+        gh.milestones().iter().any(|m| m.title == "v0.6.0"),
+        "{done}"
     );
 }
 

@@ -319,6 +319,39 @@ fn plans_then_rolls_back_redeploys_in_place_and_communicates_once() {
             ("next", "done"),
         ]
     );
+    // The actions are typed (docs/json.md): the git command, the scripts, the GitHub calls.
+    let action = |step: usize, n: usize| &doc["steps"][step]["actions"][n];
+    assert_eq!(
+        action(1, 0)["args"],
+        serde_json::json!(["checkout", "--detach", "v0.4.0"])
+    );
+    assert_eq!(
+        (&action(2, 0)["op"], &action(2, 0)["program"]),
+        (&"run".into(), &"./scripts/build.sh".into())
+    );
+    assert_eq!(action(4, 0)["op"], "wait_healthy");
+    assert_eq!(action(4, 0)["services"][0], "ollama");
+    let repo = format!("{OWNER}/{REPO}");
+    assert_eq!(
+        (
+            &action(7, 0)["call"],
+            &action(7, 0)["tag"],
+            &action(7, 0)["repo"]
+        ),
+        (
+            &"make_latest".into(),
+            &"v0.4.0".into(),
+            &repo.as_str().into()
+        )
+    );
+    assert_eq!(
+        action(7, 0)["what"],
+        "make v0.4.0 the latest release (now v0.5.0)"
+    );
+    assert_eq!(
+        (&action(8, 0)["call"], &action(8, 0)["title"]),
+        (&"open_issue".into(), &"Rollback of v0.5.0 to v0.4.0".into())
+    );
     assert_eq!(s.state(), before, "a JSON plan changes nothing either");
     assert!(s.deploy_calls().is_empty(), "{:?}", s.docker.calls());
     assert!(s.changing_requests().is_empty());

@@ -40,6 +40,9 @@ pub struct Args {
     pub run: RunFlags,
 
     #[command(flatten)]
+    pub remote: crate::release::Remote,
+
+    #[command(flatten)]
     pub steps: StepFlags,
 }
 
@@ -76,7 +79,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         &ctx.out,
         hotfix.version.clone(),
         args.into.clone(),
-        args.run.remote.clone(),
+        args.remote.name.clone(),
         args.steps.date.clone(),
     )?;
     r.command = "hotfix finish";

@@ -2,7 +2,7 @@
 //! checklist ends on `main`), or `git switch --detach main` when `main` is checked out in
 //! another worktree (git allows a branch in one worktree only). Done when HEAD is elsewhere.
 
-use crate::release::core::{Action, ActionKind, Release, Step};
+use crate::release::core::{Action, Release, Step};
 
 pub fn step(r: &Release, branch: &str, s: &mut Step) -> anyhow::Result<()> {
     let current = r.repo.current_branch()?;
@@ -15,15 +15,15 @@ pub fn step(r: &Release, branch: &str, s: &mut Step) -> anyhow::Result<()> {
     let elsewhere = r.repo.worktrees()?.into_iter().any(|(path, checked_out)| {
         checked_out.as_deref() == Some(r.branch.as_str()) && path != top
     });
-    let shown = match elsewhere {
-        true => format!(
-            "git switch --detach {} ({0} is checked out in another worktree)",
-            r.branch
-        ),
-        false => format!("git switch {}", r.branch),
+    let action = match elsewhere {
+        true => {
+            let detach = Action::git(&["switch", "--detach", &r.branch]);
+            let why = format!("{} is checked out in another worktree", r.branch);
+            let shown = format!("{} ({why})", detach.what);
+            detach.shown(shown)
+        }
+        false => Action::git(&["switch", &r.branch]),
     };
-    s.act(Action::new(ActionKind::Git, shown), || {
-        Ok(r.repo.switch(&r.branch, elsewhere)?)
-    })?;
+    s.act(action, || Ok(r.repo.switch(&r.branch, elsewhere)?))?;
     Ok(())
 }

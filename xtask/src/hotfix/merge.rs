@@ -17,8 +17,7 @@ use git::short;
 use semver::Version;
 
 use crate::release::core::{
-    Action, ActionKind, Check, Checks, Edit, Release, Step, CHANGELOG, HISTORY_FILES, PYPROJECT,
-    UV_LOCK,
+    Action, Check, Checks, Edit, Release, Step, CHANGELOG, HISTORY_FILES, PYPROJECT, UV_LOCK,
 };
 
 /// How the merge will look, for the plan.
@@ -106,21 +105,23 @@ pub fn step(r: &Release, branch: &str, edits: &[Edit], s: &mut Step) -> anyhow::
         }
     }
     preview(r, &main, release.as_deref(), edits, s)?;
+    let message_ = message(r);
+    let merge = Action::git(&["merge", "--no-ff", "-m", &message_, branch]);
     let shown = format!(
-        "git merge --no-ff {branch} into {} (\"{}\"), computed with git merge-tree and git commit-tree",
+        "git merge --no-ff {branch} into {} (\"{message_}\"), computed with git merge-tree and git commit-tree",
         r.branch,
-        message(r)
     );
     let advance = match checked_out_in(r)? {
-        Some(dir) => format!("git -C {} merge --ff-only <merge>", dir.display()),
-        None => format!(
-            "git update-ref refs/heads/{} <merge> {}",
-            r.branch,
-            short(&main)
-        ),
+        Some(dir) => {
+            Action::git(&["merge", "--ff-only", "<merge>"]).in_dir(dir.display().to_string())
+        }
+        None => {
+            let refname = format!("refs/heads/{}", r.branch);
+            Action::git(&["update-ref", &refname, "<merge>", &main])
+        }
     };
-    s.act(Action::new(ActionKind::Git, shown), || Ok(()))?;
-    let made = s.act(Action::new(ActionKind::Git, advance), || {
+    s.act(merge.shown(shown), || Ok(()))?;
+    let made = s.act(advance, || {
         let release = r
             .release_commit()?
             .context("there is no release commit to merge")?;
@@ -193,7 +194,7 @@ fn preview(
             before,
             after,
         };
-        s.act(Action::file(what, edit.diff()), || Ok(()))?;
+        s.act(edit.action().shown(what), || Ok(()))?;
     }
     Ok(())
 }

@@ -19,12 +19,9 @@ mod leave;
 mod merge;
 mod start;
 
-use std::io::IsTerminal;
-
 use semver::Version;
 
 use crate::exit::Exit;
-use crate::flags::Format;
 use crate::release::core::Mode;
 use crate::release::RunFlags;
 use crate::Ctx;
@@ -97,17 +94,7 @@ fn plan_then_execute(
     if !run.execute {
         return Ok(crate::exit::OK);
     }
-    if run.format == Format::Human
-        && !run.yes
-        && std::io::stdin().is_terminal()
-        && !crate::release::confirm()?
-    {
-        return Err(Exit::refused(
-            "not confirmed: nothing was changed",
-            "answer `y`, or pass --yes",
-        )
-        .into());
-    }
+    crate::release::confirmed(run)?;
     Ok(match steps(Mode::Execute, true) {
         Ok(()) => crate::exit::OK,
         Err(code) => code,

@@ -10,8 +10,7 @@ use git::short;
 use super::base::{self, Base};
 use crate::exit;
 use crate::release::core::{
-    check_clean_tree, check_in_progress, check_repo, Action, ActionKind, Check, Checks, Output,
-    Release, Step,
+    check_clean_tree, check_in_progress, check_repo, Action, Check, Checks, Output, Release, Step,
 };
 use crate::release::RunFlags;
 use crate::Ctx;
@@ -32,6 +31,9 @@ pub struct Args {
 
     #[command(flatten)]
     pub run: RunFlags,
+
+    #[command(flatten)]
+    pub remote: crate::release::Remote,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
@@ -41,7 +43,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         &ctx.out,
         version,
         "main".into(),
-        args.run.remote.clone(),
+        args.remote.name.clone(),
         None,
     )?;
     r.command = "hotfix start";
@@ -201,8 +203,9 @@ fn make_branch(r: &Release, branch: &str, base: &Base, s: &mut Step) -> anyhow::
         s.done(format!("{branch} exists at {}", short(&tip)));
         return Ok(());
     }
-    let shown = format!("git branch {branch} {} ({})", short(&base.commit), base.tag);
-    s.act(Action::new(ActionKind::Git, shown), || {
+    let action = Action::git(&["branch", branch, &base.commit]);
+    let shown = format!("{} ({})", action.what, base.tag);
+    s.act(action.shown(shown), || {
         Ok(r.repo.create_branch(branch, &base.commit)?)
     })?;
     Ok(())
@@ -213,10 +216,9 @@ fn switch(r: &Release, branch: &str, s: &mut Step) -> anyhow::Result<()> {
         s.done(format!("on {branch}"));
         return Ok(());
     }
-    s.act(
-        Action::new(ActionKind::Git, format!("git switch {branch}")),
-        || Ok(r.repo.switch(branch, false)?),
-    )?;
+    s.act(Action::git(&["switch", branch]), || {
+        Ok(r.repo.switch(branch, false)?)
+    })?;
     Ok(())
 }
 
@@ -235,8 +237,8 @@ fn add_worktree(
         s.done(format!("{branch} is checked out in {}", path.display()));
         return Ok(());
     }
-    let shown = format!("git worktree add {} {branch}", dir.display());
-    s.act(Action::new(ActionKind::Git, shown), || {
+    let path = dir.display().to_string();
+    s.act(Action::git(&["worktree", "add", &path, branch]), || {
         Ok(r.repo.worktree_add_branch(dir, branch)?)
     })?;
     Ok(())

@@ -8,10 +8,10 @@
 //! - `prune`: remove the installed models that are neither defaults, protected nor pinned.
 //!
 //! Every changing command plans by default and changes something only with `--execute`: the
-//! plan is the same code path with the effects switched off ([`effect`]).
+//! plan is the same code path with the effects switched off: the release core's steps and
+//! output ([`crate::release::core::Step`], [`crate::release::plan_then_execute`]).
 
 pub(crate) mod check;
-mod effect;
 mod prune;
 mod record;
 mod server;
@@ -24,6 +24,7 @@ use semver::Version;
 
 use crate::exit::Exit;
 use crate::flags::Format;
+use crate::release::RunFlags;
 use crate::Ctx;
 
 pub use server::Server;
@@ -48,7 +49,7 @@ pub enum Command {
         #[arg(long, value_name = "X.Y.Z")]
         version: Option<String>,
         #[command(flatten)]
-        common: effect::Common,
+        common: RunFlags,
     },
     /// The Model Update Procedure: pull, pin the old model, edit the files, validate, document,
     /// commit, tag `models-vX.Y.Z` and push.
@@ -58,7 +59,7 @@ pub enum Command {
     /// Remove installed models that are not defaults, protected or pinned.
     Prune {
         #[command(flatten)]
-        common: effect::Common,
+        common: RunFlags,
     },
 }
 

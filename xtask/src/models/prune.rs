@@ -7,9 +7,10 @@ use std::path::Path;
 use project::model_versions;
 use project::models as names;
 
-use super::effect::{self, Action, Output};
 use super::server::{self, Model, Server};
 use crate::exit::Exit;
+use crate::release::core::{Action, Mode, OllamaCall, Op, Output, Step};
+use crate::release::{plan_then_execute, RunFlags};
 use crate::Ctx;
 
 /// What pruning must keep.
@@ -60,10 +61,10 @@ impl Keep {
     }
 }
 
-pub fn run(ctx: &Ctx, common: &effect::Common) -> anyhow::Result<u8> {
+pub fn run(ctx: &Ctx, common: &RunFlags) -> anyhow::Result<u8> {
     let keep = Keep::read(&ctx.project)?;
     let (server, installed) = super::server_or_refuse(&ctx.project)?;
-    let mut out = Output::new(common.format, "models prune");
+    let mut out = Output::command(common.format, "models prune", "pruned");
     match server::docker(&["system", "df"]) {
         Ok(df) => {
             for line in df.lines().filter(|l| !l.trim().is_empty()) {
@@ -78,12 +79,12 @@ pub fn run(ctx: &Ctx, common: &effect::Common) -> anyhow::Result<u8> {
         installed.len(),
         ollama::human_size(total)
     ));
-    effect::plan_then_execute(common, &mut out, "pruned", |mode, out| {
+    plan_then_execute(common, &mut out, |mode, out| {
         out.step("prune", mode, |step| {
             // Look again: an earlier (failed) run may have removed some already.
             let now = match mode {
-                effect::Mode::Plan => installed.clone(),
-                effect::Mode::Execute => server.list().map_err(|err| anyhow::anyhow!("{err}"))?,
+                Mode::Plan => installed.clone(),
+                Mode::Execute => server.list().map_err(|err| anyhow::anyhow!("{err}"))?,
             };
             let doomed: Vec<&Model> = now
                 .iter()
@@ -109,21 +110,18 @@ pub fn run(ctx: &Ctx, common: &effect::Common) -> anyhow::Result<u8> {
     })
 }
 
-fn remove(
-    step: &mut effect::Step,
-    server: &Server,
-    keep: &Keep,
-    model: &Model,
-) -> anyhow::Result<()> {
+fn remove(step: &mut Step, server: &Server, keep: &Keep, model: &Model) -> anyhow::Result<()> {
     let what = server.show_call(
         &format!("DELETE /api/delete {}", model.name),
         &["rm", &model.name],
     );
+    let call = OllamaCall::Delete {
+        model: model.name.clone(),
+        size: model.size,
+    };
     step.act(
-        vec![Action::new(format!(
-            "{what}  ({})",
-            ollama::human_size(model.size)
-        ))],
+        Action::new(Op::Ollama { call })
+            .shown(format!("{what}  ({})", ollama::human_size(model.size))),
         || {
             // The same rule once more, at the point of no return.
             if let Some(why) = keep.reason(&model.name) {

@@ -6,12 +6,13 @@ use std::path::Path;
 use project::model_versions::{self, Record};
 use semver::Version;
 
-use super::effect::{self, Action, Output, Step};
 use super::server::{self, Model};
 use crate::exit::Exit;
+use crate::release::core::{Edit, Output, Step};
+use crate::release::{plan_then_execute, RunFlags};
 use crate::Ctx;
 
-pub fn run(ctx: &Ctx, version: Option<&str>, common: &effect::Common) -> anyhow::Result<u8> {
+pub fn run(ctx: &Ctx, version: Option<&str>, common: &RunFlags) -> anyhow::Result<u8> {
     let version = super::version_or_next(&ctx.project, version)?;
     let (_server, models) = super::server_or_refuse(&ctx.project)?;
     // Refuse bad input before planning: every problem here leaves the file as it is.
@@ -22,8 +23,12 @@ pub fn run(ctx: &Ctx, version: Option<&str>, common: &effect::Common) -> anyhow:
         .map(|m| m.name)
         .collect();
     new_text(&ctx.project, &version, &defaults, &models)?;
-    let mut out = Output::new(common.format, format!("models record v{version}"));
-    effect::plan_then_execute(common, &mut out, "recorded", |mode, out| {
+    let mut out = Output::command(
+        common.format,
+        format!("models record v{version}"),
+        "recorded",
+    );
+    plan_then_execute(common, &mut out, |mode, out| {
         out.step("record", mode, |step| {
             if write(step, &ctx.project, &version, &defaults, &models)? {
                 step.summary(format!("current section for v{version}"));
@@ -52,14 +57,14 @@ pub fn write(
         return Ok(false);
     }
     let path = project.join(model_versions::MODEL_VERSIONS);
-    step.act(
-        vec![Action::file(
-            model_versions::MODEL_VERSIONS,
-            before.as_deref(),
-            &after,
-        )],
-        || crate::fs::write_atomic(&path, after.as_bytes()),
-    )?;
+    let edit = Edit {
+        path: model_versions::MODEL_VERSIONS.to_string(),
+        before,
+        after,
+    };
+    step.act(edit.action(), || {
+        crate::fs::write_atomic(&path, edit.after.as_bytes())
+    })?;
     Ok(true)
 }
 

@@ -6,8 +6,9 @@ use std::path::Path;
 
 use semver::Version;
 
-use super::effect::{self, Action, Output, Step};
 use crate::exit::Exit;
+use crate::release::core::{Action, Mode, Output, Step};
+use crate::release::{plan_then_execute, Remote, RunFlags};
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
@@ -18,14 +19,13 @@ pub struct Args {
     #[command(flatten)]
     pub git: GitArgs,
     #[command(flatten)]
-    pub common: effect::Common,
+    pub common: RunFlags,
 }
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct GitArgs {
-    /// The git remote pushed to.
-    #[arg(long, default_value = "origin")]
-    pub remote: String,
+    #[command(flatten)]
+    pub remote: Remote,
     /// The branch the commit is pushed to.
     #[arg(long, env = "XTASK_RELEASE_BRANCH", default_value = "main")]
     pub branch: String,
@@ -67,7 +67,7 @@ impl Tagging {
             tag_message: format!("Model configuration for v{version}"),
             commit_message,
             paths,
-            remote: git.remote.clone(),
+            remote: git.remote.name.clone(),
             branch: git.branch.clone(),
         }
     }
@@ -131,32 +131,31 @@ impl Tagging {
     /// tag, push; each part looks at git first.
     pub fn step(&self, step: &mut Step, pending: bool) -> anyhow::Result<()> {
         let mut changed = self.changed()?;
-        if changed.is_empty() && pending && step.mode() == effect::Mode::Plan {
+        if changed.is_empty() && pending && step.mode() == Mode::Plan {
             changed = self.paths.clone();
         }
         if !changed.is_empty() {
             let paths: Vec<&str> = changed.iter().map(String::as_str).collect();
-            step.act(
-                vec![Action::new(format!(
-                    "git commit -m {:?} -- {}",
-                    self.commit_message,
-                    paths.join(" ")
-                ))],
-                || Ok(self.repo.commit_paths(&self.commit_message, &paths)?),
-            )?;
+            let mut args = vec!["commit", "-m", &self.commit_message, "--"];
+            args.extend(&paths);
+            step.act(Action::git(&args), || {
+                Ok(self.repo.commit_paths(&self.commit_message, &paths)?)
+            })?;
         }
         if self.repo.tag_target(&self.tag)?.is_none() {
-            step.act(
-                vec![Action::new(format!(
-                    "git tag --annotate -m {:?} {} HEAD",
-                    self.tag_message, self.tag
-                ))],
-                || {
-                    Ok(self
-                        .repo
-                        .annotated_tag(&self.tag, &self.tag_message, "HEAD")?)
-                },
-            )?;
+            let args = [
+                "tag",
+                "--annotate",
+                "-m",
+                &self.tag_message,
+                &self.tag,
+                "HEAD",
+            ];
+            step.act(Action::git(&args), || {
+                Ok(self
+                    .repo
+                    .annotated_tag(&self.tag, &self.tag_message, "HEAD")?)
+            })?;
         }
         let head = self.repo.head()?.unwrap_or_default();
         let pushed_tag = self
@@ -170,17 +169,12 @@ impl Tagging {
             || pushed_tag.as_deref() != Some(head.as_str())
             || pushed_branch.as_deref() != Some(head.as_str())
         {
-            step.act(
-                vec![Action::new(format!(
-                    "git push --atomic {} {branch_ref} {tag_ref}",
-                    self.remote
-                ))],
-                || {
-                    Ok(self
-                        .repo
-                        .push_atomic(&self.remote, &[&branch_ref, &tag_ref])?)
-                },
-            )?;
+            let args = ["push", "--atomic", &self.remote, &branch_ref, &tag_ref];
+            step.act(Action::git(&args), || {
+                Ok(self
+                    .repo
+                    .push_atomic(&self.remote, &[&branch_ref, &tag_ref])?)
+            })?;
         }
         if step.actions.is_empty() {
             step.done(format!(
@@ -232,11 +226,12 @@ pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
         &args.git,
     );
     tagging.preflight()?;
-    let mut out = Output::new(args.common.format, format!("models tag {}", tagging.tag));
-    effect::plan_then_execute(
-        &args.common,
-        &mut out,
-        &format!("tagged {}", tagging.tag),
-        |mode, out| out.step("tag", mode, |step| tagging.step(step, false)),
-    )
+    let mut out = Output::command(
+        args.common.format,
+        format!("models tag {}", tagging.tag),
+        format!("tagged {}", tagging.tag),
+    );
+    plan_then_execute(&args.common, &mut out, |mode, out| {
+        out.step("tag", mode, |step| tagging.step(step, false))
+    })
 }

@@ -25,10 +25,11 @@ use project::models as names;
 use semver::Version;
 use xshell::{cmd, Shell};
 
-use super::effect::{self, Action, Mode, Output, Step};
 use super::server::{self, Server};
 use super::tag::{GitArgs, Tagging};
 use crate::exit::Exit;
+use crate::release::core::{Action, Edit, Mode, OllamaCall, Op, Output, Step};
+use crate::release::{plan_then_execute, RunFlags};
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
@@ -49,7 +50,7 @@ pub struct Args {
     #[command(flatten)]
     pub git: GitArgs,
     #[command(flatten)]
-    pub common: effect::Common,
+    pub common: RunFlags,
 }
 
 const CHANGELOG: &str = "CHANGELOG.md";
@@ -83,32 +84,28 @@ fn valid_name(name: &str) -> bool {
 
 pub fn run(ctx: &Ctx, args: &Args) -> anyhow::Result<u8> {
     let update = preflight(ctx, args)?;
-    let mut out = Output::new(
+    let mut out = Output::command(
         args.common.format,
         format!("models update {} ({})", update.new, update.tagging.tag),
+        format!("updated to {}", update.new),
     );
-    effect::plan_then_execute(
-        &args.common,
-        &mut out,
-        &format!("updated to {}", update.new),
-        |mode, out| {
-            let mut pending = false;
-            out.step("pin", mode, |step| pin(step, &update))?;
-            out.step("pull", mode, |step| pull(step, &update))?;
-            out.step("configure", mode, |step| {
-                configure(step, &update)?;
-                pending |= !step.actions.is_empty();
-                Ok(())
-            })?;
-            out.step("validate", mode, |step| validate(step, &update))?;
-            out.step("document", mode, |step| {
-                document(step, &update)?;
-                pending |= !step.actions.is_empty();
-                Ok(())
-            })?;
-            out.step("tag", mode, |step| update.tagging.step(step, pending))
-        },
-    )
+    plan_then_execute(&args.common, &mut out, |mode, out| {
+        let mut pending = false;
+        out.step("pin", mode, |step| pin(step, &update))?;
+        out.step("pull", mode, |step| pull(step, &update))?;
+        out.step("configure", mode, |step| {
+            configure(step, &update)?;
+            pending |= !step.actions.is_empty();
+            Ok(())
+        })?;
+        out.step("validate", mode, |step| validate(step, &update))?;
+        out.step("document", mode, |step| {
+            document(step, &update)?;
+            pending |= !step.actions.is_empty();
+            Ok(())
+        })?;
+        out.step("tag", mode, |step| update.tagging.step(step, pending))
+    })
 }
 
 /// Everything that can be refused before changing anything.
@@ -291,8 +288,7 @@ fn pin_name(model: &str, digest: &str) -> String {
 
 fn pin(step: &mut Step, update: &Update) -> anyhow::Result<()> {
     let Some(old) = &update.old else {
-        step.skipped("nothing is replaced (NEW is added to the defaults)");
-        return Ok(());
+        return step.skipped("nothing is replaced (NEW is added to the defaults)");
     };
     let models = list(update)?;
     let registry_path = update.project.join(model_versions::MODEL_VERSIONS);
@@ -326,12 +322,19 @@ fn pin(step: &mut Step, update: &Update) -> anyhow::Result<()> {
                 &format!("POST /api/copy {old} -> {pin}"),
                 &["cp", old, &pin],
             );
-            step.act(vec![Action::new(call)], || update.server.copy(old, &pin))?;
+            let op = Op::Ollama {
+                call: OllamaCall::Copy {
+                    model: old.clone(),
+                    to: pin.clone(),
+                },
+            };
+            step.act(Action::new(op).shown(call), || {
+                update.server.copy(old, &pin)
+            })?;
             pin
         }
         (None, None) => {
-            step.skipped(format!("{old} is not in Ollama: nothing to keep"));
-            return Ok(());
+            return step.skipped(format!("{old} is not in Ollama: nothing to keep"));
         }
     };
     let digest = served.clone().unwrap_or_default();
@@ -341,14 +344,14 @@ fn pin(step: &mut Step, update: &Update) -> anyhow::Result<()> {
     );
     let after = model_versions::with_pin(&registry_text, &pin, &line);
     if after != registry_text {
-        step.act(
-            vec![Action::file(
-                model_versions::MODEL_VERSIONS,
-                Some(&registry_text),
-                &after,
-            )],
-            || crate::fs::write_atomic(&registry_path, after.as_bytes()),
-        )?;
+        let edit = Edit {
+            path: model_versions::MODEL_VERSIONS.to_string(),
+            before: Some(registry_text.clone()),
+            after,
+        };
+        step.act(edit.action(), || {
+            crate::fs::write_atomic(&registry_path, edit.after.as_bytes())
+        })?;
     }
     if step.actions.is_empty() {
         step.done(format!("{old} is pinned as {pin}"));
@@ -370,15 +373,17 @@ fn pull(step: &mut Step, update: &Update) -> anyhow::Result<()> {
     }
     let script = update.project.join(names::MODEL_PULL);
     let new = update.new.clone();
-    let what = if script.is_file() {
-        format!("./{} {new}", names::MODEL_PULL)
+    let action = if script.is_file() {
+        Action::run(format!("./{}", names::MODEL_PULL), &[&new])
     } else {
-        update
+        let what = update
             .server
-            .show_call(&format!("POST /api/pull {new}"), &["pull", &new])
+            .show_call(&format!("POST /api/pull {new}"), &["pull", &new]);
+        let call = OllamaCall::Pull { model: new.clone() };
+        Action::new(Op::Ollama { call }).shown(what)
     };
     step.summary(format!("pull {new}, then find it in Ollama's list"));
-    step.act(vec![Action::new(what)], || {
+    step.act(action, || {
         if script.is_file() {
             run_in(&update.project, &format!("./{} {new}", names::MODEL_PULL)).map_err(|err| {
                 Exit::refused(
@@ -545,9 +550,16 @@ fn configure(step: &mut Step, update: &Update) -> anyhow::Result<()> {
     step.summary(summary);
     let actions = edits
         .iter()
-        .map(|(path, before, after)| Action::file(path, Some(before), after))
+        .map(|(path, before, after)| {
+            Edit {
+                path: path.to_string(),
+                before: Some(before.to_string()),
+                after: after.to_string(),
+            }
+            .action()
+        })
         .collect();
-    step.act(actions, || {
+    step.act_all(actions, || {
         // Every text is computed; now the writes, each atomic. A failure part-way leaves files
         // that the next run's edits (idempotent) complete.
         for (path, _, after) in &edits {
@@ -601,20 +613,25 @@ fn validate(step: &mut Step, update: &Update) -> anyhow::Result<()> {
     if update.embedding && chroma.exists() && !state.contains_key("backup") {
         let stamp = super::now_utc().replace(['-', ':'], "");
         let backup = format!("{CHROMA_DB}.backup-{stamp}");
+        let op = Op::MoveAside {
+            from: format!("{CHROMA_DB}/"),
+            to: format!("{backup}/"),
+        };
+        let why = "the old vector store is kept; delete it yourself once the new one works";
         step.act(
-            vec![Action::new(format!("mv {CHROMA_DB}/ {backup}/  (the old vector store is kept; delete it yourself once the new one works)"))],
+            Action::new(op.clone()).shown(format!("{op}  ({why})")),
             || {
-                std::fs::rename(&chroma, update.project.join(&backup))
-                    .map_err(|err| anyhow::anyhow!("moving {CHROMA_DB}/ aside to {backup}/: {err}"))?;
+                std::fs::rename(&chroma, update.project.join(&backup)).map_err(|err| {
+                    anyhow::anyhow!("moving {CHROMA_DB}/ aside to {backup}/: {err}")
+                })?;
                 state.insert("backup".into(), backup.clone());
                 write_state(update, &state)
             },
         )?;
     }
     for (id, command) in &update.validation {
-        step.act(vec![Action::new(format!("{command}  ({id})"))], || {
-            run_in(&update.project, command)
-        })?;
+        let action = Action::run("sh", &["-c", command]).shown(format!("{command}  ({id})"));
+        step.act(action, || run_in(&update.project, command))?;
     }
     step.summary(format!(
         "{} with {}",
@@ -626,7 +643,7 @@ fn validate(step: &mut Step, update: &Update) -> anyhow::Result<()> {
             .join(", "),
         update.new
     ));
-    step.act(Vec::new(), || {
+    step.act_all(Vec::new(), || {
         state.insert("validated".into(), fingerprint(update));
         write_state(update, &state)
     })?;
@@ -698,8 +715,13 @@ fn document(step: &mut Step, update: &Update) -> anyhow::Result<()> {
     if let Ok(before) = std::fs::read_to_string(&path) {
         let after = with_changelog_entry(&before, &entry);
         if after != before {
-            step.act(vec![Action::file(CHANGELOG, Some(&before), &after)], || {
-                crate::fs::write_atomic(&path, after.as_bytes())
+            let edit = Edit {
+                path: CHANGELOG.to_string(),
+                before: Some(before),
+                after,
+            };
+            step.act(edit.action(), || {
+                crate::fs::write_atomic(&path, edit.after.as_bytes())
             })?;
         }
     }
@@ -713,14 +735,16 @@ fn document(step: &mut Step, update: &Update) -> anyhow::Result<()> {
         .filter(|d| server::find(&models, d).is_none())
         .collect();
     if step.mode() == Mode::Plan && !missing.is_empty() {
-        step.act(
-            vec![Action::new(format!(
-                "write {}: the current section for v{} with the digests Ollama gives after the pull",
-                model_versions::MODEL_VERSIONS,
-                update.version
-            ))],
-            || Ok(()),
-        )?;
+        let op = Op::WriteFile {
+            path: model_versions::MODEL_VERSIONS.to_string(),
+            create: false,
+        };
+        let what = format!(
+            "write {}: the current section for v{} with the digests Ollama gives after the pull",
+            model_versions::MODEL_VERSIONS,
+            update.version
+        );
+        step.act(Action::new(op).shown(what), || Ok(()))?;
     } else {
         super::record::write(step, &update.project, &update.version, &defaults, &models)?;
     }

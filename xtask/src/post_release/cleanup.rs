@@ -13,7 +13,7 @@ use runner::Outcome;
 use super::facts::Facts;
 use super::{How, Item, Section};
 use crate::exit::Exit;
-use crate::release::core::{Action, ActionKind, Mode, Step};
+use crate::release::core::{Action, GithubCall, Mode, Step};
 
 pub const ITEMS: &[Item] = &[
     Item {
@@ -123,16 +123,17 @@ fn milestone_closed(f: &Facts, s: &mut Step) -> anyhow::Result<Outcome> {
             "planned: {cause}; --execute refuses to close it unless --close-open-milestone"
         )));
     }
-    let with = match issues.len() {
-        0 => String::new(),
-        n => format!(", leaving {n} issue(s) open: {}", listed.join(", ")),
+    let call = GithubCall::CloseMilestone {
+        title: title.to_string(),
+        number,
+        open_issues: listed,
     };
-    let shown = format!("close milestone {title} (#{number}){with}");
-    s.act(Action::new(ActionKind::Github, shown.clone()), || match gh
-        .call(ReadCommand::CloseMilestone, MilestoneRef { number })?
-    {
-        Ok(_) => Ok(()),
-        Err(cause) => Err(Exit::interrupted(cause).into()),
+    let shown = call.to_string();
+    s.act(Action::github(gh.slug(), call), || {
+        match gh.call(ReadCommand::CloseMilestone, MilestoneRef { number })? {
+            Ok(_) => Ok(()),
+            Err(cause) => Err(Exit::interrupted(cause).into()),
+        }
     })?;
     Ok(match s.mode() {
         Mode::Plan => Outcome::skipped(format!("planned: {shown} (--execute closes it)")),
@@ -179,8 +180,11 @@ fn next_milestone(f: &Facts, s: &mut Step) -> anyhow::Result<Outcome> {
     if list.iter().any(|m| m.title == title) {
         return Ok(Outcome::pass_because(format!("milestone {title} exists")));
     }
-    let shown = format!("open milestone {title}");
-    s.act(Action::new(ActionKind::Github, shown.clone()), || {
+    let call = GithubCall::CreateMilestone {
+        title: title.clone(),
+    };
+    let shown = call.to_string();
+    s.act(Action::github(gh.slug(), call), || {
         let new = NewMilestone {
             title: title.clone(),
             description: Some(format!("The release after {}", f.r.tag)),

@@ -24,8 +24,8 @@ use std::time::Instant;
 use runner::{CheckResult, Outcome, Report, SignOff};
 
 use crate::exit::{self, Exit};
-use crate::flags::Format;
 use crate::release::core::{Mode, Release, Status, Step};
+use crate::release::{Remote, RunFlags};
 use crate::Ctx;
 
 use self::facts::Facts;
@@ -36,13 +36,10 @@ pub struct Args {
     #[arg(value_name = "X.Y.Z")]
     pub version: String,
 
-    /// Carry out the cleanup (close the milestone, open the next, commit and push the record).
-    #[arg(long)]
-    pub execute: bool,
-
-    /// Output: `human`, or `json` (one document on stdout, the pre-release report shape).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    // `--execute` carries out the cleanup (close the milestone, open the next, commit and push
+    // the record); `--format json` prints the pre-release report shape plus the steps.
+    #[command(flatten)]
+    pub run: RunFlags,
 
     /// Also write the JSON report to PATH.
     #[arg(long, value_name = "PATH")]
@@ -52,9 +49,8 @@ pub struct Args {
     #[arg(long, env = "XTASK_RELEASE_BRANCH", default_value = "main")]
     pub branch: String,
 
-    /// The git remote the release was pushed to.
-    #[arg(long, default_value = "origin")]
-    pub remote: String,
+    #[command(flatten)]
+    pub remote: Remote,
 
     /// Extra release assets `release --asset` uploaded: tracked files matching this glob
     /// (repeatable); each must equal its file at the tag.
@@ -164,7 +160,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         &ctx.out,
         version,
         args.branch.clone(),
-        args.remote.clone(),
+        args.remote.name.clone(),
         None,
     )?;
     if !release.repo.is_repo() {
@@ -175,7 +171,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         .into());
     }
     let opts = Options {
-        execute: args.execute,
+        execute: args.run.execute,
         assets: args.assets.clone(),
         milestone: args.milestone.clone(),
         close_open_milestone: args.close_open_milestone,
@@ -188,7 +184,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     };
     let work = ctx.out.join("post-release").join(&release.tag);
     let facts = Facts::gather(release, opts, &work)?;
-    let out = output::Output::new(args.format, &facts.r.tag);
+    let out = output::Output::new(args.run.format, &facts.r.tag);
 
     // The plan: every item judged, every action listed, nothing changed.
     let planned = judge(&facts, Mode::Plan)?;
@@ -213,6 +209,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     } else if !facts.opts.execute {
         (planned.results, steps, None)
     } else {
+        crate::release::confirmed(&args.run)?;
         let done = judge(&facts, Mode::Execute)?;
         let mut steps = done.steps;
         let mut record_step = Step::new("record", Mode::Execute);

@@ -14,7 +14,7 @@ use super::facts::Facts;
 use super::Section;
 use crate::exit::Exit;
 use crate::release::core::{
-    check_branch, check_clean_tree, check_not_behind, edits, Action, ActionKind, Checks, Edit, Step,
+    check_branch, check_clean_tree, check_not_behind, edits, Action, Checks, Edit, Step,
 };
 
 const HEADING: &str = "### Post-Release";
@@ -255,29 +255,32 @@ pub fn step(f: &Facts, results: &[CheckResult], s: &mut Step) -> anyhow::Result<
         after,
     };
     if write {
-        let verb = if before.is_some() { "edit" } else { "create" };
-        s.act(Action::file(format!("{verb} {path}"), edit.diff()), || {
-            edits::write_all(&r.project, &[&edit])
-        })?;
+        // `create` when the work tree has no record yet (the diff is against HEAD's).
+        let action = Action::file(path.clone(), before.is_none(), edit.diff());
+        s.act(action, || edits::write_all(&r.project, &[&edit]))?;
     }
     if commit {
-        let shown = format!("git commit -m {message:?} -- {path}");
-        s.act(Action::new(ActionKind::Git, shown), || {
-            r.repo
-                .commit_paths(&message, &[path.as_str()])
-                .map(drop)
-                .map_err(|err| {
-                    let _ = r.repo.unstage(&[path.as_str()]);
-                    anyhow::Error::new(err).context("committing the release record")
-                })
-        })?;
+        s.act(
+            Action::git(&["commit", "-m", &message, "--", &path]),
+            || {
+                r.repo
+                    .commit_paths(&message, &[path.as_str()])
+                    .map(drop)
+                    .map_err(|err| {
+                        let _ = r.repo.unstage(&[path.as_str()]);
+                        anyhow::Error::new(err).context("committing the release record")
+                    })
+            },
+        )?;
     }
     let refspec = format!("refs/heads/{0}:refs/heads/{0}", r.branch);
-    let shown = format!("git push --atomic {} {refspec}", r.remote);
-    s.act(Action::new(ActionKind::Git, shown), || {
-        r.repo
-            .push_atomic(&r.remote, &[refspec.as_str()])
-            .context("pushing the release record")
-    })?;
+    s.act(
+        Action::git(&["push", "--atomic", &r.remote, &refspec]),
+        || {
+            r.repo
+                .push_atomic(&r.remote, &[refspec.as_str()])
+                .context("pushing the release record")
+        },
+    )?;
     Ok(())
 }

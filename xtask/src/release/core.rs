@@ -1,10 +1,14 @@
 //! The release core: the public surface other commands (post-release, hotfix, rollback,
-//! models tag) build on. Everything here is re-exported from the layered modules beside it.
+//! models) build on. Everything here is re-exported from the layered modules beside it.
 //!
 //! - **The release** — [`Release`] (version, tag, kind, branch, remote, date, the out dir) and
 //!   [`Options`] (notes, gate, GitHub, assets, verify-deploy, `make_latest`).
 //! - **Plan/execute** — [`Mode`] is a value threaded through one code path; every side effect
 //!   is an [`Action`] recorded through [`Step::act`], which runs it only in [`Mode::Execute`].
+//!   An action is typed ([`Op`]: a file write, git args, a [`GithubCall`], an [`OllamaCall`],
+//!   a program run, …) and its human line is derived from it. `crate::release::RunFlags`
+//!   (`--execute`, `--yes`, `--format`) and `crate::release::plan_then_execute` are the flags
+//!   and the plan-then-execute loop every changing command shares; [`Output`] shows the steps.
 //! - **Preflight** — [`Problem`] (with the [`Check`] that found it) and building blocks:
 //!   [`preflight::run`] for the whole release, or the single checks [`check_repo`],
 //!   [`check_in_progress`], [`check_clean_tree`], [`check_branch`], [`check_not_behind`],
@@ -30,7 +34,7 @@
 #![allow(unused_imports)]
 
 pub use super::edits::{self, Bump, Edit};
-pub use super::effect::{Action, ActionKind, Mode, Status, Step};
+pub use super::effect::{Action, ActionKind, GithubCall, Mode, OllamaCall, Op, Status, Step};
 pub use super::gate::{self, Evidence};
 pub use super::git_steps;
 pub use super::github::{self, call_read, Target};

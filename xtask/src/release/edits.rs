@@ -8,6 +8,7 @@ use anyhow::Context;
 use changelog::Notes;
 use semver::Version;
 
+use super::effect::Action;
 use super::vocab::{Check, Problem, Release, CHANGELOG, HISTORY_FILES, PYPROJECT, UV_LOCK};
 
 /// One file's new contents; `before` is its contents at HEAD (`None`: a new file).
@@ -22,6 +23,11 @@ pub struct Edit {
 impl Edit {
     pub fn diff(&self) -> String {
         super::diff::unified(&self.path, self.before.as_deref(), &self.after)
+    }
+
+    /// The write of this edit as an action: `edit PATH` (or `create PATH`) with its diff.
+    pub fn action(&self) -> Action {
+        Action::file(self.path.clone(), self.before.is_none(), self.diff())
     }
 }
 

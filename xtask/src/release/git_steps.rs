@@ -6,7 +6,7 @@ use anyhow::Context;
 use git::short;
 
 use super::edits::{self, Edit};
-use super::effect::{Action, ActionKind, Step};
+use super::effect::{Action, Op, Step};
 use super::vocab::Release;
 
 /// Writes the edits (all or nothing) unless the release commit already has them.
@@ -32,23 +32,12 @@ pub fn files(r: &Release, edits: &[Edit], s: &mut Step) -> anyhow::Result<()> {
         paths(&pending).join(", ")
     ));
     for edit in &pending {
-        let verb = if edit.before.is_some() {
-            "edit"
-        } else {
-            "create"
-        };
-        s.act(
-            Action::file(format!("{verb} {}", edit.path), edit.diff()),
-            || Ok(()),
-        )?;
+        s.act(edit.action(), || Ok(()))?;
     }
-    s.act(
-        Action::new(
-            ActionKind::File,
-            "write them atomically (temp file + rename)",
-        ),
-        || edits::write_all(&r.project, &pending),
-    )?;
+    let paths = paths(&pending).iter().map(|p| p.to_string()).collect();
+    s.act(Action::new(Op::WriteFiles { paths }), || {
+        edits::write_all(&r.project, &pending)
+    })?;
     Ok(())
 }
 
@@ -60,8 +49,9 @@ pub fn commit(r: &Release, edits: &[Edit], s: &mut Step) -> anyhow::Result<()> {
     }
     let all: Vec<&Edit> = edits.iter().collect();
     let paths = paths(&all);
-    let shown = format!("git commit -m {:?} -- {}", r.message, paths.join(" "));
-    let made = s.act(Action::new(ActionKind::Git, shown), || {
+    let mut args = vec!["commit", "-m", &r.message, "--"];
+    args.extend(&paths);
+    let made = s.act(Action::git(&args), || {
         r.repo.commit_paths(&r.message, &paths).map_err(|err| {
             let _ = r.repo.unstage(&paths);
             let restored = match edits::restore(&r.project, &all) {
@@ -84,13 +74,15 @@ pub fn tag(r: &Release, s: &mut Step) -> anyhow::Result<()> {
         return Ok(());
     }
     let target = r.tag_commit()?.unwrap_or_else(|| "HEAD".into());
-    let shown = format!(
-        "git tag --annotate --message {:?} {} {}",
-        r.message,
-        r.tag,
-        short(&target)
-    );
-    s.act(Action::new(ActionKind::Git, shown), || {
+    let args = [
+        "tag",
+        "--annotate",
+        "--message",
+        &r.message,
+        &r.tag,
+        &target,
+    ];
+    s.act(Action::git(&args), || {
         let commit = r
             .tag_commit()?
             .context("there is no release commit to tag")?;
@@ -107,8 +99,9 @@ pub fn push(r: &Release, s: &mut Step) -> anyhow::Result<()> {
         s.done(format!("{} has {} and {}", r.remote, r.branch, r.tag));
         return Ok(());
     }
-    let shown = format!("git push --atomic {} {}", r.remote, refspecs.join(" "));
-    s.act(Action::new(ActionKind::Git, shown), || {
+    let mut args = vec!["push", "--atomic", &r.remote];
+    args.extend(refspecs.iter().map(String::as_str));
+    s.act(Action::git(&args), || {
         // Planned before the tag existed: look again.
         let refspecs = missing_refspecs(r)?;
         let refspecs: Vec<&str> = refspecs.iter().map(String::as_str).collect();
@@ -166,22 +159,22 @@ pub fn delete_branch(r: &Release, branch: &str, s: &mut Step) -> anyhow::Result<
         return Ok(());
     }
     if remote {
-        let shown = format!("git push {} --delete refs/heads/{branch}", r.remote);
-        s.act(Action::new(ActionKind::Git, shown), || {
-            r.repo
-                .push_delete(&r.remote, branch)
-                .with_context(|| format!("deleting {branch} on {}", r.remote))
-        })?;
-    }
-    if local {
+        let refname = format!("refs/heads/{branch}");
         s.act(
-            Action::new(ActionKind::Git, format!("git branch -d {branch}")),
+            Action::git(&["push", &r.remote, "--delete", &refname]),
             || {
                 r.repo
-                    .delete_branch(branch)
-                    .with_context(|| format!("deleting the branch {branch}"))
+                    .push_delete(&r.remote, branch)
+                    .with_context(|| format!("deleting {branch} on {}", r.remote))
             },
         )?;
+    }
+    if local {
+        s.act(Action::git(&["branch", "-d", branch]), || {
+            r.repo
+                .delete_branch(branch)
+                .with_context(|| format!("deleting the branch {branch}"))
+        })?;
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use github_protocol::{
     PROTOCOL, REBUILD_HINT,
 };
 
-use super::effect::{Action, ActionKind, Step};
+use super::effect::{Action, GithubCall, Step};
 use super::vocab::{Check, Problem, Release};
 use crate::exit::Exit;
 
@@ -36,6 +36,46 @@ pub struct Target {
     pub make_latest: bool,
     /// The release's title: `Version X.Y.Z`, or `Version X.Y.Z - NAME` with `--title`.
     pub title: String,
+}
+
+impl Target {
+    /// `owner/repo`, as GitHub names the repository (an action's `repo`).
+    pub fn slug(&self) -> String {
+        format!("{}/{}", self.owner, self.repo)
+    }
+}
+
+/// A step of publishing, as the typed call an action carries (shown as the protocol shows it).
+pub fn call_of(action: &github_protocol::Action) -> GithubCall {
+    use github_protocol::Action as A;
+    match action {
+        A::CreateDraft { tag } => GithubCall::CreateRelease {
+            tag: tag.clone(),
+            name: None,
+            draft: true,
+        },
+        A::UpdateDraft { fields } => GithubCall::UpdateDraft {
+            fields: fields.iter().map(|f| f.name().to_string()).collect(),
+        },
+        A::Upload { name, size, digest } => GithubCall::UploadAsset {
+            asset: name.clone(),
+            size: Some(*size),
+            digest: Some(digest.clone()),
+        },
+        A::Skip { name, reason } => GithubCall::SkipAsset {
+            asset: name.clone(),
+            reason: reason.to_string(),
+        },
+        A::Replace { name, size, digest } => GithubCall::ReplaceAsset {
+            asset: name.clone(),
+            size: *size,
+            digest: digest.clone(),
+        },
+        A::Publish { make_latest } => GithubCall::PublishRelease {
+            prerelease: None,
+            make_latest: *make_latest,
+        },
+    }
 }
 
 fn env(name: &str) -> Option<String> {
@@ -259,18 +299,27 @@ pub fn step(
             "{}/{}: release {} (draft, then publish)",
             target.owner, target.repo, r.tag
         ));
-        for what in std::iter::once(format!("look up the release for {} (none expected)", r.tag))
-            .chain(std::iter::once(format!(
-                "create draft release {} {:?}",
-                r.tag, target.title
-            )))
-            .chain(assets.iter().map(|(_, name)| format!("upload {name}")))
-            .chain(std::iter::once(format!(
-                "publish (prerelease={}, make_latest={})",
-                target.prerelease, target.make_latest
-            )))
-        {
-            s.act(Action::new(ActionKind::Github, what), || Ok(()))?;
+        let tag = r.tag.clone();
+        let calls = [
+            GithubCall::FindRelease { tag: tag.clone() },
+            GithubCall::CreateRelease {
+                tag,
+                name: Some(target.title.clone()),
+                draft: true,
+            },
+        ]
+        .into_iter()
+        .chain(assets.iter().map(|(_, name)| GithubCall::UploadAsset {
+            asset: name.clone(),
+            size: None,
+            digest: None,
+        }))
+        .chain([GithubCall::PublishRelease {
+            prerelease: Some(target.prerelease),
+            make_latest: target.make_latest,
+        }]);
+        for call in calls {
+            s.act(Action::github(target.slug(), call), || Ok(()))?;
         }
         return Ok(None);
     };
@@ -296,12 +345,16 @@ pub fn step(
         target.owner, target.repo, r.tag
     ));
     for action in &actions {
-        s.act(Action::new(ActionKind::Github, action.to_string()), || {
-            Ok(())
-        })?;
+        let call = call_of(action);
+        debug_assert_eq!(
+            call.to_string(),
+            action.to_string(),
+            "shown as the protocol shows it"
+        );
+        s.act(Action::github(target.slug(), call), || Ok(()))?;
     }
     let published = s.act(
-        Action::new(ActionKind::Github, "xtask-github publish"),
+        Action::github(target.slug(), GithubCall::Publish { tag: r.tag.clone() }),
         || {
             let (code, result) = call(GhCommand::Publish, &request)?;
             match code {

@@ -57,6 +57,9 @@ pub struct Args {
     #[command(flatten)]
     pub run: RunFlags,
 
+    #[command(flatten)]
+    pub remote: Remote,
+
     /// The branch releases are cut from.
     #[arg(long, env = "XTASK_RELEASE_BRANCH", default_value = "main")]
     pub branch: String,
@@ -78,8 +81,9 @@ pub struct Args {
     pub health_timeout: u64,
 }
 
-/// The flags of every command that plans and, with `--execute`, acts (release, hotfix).
-#[derive(Debug, clap::Args)]
+/// The flags of every command that plans and, with `--execute`, acts: release, hotfix,
+/// rollback, post-release and the changing `models` commands.
+#[derive(Debug, Clone, clap::Args)]
 pub struct RunFlags {
     /// Carry the plan out (without it, nothing is changed).
     #[arg(long)]
@@ -92,10 +96,14 @@ pub struct RunFlags {
     /// Output: `human`, or `json` (one document on stdout).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+}
 
-    /// The git remote pushed to (and whose URL names the GitHub repo).
-    #[arg(long, default_value = "origin")]
-    pub remote: String,
+/// `--remote`, for every command that pushes or finds the GitHub repository from a remote.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Remote {
+    /// The git remote pushed to (and whose URL names the GitHub repository).
+    #[arg(long = "remote", value_name = "NAME", default_value = "origin")]
+    pub name: String,
 }
 
 /// The flags of the release steps, for every command that runs them (release, hotfix finish).
@@ -194,7 +202,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         &ctx.out,
         version,
         args.branch.clone(),
-        args.run.remote.clone(),
+        args.remote.name.clone(),
         args.steps.date.clone(),
     )?;
     let opts = args.options();
@@ -223,46 +231,37 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     out.preflight_passed(&prepared);
     crate::ci::set_outputs(&prepared.gate.outputs());
 
+    let code = plan_then_execute(&args.run, &mut out, |mode, out| {
+        steps::run(&steps::RELEASE, mode, &release, &opts, &prepared, out)
+    })?;
+    if args.run.execute && code == exit::OK {
+        set_outputs(&release, &out)?;
+    }
+    Ok(code)
+}
+
+/// Plans with `steps`, then (with `--execute`, after a confirmation on a terminal unless
+/// `--yes`) runs the same `steps` again in [`Mode::Execute`]: one code path, the mode a value.
+/// A failing step is reported through `out` and gives the exit code.
+pub fn plan_then_execute(
+    run: &RunFlags,
+    out: &mut report::Output,
+    mut steps: impl FnMut(Mode, &mut report::Output) -> anyhow::Result<()>,
+) -> anyhow::Result<u8> {
     out.begin(Mode::Plan);
-    if let Err(err) = steps::run(
-        &steps::RELEASE,
-        Mode::Plan,
-        &release,
-        &opts,
-        &prepared,
-        &mut out,
-    ) {
+    if let Err(err) = steps(Mode::Plan, out) {
         return Ok(out.failed(Mode::Plan, &err));
     }
-    if !args.run.execute {
+    if !run.execute {
         out.finish(Mode::Plan);
         return Ok(exit::OK);
     }
-    if args.run.format == Format::Human
-        && !args.run.yes
-        && std::io::stdin().is_terminal()
-        && !confirm()?
-    {
-        return Err(Exit::refused(
-            "not confirmed: nothing was changed",
-            "answer `y`, or pass --yes",
-        )
-        .into());
-    }
-
+    confirmed(run)?;
     out.begin(Mode::Execute);
-    if let Err(err) = steps::run(
-        &steps::RELEASE,
-        Mode::Execute,
-        &release,
-        &opts,
-        &prepared,
-        &mut out,
-    ) {
+    if let Err(err) = steps(Mode::Execute, out) {
         return Ok(out.failed(Mode::Execute, &err));
     }
     out.finish(Mode::Execute);
-    set_outputs(&release, &out)?;
     Ok(exit::OK)
 }
 
@@ -279,8 +278,22 @@ fn set_outputs(release: &Release, out: &report::Output) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// On a terminal, without `--yes` and with human output: asks whether to carry the plan out,
+/// and refuses (nothing changed) unless the answer is yes.
+pub fn confirmed(run: &RunFlags) -> anyhow::Result<()> {
+    let ask = run.format == Format::Human && !run.yes && std::io::stdin().is_terminal();
+    if ask && !confirm()? {
+        return Err(Exit::refused(
+            "not confirmed: nothing was changed",
+            "answer `y`, or pass --yes",
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// Asks on the terminal whether to carry the plan out (every command that plans asks this).
-pub(crate) fn confirm() -> anyhow::Result<bool> {
+fn confirm() -> anyhow::Result<bool> {
     eprint!("carry out this plan? [y/N] ");
     std::io::stderr().flush().ok();
     let mut answer = String::new();

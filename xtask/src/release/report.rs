@@ -9,16 +9,26 @@ use super::vocab::{Problem, Release};
 use crate::exit::{self, Exit};
 use crate::flags::Format;
 
-/// Test hook: `XTASK_RELEASE_ABORT_AFTER=<step>` aborts the process right after that step
+/// Test hooks: `XTASK_RELEASE_ABORT_AFTER=<step>` (the release family) and
+/// `XTASK_MODELS_ABORT_AFTER=<step>` (`models`) abort the process right after that step
 /// executed, to test resuming after a kill at every point.
 const ABORT_AFTER: &str = "XTASK_RELEASE_ABORT_AFTER";
+const MODELS_ABORT_AFTER: &str = "XTASK_MODELS_ABORT_AFTER";
 
+/// The document of every command built on the steps (docs/json.md).
 #[derive(Serialize)]
 struct Document<'a> {
-    version: String,
-    tag: &'a str,
+    schema: u32,
+    command: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<&'a str>,
     mode: Mode,
-    preflight: PreflightDoc<'a>,
+    /// The release family's checks before the first change (absent for `models`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preflight: Option<PreflightDoc<'a>>,
+    notes: &'a [String],
     steps: &'a [Step],
     /// The GitHub release's page, once it is published.
     release_url: Option<&'a str>,
@@ -46,19 +56,28 @@ struct ErrorDoc {
     fix: Option<String>,
 }
 
-pub struct Output {
-    format: Format,
-    /// The command's name in the closing lines: `release`, `rollback`, …
-    command: &'static str,
-    /// What a finished execution prints, e.g. `released v1.2.0`.
-    done: String,
+/// What a run works on: a version and its tag (the release family; `models` has none).
+struct Subject {
     version: String,
     tag: String,
+}
+
+/// The steps of one run, shown as they finish (human) or as one JSON document.
+pub struct Output {
+    format: Format,
+    /// The command's name in the closing lines: `release`, `rollback`, `models prune`, …
+    command: String,
+    /// What a finished execution prints, e.g. `released v1.2.0`.
+    done: String,
+    subject: Option<Subject>,
     notes: Vec<String>,
     gate: Option<String>,
     steps: Vec<Step>,
     release_url: Option<String>,
     assets: Vec<String>,
+    /// The width of the step names in the human lines.
+    width: usize,
+    abort_hook: &'static str,
 }
 
 impl Output {
@@ -83,23 +102,55 @@ impl Output {
     ) -> Output {
         Output {
             format,
-            command,
+            command: command.to_string(),
             done,
-            version,
-            tag,
+            subject: Some(Subject { version, tag }),
             notes: Vec::new(),
             gate: None,
             steps: Vec::new(),
             release_url: None,
             assets: Vec::new(),
+            width: 14,
+            abort_hook: ABORT_AFTER,
         }
+    }
+
+    /// The output of a `models` command: no version or preflight, the steps under
+    /// `command: plan`.
+    pub fn command(format: Format, command: impl Into<String>, done: impl Into<String>) -> Output {
+        Output {
+            format,
+            command: command.into(),
+            done: done.into(),
+            subject: None,
+            notes: Vec::new(),
+            gate: None,
+            steps: Vec::new(),
+            release_url: None,
+            assets: Vec::new(),
+            width: 10,
+            abort_hook: MODELS_ABORT_AFTER,
+        }
+    }
+
+    /// A note, shown at once (and in the document's `notes`).
+    pub fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        if self.format == Format::Human {
+            println!("  note: {note}");
+        }
+        self.notes.push(note);
+    }
+
+    fn tag(&self) -> &str {
+        self.subject.as_ref().map_or("", |s| s.tag.as_str())
     }
 
     /// The preflight passed (without a gate, for a command that has none), with its notes.
     pub fn passed(&mut self, notes: &[String]) {
         self.notes = notes.to_vec();
         if self.format == Format::Human {
-            println!("{} {}: preflight passed", self.command, self.tag);
+            println!("{} {}: preflight passed", self.command, self.tag());
             if let Some(gate) = &self.gate {
                 println!("  gate: {gate}");
             }
@@ -119,7 +170,7 @@ impl Output {
                 eprintln!(
                     "{} {}: refused, {} preflight check(s) failed; nothing was changed",
                     self.command,
-                    self.tag,
+                    self.tag(),
                     problems.len()
                 );
             }
@@ -169,9 +220,11 @@ impl Output {
         self.steps.clear();
         self.published(None, Vec::new());
         if self.format == Format::Human {
-            match mode {
-                Mode::Plan => println!("\nplan:"),
-                Mode::Execute => println!("\nexecuting:"),
+            match (mode, &self.subject) {
+                (Mode::Plan, Some(_)) => println!("\nplan:"),
+                (Mode::Execute, Some(_)) => println!("\nexecuting:"),
+                (Mode::Plan, None) => println!("{}: plan", self.command),
+                (Mode::Execute, None) => println!("\n{}: executing", self.command),
             }
         }
     }
@@ -190,10 +243,11 @@ impl Output {
             Err(_) => step.status = Status::Failed,
         }
         if self.format == Format::Human {
-            print_step(self.steps.len() + 1, &step);
+            print_step_width(self.steps.len() + 1, &step, self.width);
         }
         self.steps.push(step);
-        if mode == Mode::Execute && std::env::var_os(ABORT_AFTER).is_some_and(|step| step == name) {
+        let abort = std::env::var_os(self.abort_hook).is_some_and(|step| step == name);
+        if mode == Mode::Execute && abort {
             // Test hook for the fault matrix: the process dies here, as if killed.
             std::process::abort();
         }
@@ -245,15 +299,18 @@ impl Output {
 
     fn print_json(&self, mode: Mode, problems: &[Problem], exit_code: u8, error: Option<ErrorDoc>) {
         let doc = Document {
-            version: self.version.clone(),
-            tag: &self.tag,
+            schema: runner::SCHEMA,
+            command: &self.command,
+            version: self.subject.as_ref().map(|s| s.version.as_str()),
+            tag: self.subject.as_ref().map(|s| s.tag.as_str()),
             mode,
-            preflight: PreflightDoc {
+            preflight: self.subject.as_ref().map(|_| PreflightDoc {
                 ok: problems.is_empty(),
                 problems,
                 notes: &self.notes,
                 gate: self.gate.as_deref(),
-            },
+            }),
+            notes: &self.notes,
             steps: &self.steps,
             release_url: self.release_url.as_deref(),
             assets: &self.assets,
@@ -271,6 +328,10 @@ impl Output {
 
 /// One step as a person sees it: `[n] name status summary`, then its actions and diffs.
 pub fn print_step(number: usize, step: &Step) {
+    print_step_width(number, step, 14)
+}
+
+fn print_step_width(number: usize, step: &Step, width: usize) {
     let status = match step.status {
         Status::Done => "done",
         Status::Planned => "planned",
@@ -278,7 +339,10 @@ pub fn print_step(number: usize, step: &Step) {
         Status::Skipped => "skipped",
         Status::Failed => "FAILED",
     };
-    println!("[{number}] {:<14} {status:<8} {}", step.name, step.summary);
+    println!(
+        "[{number}] {:<width$} {status:<8} {}",
+        step.name, step.summary
+    );
     for action in &step.actions {
         println!("      {}", action.what);
         if let Some(diff) = &action.diff {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use git::short;
 
-use super::effect::{Action, ActionKind, Mode, Step};
+use super::effect::{Action, Mode, Op, Step};
 use super::preflight::Prepared;
 use super::report::Output;
 use super::vocab::{Options, Release};
@@ -129,7 +129,12 @@ fn archive(r: &Release, globs: &[String], s: &mut Step) -> anyhow::Result<Vec<(P
             .with_context(|| format!("building the release archive of {rev}"))?;
         Ok(github::archive_assets(dir, &manifest))
     };
-    let shown = format!("archive {} into {}", r.tag, dir.display());
+    let archive = || {
+        Action::new(Op::Archive {
+            tag: r.tag.clone(),
+            dir: dir.display().to_string(),
+        })
+    };
     let built = match (&tagged, s.mode()) {
         // The tag exists: build now, even when planning (into the ignored out dir), so the
         // GitHub plan compares the real files.
@@ -137,10 +142,10 @@ fn archive(r: &Release, globs: &[String], s: &mut Step) -> anyhow::Result<Vec<(P
         // No tag yet: a build of HEAD, aside, tells the plan the asset names.
         (None, Mode::Plan) => {
             let names = build("HEAD", &r.out_file("plan"))?;
-            s.act(Action::new(ActionKind::Run, shown), || Ok(()))?;
+            s.act(archive(), || Ok(()))?;
             Some(names)
         }
-        (_, Mode::Execute) => s.act(Action::new(ActionKind::Run, shown), || {
+        (_, Mode::Execute) => s.act(archive(), || {
             let commit = r
                 .repo
                 .tag_target(&r.tag)?

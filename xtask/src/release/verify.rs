@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Context;
 use xshell::{cmd, Shell};
 
-use super::effect::{Action, ActionKind, Step};
+use super::effect::{Action, Step};
 use super::vocab::Release;
 
 pub fn step(r: &Release, health_timeout: u64, s: &mut Step) -> anyhow::Result<()> {
@@ -28,29 +28,15 @@ pub fn step(r: &Release, health_timeout: u64, s: &mut Step) -> anyhow::Result<()
         worktree.display(),
         log.display()
     ));
-    s.act(
-        Action::new(
-            ActionKind::Git,
-            format!("git worktree add --detach {} {}", worktree.display(), r.tag),
-        ),
-        || Ok(()),
-    )?;
+    let dir = worktree.display().to_string();
+    let add = ["worktree", "add", "--detach", &dir, &r.tag];
+    s.act(Action::git(&add), || Ok(()))?;
     for (script, args) in &scripts {
-        s.act(
-            Action::new(
-                ActionKind::Run,
-                format!("./scripts/{script} {}", args.join(" "))
-                    .trim_end()
-                    .to_string(),
-            ),
-            || Ok(()),
-        )?;
+        let run = Action::run(format!("./scripts/{script}"), args).in_dir(&dir);
+        s.act(run, || Ok(()))?;
     }
     s.act(
-        Action::new(
-            ActionKind::Git,
-            format!("git worktree remove --force {}", worktree.display()),
-        ),
+        Action::git(&["worktree", "remove", "--force", &dir]),
         || run_all(r, &worktree, &log, &scripts),
     )?;
     Ok(())

@@ -10,7 +10,7 @@ use github_protocol::{
 
 use super::Rollback;
 use crate::exit::{self, Exit};
-use crate::release::core::{github, Action, ActionKind, Check, Problem, Step, Target};
+use crate::release::core::{github, Action, Check, GithubCall, Problem, Step, Target};
 
 /// What a rolled-back release's title starts with (and how earlier rollbacks are recognised).
 pub const MARK: &str = "ROLLED BACK";
@@ -66,15 +66,25 @@ pub fn notice_step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
         "{}/{}: release {}",
         target.owner, target.repo, r.from.tag
     ));
+    let call = |title: Option<String>, notice: Option<String>| GithubCall::EditRelease {
+        tag: r.from.tag.clone(),
+        title,
+        notice,
+    };
     if let Some(new_title) = &new_title {
         let shown = format!("title {title:?} -> {new_title:?}");
-        s.act(Action::new(ActionKind::Github, shown), || Ok(()))?;
+        let action = Action::github(target.slug(), call(Some(new_title.clone()), None));
+        s.act(action.shown(shown), || Ok(()))?;
     }
-    let shown = match &new_body {
-        Some(_) => format!("notice on top of the body: {}", notice_line(r)),
-        None => "the body has the notice already".into(),
+    let (notice, shown) = match &new_body {
+        Some(_) => (
+            Some(notice_line(r)),
+            format!("notice on top of the body: {}", notice_line(r)),
+        ),
+        None => (None, "the body has the notice already".into()),
     };
-    s.act(Action::new(ActionKind::Github, shown), || {
+    let action = Action::github(target.slug(), call(None, notice)).shown(shown);
+    s.act(action, || {
         edit(
             target,
             EditSpec {
@@ -112,24 +122,22 @@ pub fn latest_step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
             if found.draft { "draft" } else { "pre-release" }
         ));
     }
-    s.act(
-        Action::new(
-            ActionKind::Github,
-            format!("make {} the latest release (now {now})", r.to.tag),
-        ),
-        || {
-            edit(
-                target,
-                EditSpec {
-                    repository: github::repository(target),
-                    tag: r.to.tag.clone(),
-                    name: None,
-                    body: None,
-                    make_latest: true,
-                },
-            )
-        },
-    )?;
+    let call = GithubCall::MakeLatest {
+        tag: r.to.tag.clone(),
+        previous: now,
+    };
+    s.act(Action::github(target.slug(), call), || {
+        edit(
+            target,
+            EditSpec {
+                repository: github::repository(target),
+                tag: r.to.tag.clone(),
+                name: None,
+                body: None,
+                make_latest: true,
+            },
+        )
+    })?;
     Ok(())
 }
 
@@ -149,7 +157,12 @@ pub fn incident_step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
     s.summary(format!("{}/{}", target.owner, target.repo));
     let body = incident_body(r);
     s.act(
-        Action::new(ActionKind::Github, format!("open issue {title:?}")),
+        Action::github(
+            target.slug(),
+            GithubCall::OpenIssue {
+                title: title.clone(),
+            },
+        ),
         || {
             let spec = IssueSpec {
                 repository: github::repository(target),

@@ -13,7 +13,7 @@ use semver::Version;
 use xshell::{cmd, Shell};
 
 use super::Rollback;
-use crate::release::core::{run_script, Action, ActionKind, Step};
+use crate::release::core::{run_script, Action, Step};
 use crate::Ctx;
 
 /// The OCI label a project's image can carry to say which version runs.
@@ -107,20 +107,14 @@ pub fn checkout_step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
         r.to.shown(),
         record.display()
     ));
-    s.act(
-        Action::new(
-            ActionKind::Git,
-            format!("git checkout --detach {}", r.to.tag),
-        ),
-        || {
-            crate::fs::write_atomic(&record, format!("{branch}\n").as_bytes())?;
-            r.release
-                .repo
-                .git(&["checkout", "--quiet", "--detach", &r.to.tag])
-                .context("checking out the old version")?;
-            Ok(())
-        },
-    )?;
+    s.act(Action::git(&["checkout", "--detach", &r.to.tag]), || {
+        crate::fs::write_atomic(&record, format!("{branch}\n").as_bytes())?;
+        r.release
+            .repo
+            .git(&["checkout", "--quiet", "--detach", &r.to.tag])
+            .context("checking out the old version")?;
+        Ok(())
+    })?;
     Ok(())
 }
 
@@ -149,13 +143,12 @@ pub fn deploy_step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
 /// One of the project's scripts in the project directory, logged to `<out>/rollback/<from>.log`.
 fn script(r: &Rollback, s: &mut Step, name: &str, args: &[&str]) -> anyhow::Result<()> {
     let log = r.out_file("log");
-    let shown = format!("./scripts/{name} {}", args.join(" "));
     s.summary(format!(
         "in {} (log: {})",
         r.release.project.display(),
         log.display()
     ));
-    s.act(Action::new(ActionKind::Run, shown.trim_end()), || {
+    s.act(Action::run(format!("./scripts/{name}"), args), || {
         std::fs::create_dir_all(&r.release.out)?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)

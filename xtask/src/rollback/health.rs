@@ -6,7 +6,7 @@ use runner::Status;
 
 use super::Rollback;
 use crate::exit::{self, Exit};
-use crate::release::core::{Action, ActionKind, Step};
+use crate::release::core::{Action, Op, Step};
 
 pub fn step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
     let seconds = r.health_timeout.as_secs();
@@ -16,10 +16,14 @@ pub fn step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
         r.to.tag,
         log_path.display()
     ));
-    let shown = format!(
-        "poll ollama, langflow and code-server on the ports docker-compose.yml publishes, up to {seconds}s"
-    );
-    s.act(Action::new(ActionKind::Run, shown), || {
+    let services = ["ollama", "langflow", "code-server"]
+        .map(String::from)
+        .to_vec();
+    let op = Op::WaitHealthy {
+        services,
+        timeout_secs: seconds,
+    };
+    s.act(Action::new(op), || {
         let compose = project::compose::Compose::load(&r.release.project)
             .map_err(|err| anyhow::anyhow!("reading the compose file of {}: {err}", r.to.tag))?;
         let mut log = Vec::new();

@@ -27,13 +27,12 @@ mod models;
 mod preflight;
 mod steps;
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::exit::{self, Exit};
-use crate::flags::Format;
-use crate::release::core::{github::Target, Mode, Output, Release};
+use crate::exit;
+use crate::release::core::{github::Target, Output, Release};
+use crate::release::{Remote, RunFlags};
 use crate::Ctx;
 
 pub use identify::Point;
@@ -54,21 +53,11 @@ pub struct Args {
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
 
-    /// Carry the plan out (without it, nothing is changed).
-    #[arg(long)]
-    pub execute: bool,
+    #[command(flatten)]
+    pub run: RunFlags,
 
-    /// Do not ask for confirmation on a terminal.
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-
-    /// Output: `human`, or `json` (one document on stdout).
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-
-    /// The git remote whose URL names the GitHub repository.
-    #[arg(long, default_value = "origin")]
-    pub remote: String,
+    #[command(flatten)]
+    pub remote: Remote,
 
     /// Seconds the old version's services get to become healthy.
     #[arg(long, value_name = "SECONDS", default_value_t = 180)]
@@ -111,7 +100,8 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         Ok(rollback) => rollback,
         Err(refusal) => {
             let (version, subject) = refusal.subject;
-            let mut out = Output::titled(args.format, "rollback", version, subject, String::new());
+            let mut out =
+                Output::titled(args.run.format, "rollback", version, subject, String::new());
             out.refused(&refusal.problems);
             return Ok(exit::REFUSED);
         }
@@ -123,7 +113,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         steps::hotfix_command(&rollback)
     );
     let mut out = Output::titled(
-        args.format,
+        args.run.format,
         "rollback",
         rollback.to.version.to_string(),
         format!("{} -> {}", rollback.from.tag, rollback.to.tag),
@@ -131,26 +121,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     );
     out.passed(&preflight::notes(&rollback));
 
-    out.begin(Mode::Plan);
-    if let Err(err) = steps::run(&steps::ROLLBACK, Mode::Plan, &rollback, &mut out) {
-        return Ok(out.failed(Mode::Plan, &err));
-    }
-    if !args.execute {
-        out.finish(Mode::Plan);
-        return Ok(exit::OK);
-    }
-    let ask = args.format == Format::Human && !args.yes && std::io::stdin().is_terminal();
-    if ask && !crate::release::confirm()? {
-        return Err(Exit::refused(
-            "not confirmed: nothing was changed",
-            "answer `y`, or pass --yes",
-        )
-        .into());
-    }
-    out.begin(Mode::Execute);
-    if let Err(err) = steps::run(&steps::ROLLBACK, Mode::Execute, &rollback, &mut out) {
-        return Ok(out.failed(Mode::Execute, &err));
-    }
-    out.finish(Mode::Execute);
-    Ok(exit::OK)
+    crate::release::plan_then_execute(&args.run, &mut out, |mode, out| {
+        steps::run(&steps::ROLLBACK, mode, &rollback, out)
+    })
 }

@@ -10,7 +10,7 @@ use project::models::full_reference;
 use xshell::{cmd, Shell};
 
 use super::Rollback;
-use crate::release::core::{Action, ActionKind, Step};
+use crate::release::core::{Action, OllamaCall, Op, Step};
 
 pub fn step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
     let doc = r.release.repo.show_file(&r.to.commit, VERSIONS_DOC)?;
@@ -46,7 +46,11 @@ pub fn step(r: &Rollback, s: &mut Step) -> anyhow::Result<()> {
     let shown = "compare with the digests Ollama serves (GET /api/tags); restore a pinned copy with `ollama cp` where the tag has moved";
     // The old version is healthy by now: a comparison that cannot be made is said (here and
     // in the incident issue), not a reason to leave the rollback unannounced.
-    let found = s.act(Action::new(ActionKind::Run, shown), || {
+    let models = recorded.iter().map(|(name, _)| name.clone()).collect();
+    let op = Op::Ollama {
+        call: OllamaCall::Verify { models },
+    };
+    let found = s.act(Action::new(op).shown(shown), || {
         Ok(compare(r, &recorded)
             .unwrap_or_else(|err| vec![format!("the models were not compared: {err:#}")]))
     })?;

@@ -55,7 +55,7 @@ pub fn run(ctx: &Ctx, args: &super::Args) -> anyhow::Result<Result<super::Rollba
         &ctx.out,
         from.version.clone(),
         "main".into(),
-        args.remote.clone(),
+        args.remote.name.clone(),
         None,
     )?;
     let github = match args.no_github {
@@ -102,7 +102,7 @@ pub fn run(ctx: &Ctx, args: &super::Args) -> anyhow::Result<Result<super::Rollba
         &ctx.out,
         to.version.clone(),
         branch.clone().unwrap_or_else(|| "main".into()),
-        args.remote.clone(),
+        args.remote.name.clone(),
         None,
     )?;
     release.out = ctx.out.join("rollback");

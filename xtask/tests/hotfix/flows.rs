@@ -303,3 +303,33 @@ fn a_conflicting_hotfix_stops_before_anything_changes() {
         "the branches and files are as they were"
     );
 }
+
+#[test]
+fn start_as_json_has_typed_git_actions() {
+    let f = unmoved();
+    let plan = hotfix(&f, &["start", "0.4.1", "--format", "json"]);
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).expect("one JSON document");
+    assert_eq!(
+        (&doc["schema"], &doc["command"]),
+        (&1.into(), &"hotfix start".into())
+    );
+    let branch = &doc["steps"][0]["actions"][0];
+    assert_eq!(branch["op"], "git");
+    assert_eq!(
+        branch["args"],
+        serde_json::json!(["branch", "hotfix/v0.4.1", commit_of(&f, "v0.4.0")])
+    );
+    assert!(
+        branch["what"]
+            .as_str()
+            .unwrap()
+            .starts_with("git branch hotfix/v0.4.1 "),
+        "{branch}"
+    );
+    let switch = &doc["steps"][1]["actions"][0];
+    assert_eq!(
+        switch["args"],
+        serde_json::json!(["switch", "hotfix/v0.4.1"])
+    );
+}

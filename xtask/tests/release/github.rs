@@ -465,3 +465,106 @@ fn says_once_that_it_builds_xtask_github() {
         "one build for the check, the plan and the publish"
     );
 }
+
+/// The actions of `release --format json` are typed: a reader finds the git command's
+/// arguments and the GitHub call with its target, not only a line for a person.
+#[test]
+fn plan_as_json_has_typed_actions() {
+    let f = Fixture::new();
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let plan = release(&f, &gh, &[&RUN[..4], &["--format", "json"]].concat());
+    assert_eq!(plan.code, 0, "{plan:?}");
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).expect("one JSON document");
+    assert_eq!(
+        (&doc["schema"], &doc["command"]),
+        (&1.into(), &"release".into())
+    );
+    let actions = |step: &str| -> Vec<serde_json::Value> {
+        let steps = doc["steps"].as_array().unwrap();
+        let step = steps.iter().find(|s| s["name"] == step).unwrap();
+        step["actions"].as_array().unwrap().clone()
+    };
+    let files = actions("files");
+    assert_eq!(
+        (&files[0]["op"], &files[0]["path"], &files[0]["create"]),
+        (
+            &"write_file".into(),
+            &"pyproject.toml".into(),
+            &false.into()
+        )
+    );
+    assert!(files[0]["diff"]
+        .as_str()
+        .unwrap()
+        .contains("+version = \"0.5.0\""));
+    let last = files.last().unwrap();
+    assert_eq!(last["op"], "write_files");
+    assert_eq!(last["paths"].as_array().unwrap().len(), files.len() - 1);
+
+    let tag = &actions("tag")[0];
+    assert_eq!((&tag["kind"], &tag["op"]), (&"git".into(), &"git".into()));
+    assert_eq!(
+        tag["args"],
+        serde_json::json!([
+            "tag",
+            "--annotate",
+            "--message",
+            "Release version 0.5.0",
+            "v0.5.0",
+            "HEAD"
+        ])
+    );
+    assert_eq!(
+        tag["what"], "git tag --annotate --message \"Release version 0.5.0\" v0.5.0 HEAD",
+        "the line for a person is derived from the args"
+    );
+    let push = &actions("push")[0];
+    let push: Vec<&str> = push["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(push[..3], ["push", "--atomic", "origin"]);
+    assert_eq!(actions("archive")[0]["op"], "archive");
+    assert_eq!(actions("archive")[0]["tag"], "v0.5.0");
+
+    let github = actions("github");
+    let repo = format!("{OWNER}/{REPO}");
+    let create = github
+        .iter()
+        .find(|a| a["call"] == "create_release")
+        .expect("a create_release call");
+    assert_eq!(
+        (
+            &create["op"],
+            &create["repo"],
+            &create["tag"],
+            &create["name"],
+            &create["draft"]
+        ),
+        (
+            &"github".into(),
+            &repo.as_str().into(),
+            &"v0.5.0".into(),
+            &"Version 0.5.0".into(),
+            &true.into()
+        )
+    );
+    let uploads: Vec<&str> = github
+        .iter()
+        .filter(|a| a["call"] == "upload_asset")
+        .map(|a| a["asset"].as_str().unwrap())
+        .collect();
+    assert!(uploads.contains(&"SHA256SUMS"), "{uploads:?}");
+    assert!(uploads.contains(&"code-review-flow.json"), "{uploads:?}");
+    let publish = github.last().unwrap();
+    assert_eq!(
+        (
+            &publish["call"],
+            &publish["make_latest"],
+            &publish["prerelease"]
+        ),
+        (&"publish_release".into(), &true.into(), &false.into())
+    );
+}
