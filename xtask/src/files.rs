@@ -5,22 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// Whether a command only shows its plan or carries it out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Plan,
-    Execute,
-}
-
-impl Mode {
-    pub fn from_execute(execute: bool) -> Mode {
-        if execute {
-            Mode::Execute
-        } else {
-            Mode::Plan
-        }
-    }
-}
+/// Plan or execute: the release core's mode, one value for every command that changes files.
+pub use crate::release::core::Mode;
 
 /// What writing a file would do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

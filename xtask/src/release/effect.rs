@@ -22,6 +22,17 @@ pub enum Mode {
     Execute,
 }
 
+impl Mode {
+    /// `--execute` given or not.
+    pub fn from_execute(execute: bool) -> Mode {
+        if execute {
+            Mode::Execute
+        } else {
+            Mode::Plan
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
