@@ -229,3 +229,14 @@ fn project_root(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
     }
     Ok(dir)
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap checks a command's flags (unique ids, valid defaults) only when it builds that
+    /// subcommand: this builds every one, so a clash between flattened flag groups fails here.
+    #[test]
+    fn every_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -8,7 +8,7 @@ use semver::Version;
 
 use crate::exit::Exit;
 use crate::release::core::{Action, Mode, Output, Step};
-use crate::release::{plan_then_execute, Remote, RunFlags};
+use crate::release::{plan_then_execute, Branch, Remote, RunFlags};
 use crate::Ctx;
 
 #[derive(Debug, clap::Args)]
@@ -27,8 +27,8 @@ pub struct GitArgs {
     #[command(flatten)]
     pub remote: Remote,
     /// The branch the commit is pushed to.
-    #[arg(long, env = "XTASK_RELEASE_BRANCH", default_value = "main")]
-    pub branch: String,
+    #[command(flatten)]
+    pub branch: Branch,
 }
 
 /// The files a model configuration lives in (those that exist are committed).
@@ -68,7 +68,7 @@ impl Tagging {
             commit_message,
             paths,
             remote: git.remote.name.clone(),
-            branch: git.branch.clone(),
+            branch: git.branch.name.clone(),
         }
     }
 

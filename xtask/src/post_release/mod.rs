@@ -25,7 +25,7 @@ use runner::{CheckResult, Outcome, Report, SignOff};
 
 use crate::exit::{self, Exit};
 use crate::release::core::{Mode, Release, Status, Step};
-use crate::release::{Remote, RunFlags};
+use crate::release::{Assets, Branch, Remote, RunFlags};
 use crate::Ctx;
 
 use self::facts::Facts;
@@ -46,21 +46,15 @@ pub struct Args {
     pub report: Option<PathBuf>,
 
     /// The branch releases are cut from (the record is pushed to it).
-    #[arg(long, env = "XTASK_RELEASE_BRANCH", default_value = "main")]
-    pub branch: String,
+    #[command(flatten)]
+    pub branch: Branch,
 
     #[command(flatten)]
     pub remote: Remote,
 
-    /// Extra release assets `release --asset` uploaded: tracked files matching this glob
-    /// (repeatable); each must equal its file at the tag.
-    #[arg(
-        long = "asset",
-        value_name = "GLOB",
-        env = "XTASK_RELEASE_ASSETS",
-        value_delimiter = ','
-    )]
-    pub assets: Vec<String>,
+    /// The extra assets `release --asset` uploaded.
+    #[command(flatten)]
+    pub assets: Assets,
 
     /// Record your sign-off on a manual item (repeatable): git user and time go into the report
     /// and the release record.
@@ -159,7 +153,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         ctx.project.clone(),
         &ctx.out,
         version,
-        args.branch.clone(),
+        args.branch.name.clone(),
         args.remote.name.clone(),
         None,
     )?;
@@ -172,7 +166,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
     }
     let opts = Options {
         execute: args.run.execute,
-        assets: args.assets.clone(),
+        assets: args.assets.globs.clone(),
         milestone: args.milestone.clone(),
         close_open_milestone: args.close_open_milestone,
         next_milestone,

@@ -60,9 +60,8 @@ pub struct Args {
     #[command(flatten)]
     pub remote: Remote,
 
-    /// The branch releases are cut from.
-    #[arg(long, env = "XTASK_RELEASE_BRANCH", default_value = "main")]
-    pub branch: String,
+    #[command(flatten)]
+    pub branch: Branch,
 
     #[command(flatten)]
     pub steps: StepFlags,
@@ -106,6 +105,34 @@ pub struct Remote {
     pub name: String,
 }
 
+/// `--branch`, for every command that reads or pushes the branch releases are cut from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Branch {
+    /// The branch releases are cut from (and pushed to).
+    #[arg(
+        id = "branch",
+        long = "branch",
+        value_name = "NAME",
+        env = "XTASK_RELEASE_BRANCH",
+        default_value = "main"
+    )]
+    pub name: String,
+}
+
+/// `--asset`: the extra release assets `release` uploads and `post-release` checks.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Assets {
+    /// Extra release assets: tracked files matching this glob (repeatable), e.g.
+    /// `docs/langflow/examples/*.json`; each must equal its file at the tag.
+    #[arg(
+        long = "asset",
+        value_name = "GLOB",
+        env = "XTASK_RELEASE_ASSETS",
+        value_delimiter = ','
+    )]
+    pub globs: Vec<String>,
+}
+
 /// The flags of the release steps, for every command that runs them (release, hotfix finish).
 #[derive(Debug, clap::Args)]
 pub struct StepFlags {
@@ -127,15 +154,8 @@ pub struct StepFlags {
     #[arg(long)]
     pub no_github: bool,
 
-    /// Extra release assets: tracked files matching this glob (repeatable), e.g.
-    /// `docs/langflow/examples/*.json`.
-    #[arg(
-        long = "asset",
-        value_name = "GLOB",
-        env = "XTASK_RELEASE_ASSETS",
-        value_delimiter = ','
-    )]
-    pub assets: Vec<String>,
+    #[command(flatten)]
+    pub assets: Assets,
 
     /// The release date, YYYY-MM-DD (default: today, UTC; `SOURCE_DATE_EPOCH` is respected).
     #[arg(long, value_name = "YYYY-MM-DD")]
@@ -174,7 +194,7 @@ impl StepFlags {
                 (None, false) => GateChoice::Run,
             },
             github: !self.no_github,
-            assets: self.assets.clone(),
+            assets: self.assets.globs.clone(),
             verify_deploy,
             execute: run.execute,
             make_latest: None,
@@ -201,7 +221,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
         ctx.project.clone(),
         &ctx.out,
         version,
-        args.branch.clone(),
+        args.branch.name.clone(),
         args.remote.name.clone(),
         args.steps.date.clone(),
     )?;
