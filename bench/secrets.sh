@@ -40,7 +40,7 @@ cargo build --quiet -p secrets --example scan_tree
 cargo build --quiet --release -p secrets --example scan_tree
 # The dev profile without the opt-level lines of Cargo.toml for the scan's crates (as before).
 unopt=""
-for crate in regex-automata aho-corasick memchr secrets; do
+for crate in regex-lite memchr secrets; do
     unopt="$unopt --config profile.dev.package.$crate.opt-level=0"
 done
 # shellcheck disable=SC2086 # one word per flag

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
-use regex::Regex;
+use regex_lite::Regex;
 use runner::{CheckResult, Report, Status};
 
 /// Findings per check at most: past that, the check's own annotation says how many more.

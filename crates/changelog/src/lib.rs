@@ -15,7 +15,7 @@ mod release;
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 use semver::Version;
 
 pub use notes::{Category, Notes};

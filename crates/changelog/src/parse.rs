@@ -3,7 +3,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 use semver::Version;
 
 /// A changelog split into preamble, `## ` sections and a footer of link references.

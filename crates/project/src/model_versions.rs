@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use regex::Regex;
+use regex_lite::Regex;
 use semver::Version;
 
 pub const MODEL_VERSIONS: &str = "docs/MODEL_VERSIONS.md";

@@ -2,11 +2,10 @@
 //! contains one of the rule's [`Anchor`]s and lies within its [`Reach`] of it, so a rule's regex
 //! only reads the lines around its anchors.
 //!
-//! Why: `cargo xtask` builds its dependencies unoptimised, and an unoptimised regex engine reads
-//! text about ten times slower than an optimised one (docs/benchmarks.md, "secrets"); optimising
-//! it costs more cold-build time than the whole rest of the scan. The anchor search is this
-//! crate's own code and `memchr`, both optimised in the dev profile, and most files have no
-//! anchor at all.
+//! Why: the regex engine is `regex-lite`, chosen for the xtask's cold build (docs/benchmarks.md,
+//! "cold build"). It has no DFA and reads text many times slower than `regex` does; run over
+//! whole files it would make the scan about five times slower. The anchor search is this crate's
+//! own code and `memchr`, both optimised in the dev profile, and most files have no anchor at all.
 
 use std::ops::Range;
 

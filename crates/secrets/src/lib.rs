@@ -64,10 +64,10 @@ pub fn scan(path_for_report: &str, text: &str, allow: &Allowlist) -> Vec<Finding
 /// The matches of `regex` that start in one of `regions` (in order, not overlapping), each
 /// searched with the text before it in view, so `\b` sees what precedes the region.
 fn matches_in<'t>(
-    regex: &regex::Regex,
+    regex: &regex_lite::Regex,
     text: &'t str,
     regions: Vec<std::ops::Range<usize>>,
-) -> Vec<regex::Captures<'t>> {
+) -> Vec<regex_lite::Captures<'t>> {
     let mut found = Vec::new();
     let mut from = 0;
     for region in regions {
@@ -94,7 +94,7 @@ fn findings<'t>(
     path_for_report: &str,
     text: &'t str,
     allow: &Allowlist,
-    matches: impl Iterator<Item = Vec<regex::Captures<'t>>>,
+    matches: impl Iterator<Item = Vec<regex_lite::Captures<'t>>>,
 ) -> Vec<Finding> {
     let mut lines: Option<LineIndex> = None;
     let mut claimed: Vec<std::ops::Range<usize>> = Vec::new();

@@ -220,7 +220,8 @@ fn doc_findings(project: &Path, doc: &str, defaults: &Defaults) -> Vec<Finding> 
 
 /// `(line, name:tag)` for every model reference with a tag in `text`.
 pub fn model_mentions(text: &str) -> Vec<(usize, String)> {
-    let re = regex::Regex::new(r"[A-Za-z0-9][A-Za-z0-9._/-]*:[A-Za-z0-9][A-Za-z0-9._-]*").unwrap();
+    let re =
+        regex_lite::Regex::new(r"[A-Za-z0-9][A-Za-z0-9._/-]*:[A-Za-z0-9][A-Za-z0-9._-]*").unwrap();
     let mut out = Vec::new();
     for (index, line) in text.lines().enumerate() {
         for m in re.find_iter(line) {

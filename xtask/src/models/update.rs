@@ -75,7 +75,7 @@ struct Update {
 }
 
 fn valid_name(name: &str) -> bool {
-    let re = regex::Regex::new(
+    let re = regex_lite::Regex::new(
         r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*(:[A-Za-z0-9][A-Za-z0-9._-]*)?$",
     )
     .unwrap();

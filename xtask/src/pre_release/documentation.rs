@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 use runner::{Log, Outcome, Status};
 use semver::Version;
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use project::compose::Compose;
-use regex::Regex;
+use regex_lite::Regex;
 use runner::{Log, Outcome};
 
 use super::Env;

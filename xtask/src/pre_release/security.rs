@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 
 use project::compose::Compose;
 use project::FactError;
-use regex::Regex;
+use regex_lite::Regex;
 use runner::{Log, Outcome};
 
 use super::documentation::{display, files_under, pass_because};
@@ -346,7 +346,7 @@ fn python_env_refs(text: &str) -> Vec<(String, usize)> {
     static READ: OnceLock<Regex> = OnceLock::new();
     let read = READ.get_or_init(|| {
         Regex::new(
-            r#"(?-u:\b)(?:getenv|environ\.(?:get|setdefault|pop))\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']|(?-u:\b)environ\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]"#,
+            r#"\b(?:getenv|environ\.(?:get|setdefault|pop))\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']|\benviron\[\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*\]"#,
         )
         .unwrap()
     });

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 use runner::{Outcome, Status, Summarizer};
 
 /// How many items (tests, files, findings) a reason names before counting the rest.

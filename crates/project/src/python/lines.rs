@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 use super::{Reader, Resolved, Step};
 use crate::FactError;
