@@ -5,8 +5,26 @@
 
 use std::path::{Path, PathBuf};
 
-/// Plan or execute: the release core's mode, one value for every command that changes files.
-pub use crate::release::core::Mode;
+/// Plan (look, print what would be done) or execute (look, then do it): one value for every
+/// command that changes something, one code path. The release core's steps skip their effects
+/// when planning; [`apply`] writes only when executing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Plan,
+    Execute,
+}
+
+impl Mode {
+    /// `--execute` given or not.
+    pub fn from_execute(execute: bool) -> Mode {
+        if execute {
+            Mode::Execute
+        } else {
+            Mode::Plan
+        }
+    }
+}
 
 /// What writing a file would do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

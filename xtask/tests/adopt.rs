@@ -167,6 +167,7 @@ fn adopted_project_runs_pre_release_archive_and_a_planned_release_with_a_clean_t
             .args(args)
             .current_dir(dir)
             .env("CI", "true")
+            .env("XTASK_RELEASE_BIN", testkit::release_bin())
             .env_remove("CARGO_MANIFEST_DIR");
         run(&mut command)
     };

@@ -629,7 +629,8 @@ fn without_a_token_the_github_checks_are_blocked_once() {
         .arg(f.path())
         .args(["post-release", "0.5.0", "--format", "json"]);
     f.env(&mut cmd);
-    cmd.env("XTASK_GITHUB_BIN", github_bin());
+    cmd.env("XTASK_GITHUB_BIN", github_bin())
+        .env("XTASK_RELEASE_BIN", testkit::release_bin());
     let run = f.run(&mut cmd);
     assert_eq!(run.code, 1, "{run:?}");
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();

@@ -133,6 +133,7 @@ impl Setup {
     fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
         command
+            .env("XTASK_RELEASE_BIN", testkit::release_bin())
             .arg("--project")
             .arg(self.path())
             .arg("rollback")
@@ -161,7 +162,7 @@ impl Setup {
                 .env("GITHUB_TOKEN", TOKEN)
                 .env("GITHUB_REPOSITORY", format!("{OWNER}/{REPO}"))
                 .env("GITHUB_API_URL", gh.api_url())
-                .env("XTASK_GITHUB_BIN", github_bin())
+                .env("XTASK_GITHUB_BIN", testkit::github_bin())
                 .env("XTASK_GITHUB_RETRY_MS", "1")
                 .env("XTASK_GITHUB_DEADLINE_S", "20");
         }
@@ -253,17 +254,6 @@ impl Setup {
             .map(|request| request.line())
             .collect()
     }
-}
-
-fn github_bin() -> PathBuf {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
-        .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        bin.is_file(),
-        "{} is missing: run `cargo build -p github --bin xtask-github` first",
-        bin.display()
-    );
-    bin
 }
 
 const EXECUTE: [&str; 3] = ["--execute", "--reason", "answers are wrong"];

@@ -3,9 +3,9 @@
 //! only reads the lines around its anchors.
 //!
 //! Why: the regex engine is `regex-lite`, chosen for the xtask's cold build (docs/benchmarks.md,
-//! "cold build"). It has no DFA and reads text many times slower than `regex` does; run over
-//! whole files it would make the scan about five times slower. The anchor search is this crate's
-//! own code and `memchr`, both optimised in the dev profile, and most files have no anchor at all.
+//! "cold build"). It has no DFA and reads text many times slower than `regex` does, so it reads
+//! only the lines around anchors. The anchor search is this crate's own code and `memchr`, both
+//! optimised in the dev profile, and most files have no anchor at all.
 
 use std::ops::Range;
 

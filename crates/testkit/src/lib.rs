@@ -30,6 +30,57 @@ pub fn red_project() -> PathBuf {
 /// its own repos and fake servers) and mostly wait on child processes, so one long test does not
 /// hold the test binary while the other core idles. `XTASK_TEST_FANOUT` sets the thread count
 /// (default 3); a case's panic fails the test once every case has run.
+/// A binary of this workspace that a test runs but cannot name with `CARGO_BIN_EXE_*` (it is
+/// another package's): `target/debug/NAME` beside the test's own executable, which
+/// `cargo test --workspace` builds. Panics, saying how to build it, when it is missing or older
+/// than a file under `sources` (directories relative to the workspace root).
+pub fn workspace_binary(name: &str, sources: &[&str]) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test's executable");
+    let debug = exe
+        .ancestors()
+        .find(|dir| dir.file_name().is_some_and(|n| n == "debug"))
+        .expect("tests run from target/debug/deps");
+    let bin = debug.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let build = format!("run `cargo build --bin {name}` first");
+    let built = std::fs::metadata(&bin)
+        .and_then(|meta| meta.modified())
+        .unwrap_or_else(|_| panic!("{} is missing: {build}", bin.display()));
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut dirs: Vec<PathBuf> = sources.iter().map(|dir| root.join(dir)).collect();
+    while let Some(dir) = dirs.pop() {
+        for entry in
+            std::fs::read_dir(&dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
+        {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                let changed = std::fs::metadata(&path).unwrap().modified().unwrap();
+                assert!(
+                    changed <= built,
+                    "{} is older than {}: {build}",
+                    bin.display(),
+                    path.display()
+                );
+            }
+        }
+    }
+    bin
+}
+
+/// `xtask-release`, the release commands, for `XTASK_RELEASE_BIN`.
+pub fn release_bin() -> PathBuf {
+    workspace_binary("xtask-release", &["crates/xtask-release/src", "xtask/src"])
+}
+
+/// `xtask-github`, the GitHub client, for `XTASK_GITHUB_BIN`.
+pub fn github_bin() -> PathBuf {
+    workspace_binary(
+        "xtask-github",
+        &["crates/github/src", "crates/github-protocol/src"],
+    )
+}
+
 pub fn each_case_in_parallel(count: usize, case: impl Fn(usize) + Sync) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::env::var("XTASK_TEST_FANOUT")

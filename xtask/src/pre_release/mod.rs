@@ -270,7 +270,7 @@ pub fn run(ctx: &Ctx, args: Args) -> anyhow::Result<u8> {
 
 /// The built-in checks with the project's overrides applied (and its `[post-release]` settings);
 /// a broken override file is refused with its `file:line`.
-pub(crate) fn load_checklist(ctx: &Ctx) -> anyhow::Result<Checklist> {
+pub fn load_checklist(ctx: &Ctx) -> anyhow::Result<Checklist> {
     let path = ctx.project.join(checklist::OVERRIDE_FILE);
     let defaults = Checklist::defaults();
     let Some(text) = read_override(&path)? else {

@@ -104,6 +104,7 @@ pub struct Invocation {
 pub fn xtask(project: &Path, args: &[&str]) -> Invocation {
     let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
     command.arg("--project").arg(project).args(args);
+    command.env("XTASK_RELEASE_BIN", testkit::release_bin());
     command
         .env("CI", "true")
         .env_remove("GITHUB_ACTIONS")

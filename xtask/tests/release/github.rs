@@ -419,11 +419,12 @@ fn prints_the_release_url_and_writes_github_output() {
     }
 }
 
-/// Without `XTASK_GITHUB_BIN`, `release` builds xtask-github with cargo, once per run, and
-/// says so first (a first build takes minutes). Here `CARGO` is a stand-in that logs its
-/// arguments, and the target dir holds the prebuilt binary.
+/// Without `XTASK_RELEASE_BIN` and `XTASK_GITHUB_BIN`, `cargo xtask release` builds
+/// xtask-release with cargo and hands it the command line, which builds xtask-github, each once
+/// per run and saying so first (a first build takes minutes). Here `CARGO` is a stand-in that
+/// logs its arguments, and the target dir holds the prebuilt binaries.
 #[test]
-fn says_once_that_it_builds_xtask_github() {
+fn says_once_that_it_builds_xtask_release_and_xtask_github() {
     use std::os::unix::fs::PermissionsExt;
     let f = Fixture::new();
     let gh = FakeGithub::start(OWNER, REPO, TOKEN);
@@ -443,17 +444,23 @@ fn says_once_that_it_builds_xtask_github() {
         target.join("debug/xtask-github"),
     )
     .unwrap();
+    std::fs::copy(testkit::release_bin(), target.join("debug/xtask-release")).unwrap();
 
     let mut command = release_command(&f, &gh, &RUN);
     command
         .env_remove("XTASK_GITHUB_BIN")
+        .env_remove("XTASK_RELEASE_BIN")
         .env("CARGO", &cargo)
         .env("CARGO_TARGET_DIR", &target);
     let run = f.run(&mut command);
     assert_eq!(run.code, 0, "{run:?}");
-    let said = "building xtask-github (the GitHub client, only release needs it)";
-    assert_eq!(run.stderr.matches(said).count(), 1, "{run:?}");
-    assert!(!run.stdout.contains(said), "stdout holds the steps only");
+    for said in [
+        "building xtask-release (the release commands: release, hotfix, rollback, post-release, models)",
+        "building xtask-github (the GitHub client, only the commands that talk to GitHub need it)",
+    ] {
+        assert_eq!(run.stderr.matches(said).count(), 1, "{said}: {run:?}");
+        assert!(!run.stdout.contains(said), "stdout holds the steps only");
+    }
     assert_eq!(
         gh.releases().len(),
         1,
@@ -461,8 +468,8 @@ fn says_once_that_it_builds_xtask_github() {
     );
     assert_eq!(
         std::fs::read_to_string(&calls).unwrap(),
-        "build -q -p github --bin xtask-github\n",
-        "one build for the check, the plan and the publish"
+        "build -q -p xtask-release --bin xtask-release\nbuild -q -p github --bin xtask-github\n",
+        "one build of each: xtask-github's for the check, the plan and the publish"
     );
 }
 

@@ -115,6 +115,7 @@ impl Fixture {
             command.env_remove(var);
         }
         command
+            .env("XTASK_RELEASE_BIN", testkit::release_bin())
             .env("XTASK_OUT", &self.out)
             .env("SOURCE_DATE_EPOCH", EPOCH)
             .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
@@ -199,33 +200,10 @@ pub const TOKEN: &str = "ghs_release_test_token_5f1d";
 pub const OWNER: &str = "tzervas";
 pub const REPO: &str = "codemate-hub";
 
-/// The `xtask-github` built beside `xtask`: `cargo test -p xtask` does not build it (another
-/// package's binary), so a missing or stale one stops the tests saying how to build it.
-pub fn github_bin() -> PathBuf {
-    let bin = PathBuf::from(env!("CARGO_BIN_EXE_xtask"))
-        .with_file_name(format!("xtask-github{}", std::env::consts::EXE_SUFFIX));
-    let build = "run `cargo build -p github --bin xtask-github` first";
-    let built = std::fs::metadata(&bin)
-        .and_then(|meta| meta.modified())
-        .unwrap_or_else(|_| panic!("{} is missing: {build}", bin.display()));
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    for dir in ["crates/github/src", "crates/github-protocol/src"] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let source = entry.unwrap().path();
-            let changed = std::fs::metadata(&source).unwrap().modified().unwrap();
-            assert!(
-                changed <= built,
-                "{} is older than {}: {build}",
-                bin.display(),
-                source.display()
-            );
-        }
-    }
-    bin
-}
-
 /// Points a command at the fake GitHub (token, repository, URLs, the prebuilt xtask-github,
 /// fast retries).
+pub use testkit::github_bin;
+
 pub fn github_env(command: &mut Command, gh: &fake_github::FakeGithub) {
     command
         .env("GITHUB_TOKEN", TOKEN)
