@@ -55,7 +55,8 @@ pub struct Cli {
     command: Command,
 }
 
-/// One variant per command; each command's module owns its `Args`.
+/// One variant per command; each command's module owns its `Args` (the release commands'
+/// modules are in `xtask-release`: theirs are in [`cli`]).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the Pre-Release Checklist: code quality, functional, models, documentation, security.
@@ -229,25 +230,37 @@ fn run(cli: Cli, release: Option<ReleaseCommands>) -> anyhow::Result<u8> {
     }
 }
 
-/// Runs `xtask-release` (built on demand) with this process's command line, its input and
-/// output, and exits as it exits.
+/// Becomes `xtask-release` (built on demand) with this process's command line: on Unix the
+/// process is replaced (`exec`, as `cargo run` does), so signals, the terminal and the exit code
+/// are the child's own; elsewhere it runs as a child and its exit code is passed on.
 fn hand_to_xtask_release() -> anyhow::Result<u8> {
     let bin = on_demand::RELEASE.path()?;
+    let mut command = std::process::Command::new(&bin);
     // The same workspace as this process, wherever the binary sits (`XTASK_RELEASE_BIN`): the
     // variable `cargo run` sets, which `paths::workspace_root` reads first.
-    let status = std::process::Command::new(&bin)
+    command
         .args(std::env::args_os().skip(1))
-        .env("CARGO_MANIFEST_DIR", paths::workspace_root().join("xtask"))
-        .status()
-        .map_err(|err| {
-            Exit::refused(
-                format!("cannot run {}: {err}", bin.display()),
-                "build it by hand: cargo build -p xtask-release, or unset XTASK_RELEASE_BIN",
-            )
-        })?;
-    match status.code() {
-        Some(code) => Ok(u8::try_from(code).unwrap_or(exit::INTERRUPTED)),
-        None => Err(Exit::interrupted(format!("{} was stopped ({status})", bin.display())).into()),
+        .env("CARGO_MANIFEST_DIR", paths::workspace_root().join("xtask"));
+    let cannot_run = |err: std::io::Error| {
+        Exit::refused(
+            format!("cannot run {}: {err}", bin.display()),
+            "build it by hand: cargo build -p xtask-release, or unset XTASK_RELEASE_BIN",
+        )
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        Err(cannot_run(command.exec()).into())
+    }
+    #[cfg(not(unix))]
+    {
+        let status = command.status().map_err(cannot_run)?;
+        match status.code() {
+            Some(code) => Ok(u8::try_from(code).unwrap_or(exit::INTERRUPTED)),
+            None => {
+                Err(Exit::interrupted(format!("{} was stopped ({status})", bin.display())).into())
+            }
+        }
     }
 }
 

@@ -21,6 +21,8 @@ static GROUPS: [AtomicI32; SLOTS] = [const { AtomicI32::new(0) }; SLOTS];
 /// The dispositions the handler replaced, by position in `FORWARDED`.
 static PREVIOUS: [AtomicUsize; FORWARDED.len()] =
     [const { AtomicUsize::new(SIG_DFL) }; FORWARDED.len()];
+/// The signal the handler received and raised again (0: none): the process is ending of it.
+static ENDING_OF: AtomicI32 = AtomicI32::new(0);
 /// Runs in progress (tests run several at once): the first installs the handler, the last
 /// puts the previous dispositions back.
 static ACTIVE_RUNS: Mutex<usize> = Mutex::new(0);
@@ -67,6 +69,14 @@ impl Forwarding {
 
 impl Drop for Forwarding {
     fn drop(&mut self) {
+        // The checks this run waited for ended because the handler signalled them; the signal
+        // it raised again ends the process the moment the handler returns. Until then, the
+        // run must not return: its caller would carry on as if the run had finished.
+        if ENDING_OF.load(Ordering::SeqCst) != 0 {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
+        }
         let mut runs = ACTIVE_RUNS.lock().unwrap_or_else(PoisonError::into_inner);
         *runs -= 1;
         if *runs == 0 {
@@ -82,6 +92,14 @@ impl Drop for Forwarding {
 }
 
 extern "C" fn forward(signal: i32) {
+    let index = FORWARDED.iter().position(|&s| s == signal).unwrap_or(0);
+    let previous = match PREVIOUS[index].load(Ordering::SeqCst) {
+        SIG_ERR => SIG_DFL,
+        previous => previous,
+    };
+    if previous == SIG_DFL {
+        ENDING_OF.store(signal, Ordering::SeqCst);
+    }
     for slot in &GROUPS {
         let group = slot.load(Ordering::SeqCst);
         if group > 0 {
@@ -89,11 +107,6 @@ extern "C" fn forward(signal: i32) {
             unsafe { sys::kill(-group, SIGTERM) };
         }
     }
-    let index = FORWARDED.iter().position(|&s| s == signal).unwrap_or(0);
-    let previous = match PREVIOUS[index].load(Ordering::SeqCst) {
-        SIG_ERR => SIG_DFL,
-        previous => previous,
-    };
     // SAFETY: both are async-signal-safe. The raised signal is delivered once this handler
     // returns, to the previous disposition: by default, the process ends as it would have.
     unsafe {
