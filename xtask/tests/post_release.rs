@@ -851,6 +851,207 @@ fn docs_url_and_milestone_come_from_release_checks_toml_and_the_flags_win() {
         .contains("close milestone v0.5.0"));
 }
 
+/// `docs-deployed`'s `(status, reason)` for `--docs-url url`, with more environment.
+fn docs_deployed_with(
+    f: &Fixture,
+    gh: &FakeGithub,
+    url: &str,
+    env: &[(&str, OsString)],
+) -> (String, String) {
+    let (_, doc) = post_release_with(f, gh, &["--docs-url", url], env);
+    checks(&doc)["docs-deployed"].clone()
+}
+
+#[test]
+fn docs_deployed_asks_curl_which_follows_redirects_and_names_the_final_status() {
+    assert!(
+        std::path::Path::new("/usr/bin/curl").exists(),
+        "this test runs the real curl, /usr/bin/curl"
+    );
+    let (f, gh) = released();
+    // GitHub Pages' shape: `/X.Y.Z` redirects to `/X.Y.Z/`; a moved page redirects to a 404.
+    let port = testkit::http::serve_paths(&[
+        ("/docs/0.5.0/", 200, None),
+        ("/docs/0.5.0", 301, Some("/docs/0.5.0/")),
+        ("/moved/0.5.0/", 301, Some("/gone/")),
+    ]);
+    let site = format!("http://127.0.0.1:{port}");
+    // The real curl first on PATH, and the rest of PATH as it is (its git makes the archive).
+    let bin = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/usr/bin/curl", bin.path().join("curl")).unwrap();
+    let env = [
+        ("PATH", testkit::docker::prepend_path(bin.path())),
+        ("no_proxy", "127.0.0.1".into()),
+    ];
+
+    let page = format!("{site}/docs/0.5.0/");
+    assert_eq!(
+        docs_deployed_with(&f, &gh, &format!("{site}/docs/{{version}}/"), &env),
+        (
+            "pass".to_string(),
+            format!("GET {page} (from --docs-url): 200")
+        )
+    );
+    assert_eq!(
+        docs_deployed_with(&f, &gh, &format!("{site}/docs/{{version}}"), &env),
+        (
+            "pass".to_string(),
+            format!("GET {site}/docs/0.5.0 (from --docs-url): 200 (redirected to {page})")
+        )
+    );
+    assert_eq!(
+        docs_deployed_with(&f, &gh, &format!("{site}/missing/{{version}}/"), &env),
+        (
+            "fail".to_string(),
+            format!("GET {site}/missing/0.5.0/ (from --docs-url) answered 404")
+        )
+    );
+    assert_eq!(
+        docs_deployed_with(&f, &gh, &format!("{site}/moved/{{version}}/"), &env),
+        (
+            "fail".to_string(),
+            format!(
+                "GET {site}/moved/0.5.0/ (from --docs-url) answered 404 (redirected to {site}/gone/)"
+            )
+        )
+    );
+    // No answer at all: curl's own one-line error.
+    let closed = format!("http://127.0.0.1:{}/", testkit::http::closed_port());
+    let (status, reason) = docs_deployed_with(&f, &gh, &closed, &env);
+    assert_eq!(status, "fail", "{reason}");
+    assert!(
+        reason.starts_with(&format!("GET {closed} (from --docs-url): curl: (7) ")),
+        "{reason}"
+    );
+}
+
+/// A fake `curl` first on PATH that records its argv (one argument a line), then `env:` and its
+/// environment, in `curl.log`, and answers with `script`.
+fn fake_curl(script: &str) -> (tempfile::TempDir, [(&'static str, OsString); 1]) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("curl.log");
+    let curl = dir.path().join("curl");
+    std::fs::write(
+        &curl,
+        format!(
+            "#!/bin/sh\nfor arg in \"$@\"; do printf '%s\\n' \"$arg\" >> '{}'; done\n\
+             {{ echo env:; env; }} >> '{}'\n{script}\n",
+            log.display(),
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&curl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = testkit::docker::prepend_path(dir.path());
+    (dir, [("PATH", path)])
+}
+
+#[test]
+fn https_docs_are_asked_with_curl_and_never_with_the_token() {
+    let (f, gh) = released();
+    let url = "https://docs.example.org/codemate-hub/0.5.0/";
+    let (curl, env) = fake_curl("printf 200");
+    assert_eq!(
+        docs_deployed_with(
+            &f,
+            &gh,
+            "https://docs.example.org/codemate-hub/{version}/",
+            &env
+        ),
+        (
+            "pass".to_string(),
+            format!("GET {url} (from --docs-url): 200")
+        )
+    );
+    let log = std::fs::read_to_string(curl.path().join("curl.log")).unwrap();
+    let (argv, environment) = log.split_once("env:\n").expect("curl ran");
+    assert!(argv.lines().any(|arg| arg == url), "{argv}");
+    assert!(!argv.contains(TOKEN), "the token is in curl's argv: {argv}");
+    assert!(
+        !environment.contains(TOKEN),
+        "the token is in curl's environment"
+    );
+
+    // A TLS failure fails with curl's words, not a panic.
+    let said = "curl: (60) SSL certificate problem: self-signed certificate";
+    let (failing, env) = fake_curl(&format!("echo '{said}' >&2\nexit 60"));
+    assert_eq!(
+        docs_deployed_with(&f, &gh, url, &env),
+        (
+            "fail".to_string(),
+            format!("GET {url} (from --docs-url): {said}")
+        )
+    );
+    // Nor does curl get a URL of another scheme (mkdocs.yml's site_url is the project's text).
+    assert_eq!(
+        docs_deployed_with(&f, &gh, "file:///etc/{version}/", &env).1,
+        "GET file:///etc/0.5.0/ (from --docs-url): not an http(s) URL"
+    );
+    let log = std::fs::read_to_string(failing.path().join("curl.log")).unwrap();
+    assert!(!log.contains("file://"), "{log}");
+}
+
+/// A PATH of symlinks to `tools` only (each as found on this PATH): a machine without the rest.
+fn path_with_only(tools: &[&str]) -> (tempfile::TempDir, [(&'static str, OsString); 1]) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for tool in tools {
+        let found = std::env::split_paths(&path)
+            .map(|d| d.join(tool))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| panic!("no {tool} on PATH"));
+        std::os::unix::fs::symlink(found, dir.path().join(tool)).unwrap();
+    }
+    let path = dir.path().as_os_str().to_owned();
+    (dir, [("PATH", path)])
+}
+
+#[test]
+fn without_curl_https_docs_are_blocked_with_the_hint_and_http_still_works() {
+    let (f, gh) = released();
+    let (_bin, env) = path_with_only(&["git"]);
+
+    let url = "https://docs.example.org/0.5.0/";
+    assert_eq!(
+        docs_deployed_with(&f, &gh, url, &env),
+        (
+            "blocked".to_string(),
+            format!(
+                "GET {url} (from --docs-url): curl is not on PATH, and the xtask's own HTTP \
+                 client speaks plain http only; install curl"
+            )
+        )
+    );
+
+    let up = format!(
+        "http://127.0.0.1:{}/0.5.0/",
+        testkit::http::serve_status(200)
+    );
+    assert_eq!(
+        docs_deployed_with(&f, &gh, &up, &env),
+        (
+            "pass".to_string(),
+            format!("GET {up} (from --docs-url): 200")
+        )
+    );
+    // The xtask's own client follows no redirect: it cannot tell, and says why.
+    let moved = format!(
+        "http://127.0.0.1:{}/0.5.0",
+        testkit::http::serve_status(301)
+    );
+    assert_eq!(
+        docs_deployed_with(&f, &gh, &moved, &env),
+        (
+            "blocked".to_string(),
+            format!(
+                "GET {moved} (from --docs-url) answered 301, a redirect the xtask's own HTTP \
+                 client does not follow (curl is not on PATH); install curl"
+            )
+        )
+    );
+}
+
 #[test]
 fn a_bad_post_release_setting_is_refused_with_its_line_and_changes_nothing() {
     let (f, gh) = released();

@@ -237,7 +237,8 @@ fn docs_archived(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
 
 /// The versioned docs page: `--docs-url`, else release-checks.toml's `[post-release]
 /// docs_url` (`{version}` replaced in both), else mkdocs.yml's `site_url` at the tag plus
-/// `X.Y.Z/` (mike's layout). The reason names the source.
+/// `X.Y.Z/` (mike's layout). The reason names the source. It must answer 200, asked with curl
+/// (no TLS stack in the build: see docs/benchmarks.md "cold build").
 pub fn docs_deployed(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
     let version = f.r.version.to_string();
     let from_mkdocs = || -> anyhow::Result<Option<(String, String)>> {
@@ -273,12 +274,116 @@ pub fn docs_deployed(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
             f.r.tag
         )));
     };
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Ok(Outcome::blocked(format!(
-            "GET {url} (from {source}): only plain http is supported by the xtask's HTTP client; \
-             open the page by hand"
-        )));
+    Ok(docs_page(&url, &source))
+}
+
+/// How long curl may take for the page, redirects included.
+const CURL_MAX_TIME_S: &str = "20";
+
+/// What a GET of the docs page came to.
+enum Answer {
+    /// The final status, and the final URL when redirects were followed.
+    Status(u16, Option<String>),
+    /// No status: the client's one-line error (DNS, connection, TLS, timeout).
+    Failed(String),
+}
+
+/// `GET url` with curl where it runs (http and https alike, redirects followed), else with the
+/// xtask's own client, which speaks plain http and follows no redirect.
+fn docs_page(url: &str, source: &str) -> Outcome {
+    let asked = format!("GET {url} (from {source})");
+    let scheme = url
+        .split_once("://")
+        .map(|(scheme, _)| scheme.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        return Outcome::blocked(format!("{asked}: not an http(s) URL"));
+    }
+    let answer = match curl_get(url) {
+        Ok(answer) => answer,
+        Err(no_curl) => match plain_http_get(url) {
+            Some(Answer::Status(status @ 300..=399, _)) => {
+                return Outcome::blocked(format!(
+                    "{asked} answered {status}, a redirect the xtask's own HTTP client does not \
+                     follow ({no_curl}); install curl"
+                ))
+            }
+            Some(answer) => answer,
+            None => {
+                return Outcome::blocked(format!(
+                    "{asked}: {no_curl}, and the xtask's own HTTP client speaks plain http only; \
+                     install curl"
+                ))
+            }
+        },
     };
+    match answer {
+        Answer::Status(200, redirected) => {
+            Outcome::pass_because(format!("{asked}: 200{}", redirect_note(redirected)))
+        }
+        Answer::Status(status, redirected) => Outcome::fail(format!(
+            "{asked} answered {status}{}",
+            redirect_note(redirected)
+        )),
+        Answer::Failed(said) => Outcome::fail(format!("{asked}: {said}")),
+    }
+}
+
+fn redirect_note(redirected: Option<String>) -> String {
+    redirected.map_or_else(String::new, |to| format!(" (redirected to {to})"))
+}
+
+/// `GET url` with curl, following redirects; `Err` with why when curl cannot be run. curl gets
+/// the URL and nothing else: no ~/.curlrc (`--disable`), no token in its environment.
+fn curl_get(url: &str) -> Result<Answer, String> {
+    let out = std::process::Command::new("curl")
+        .args(["--disable", "--silent", "--show-error", "--location"])
+        .args(["--proto", "=http,https", "--proto-redir", "=http,https"])
+        .args(["--max-time", CURL_MAX_TIME_S, "--output", "/dev/null"])
+        .args([
+            "--write-out",
+            "%{http_code} %{num_redirects} %{url_effective}",
+        ])
+        .args(["--url", url])
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .stdin(std::process::Stdio::null())
+        .output();
+    let out = match out {
+        Ok(out) => out,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err("curl is not on PATH".to_string())
+        }
+        Err(err) => return Err(format!("curl cannot be run: {err}")),
+    };
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let said = stderr.lines().map(str::trim).find(|line| !line.is_empty());
+        return Ok(Answer::Failed(said.map_or_else(
+            || format!("curl failed ({})", out.status),
+            str::to_string,
+        )));
+    }
+    Ok(curl_written_out(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// curl's `--write-out` line: `STATUS REDIRECTS FINAL_URL`.
+fn curl_written_out(line: &str) -> Answer {
+    let mut words = line.trim().splitn(3, ' ');
+    let status = words.next().and_then(|code| code.parse::<u16>().ok());
+    let redirects: u32 = words.next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let redirected = words.next().filter(|_| redirects > 0).map(str::to_string);
+    match status {
+        Some(status) if status != 0 => Answer::Status(status, redirected),
+        _ => Answer::Failed(format!("curl reported no HTTP status ({:?})", line.trim())),
+    }
+}
+
+/// `GET url` with the xtask's own client; `None` for a URL that is not plain http.
+fn plain_http_get(url: &str) -> Option<Answer> {
+    let rest = url
+        .get(..7)
+        .filter(|scheme| scheme.eq_ignore_ascii_case("http://"))
+        .map(|_| &url[7..])?;
     let (authority, path) = match rest.find('/') {
         Some(at) => (&rest[..at], &rest[at..]),
         None => (rest, "/"),
@@ -288,15 +393,9 @@ pub fn docs_deployed(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
     } else {
         format!("{authority}:80")
     };
-    Ok(match localhttp::get(&authority, path) {
-        Ok(response) if response.status == 200 => {
-            Outcome::pass_because(format!("GET {url} (from {source}): 200"))
-        }
-        Ok(response) => Outcome::fail(format!(
-            "GET {url} (from {source}) answered {}",
-            response.status
-        )),
-        Err(err) => Outcome::fail(format!("GET {url} (from {source}): {err}")),
+    Some(match localhttp::get(&authority, path) {
+        Ok(response) => Answer::Status(response.status, None),
+        Err(err) => Answer::Failed(err),
     })
 }
 
