@@ -429,7 +429,12 @@ fn a_tag_missing_on_origin_fails_tag_pushed() {
     let (run, doc) = post_release(&f, &gh, &[]);
     assert_eq!(
         not_passing(&doc),
-        ["models-doc", "tag-pushed", "version-at-tag"],
+        [
+            "docker-images",
+            "models-doc",
+            "tag-pushed",
+            "version-at-tag"
+        ],
         "{run:?}"
     );
     assert!(checks(&doc)["tag-pushed"]
@@ -701,17 +706,37 @@ fn a_terminal_is_asked_before_the_cleanup_unless_yes() {
 
 const IMAGE: &str = "ghcr.io/tzervas/codemate-hub";
 
-/// The example's `app` service, which compose builds, named on a registry: `docker compose
-/// push` pushes it.
-fn with_pushed_image(f: &Fixture) {
+/// The example's `app` service, which compose builds, named `image` on a registry: `docker
+/// compose push` pushes it.
+fn with_pushed_image(f: &Fixture, image: &str) {
     let compose = f.repo.read("docker-compose.yml");
     let named = compose.replacen(
         "  app:\n    build:",
-        &format!("  app:\n    image: {IMAGE}:${{APP_IMAGE_TAG:-latest}}\n    build:"),
+        &format!("  app:\n    image: {image}:${{APP_IMAGE_TAG:-latest}}\n    build:"),
         1,
     );
     assert_ne!(named, compose, "the example's app service changed shape");
     commit_and_push(f, "docker-compose.yml", &named);
+}
+
+/// The example released as 0.5.0 after `prepare` (committed and pushed before the release).
+fn released_after(prepare: impl FnOnce(&Fixture)) -> (Fixture, FakeGithub) {
+    let f = Fixture::new();
+    prepare(&f);
+    let gh = FakeGithub::start(OWNER, REPO, TOKEN);
+    let run = xtask(
+        &f,
+        &gh,
+        "release",
+        &["0.5.0", "--skip-gate", "--asset", FLOWS, "--execute"],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    (f, gh)
+}
+
+/// The example released as 0.5.0 with its `app` image named [`IMAGE`].
+fn released_pushing_image() -> (Fixture, FakeGithub) {
+    released_after(|f| with_pushed_image(f, IMAGE))
 }
 
 /// A fake docker first on PATH, whose registry holds `manifests` (`REF=sha256:HEX ...`).
@@ -725,8 +750,7 @@ fn docker_env(docker: &FakeDocker, manifests: &str) -> Vec<(&'static str, OsStri
 
 #[test]
 fn a_pushed_image_with_the_version_tag_passes_and_its_digest_is_recorded() {
-    let (f, gh) = released();
-    with_pushed_image(&f);
+    let (f, gh) = released_pushing_image();
     let docker = FakeDocker::new();
     let digest = format!("sha256:{}", "ab".repeat(32));
     let env = docker_env(&docker, &format!("{IMAGE}:0.5.0={digest}"));
@@ -777,8 +801,7 @@ fn a_pushed_image_with_the_version_tag_passes_and_its_digest_is_recorded() {
 
 #[test]
 fn a_missing_image_tag_fails_docker_images_naming_the_image() {
-    let (f, gh) = released();
-    with_pushed_image(&f);
+    let (f, gh) = released_pushing_image();
     let docker = FakeDocker::new();
     // The registry has the previous release's tag, not this one's.
     let env = docker_env(
@@ -792,6 +815,82 @@ fn a_missing_image_tag_fails_docker_images_naming_the_image() {
         &["docker-images"],
         &format!("{IMAGE}:0.5.0 (service app): no such manifest: {IMAGE}:0.5.0"),
     );
+}
+
+#[test]
+fn docker_images_asks_about_the_images_of_the_tag_not_of_the_work_tree() {
+    let (f, gh) = released_pushing_image();
+    // After the release, main renames the image and adds a pushed service.
+    let renamed = format!("{IMAGE}-next");
+    let compose = f.repo.read("docker-compose.yml").replace(IMAGE, &renamed);
+    let compose = compose.replacen(
+        "services:\n",
+        "services:\n  worker:\n    build: .\n    image: ghcr.io/tzervas/worker\n\n",
+        1,
+    );
+    commit_and_push(&f, "docker-compose.yml", &compose);
+    let docker = FakeDocker::new();
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let env = docker_env(&docker, &format!("{IMAGE}:0.5.0={digest}"));
+
+    let (run, doc) = post_release_with(&f, &gh, &[], &env);
+    let (status, reason) = &checks(&doc)["docker-images"];
+    assert_eq!(status, "pass", "{run:?}");
+    assert_eq!(
+        reason,
+        &format!(
+            "1 image(s) of docker-compose.yml + docker-compose.override.yml at v0.5.0 pushed \
+             for 0.5.0: {IMAGE}:0.5.0@{digest}"
+        )
+    );
+    assert_eq!(
+        docker.calls(),
+        [format!("docker manifest inspect --verbose {IMAGE}:0.5.0")],
+        "only the tag's image is asked about"
+    );
+
+    // The registry has the renamed image, not the released one: that is a missing tag.
+    let env = docker_env(&docker, &format!("{renamed}:0.5.0={digest}"));
+    let (run, doc) = post_release_with(&f, &gh, &[], &env);
+    fails_for(
+        &doc,
+        &run,
+        &["docker-images"],
+        &format!(
+            "1 image(s) of docker-compose.yml + docker-compose.override.yml at v0.5.0 not in the \
+             registry for 0.5.0: {IMAGE}:0.5.0 (service app): no such manifest"
+        ),
+    );
+}
+
+#[test]
+fn a_compose_file_the_tag_does_not_have_is_not_read() {
+    // The release has no compose file; main adds one, with a pushed image, afterwards.
+    let (f, gh) = released_after(|f| {
+        for file in ["docker-compose.yml", "docker-compose.override.yml"] {
+            f.repo.git(&["rm", "--quiet", file]);
+        }
+        f.repo.commit_all("chore: no compose files");
+        f.repo.git(&["push", "--quiet", "origin", "main"]);
+    });
+    let compose = f.repo.git(&["show", "v0.4.0:docker-compose.yml"]);
+    commit_and_push(&f, "docker-compose.yml", &format!("{compose}\n"));
+    with_pushed_image(&f, IMAGE);
+    let docker = FakeDocker::new();
+    let env = docker_env(
+        &docker,
+        &format!("{IMAGE}:0.5.0=sha256:{}", "ab".repeat(32)),
+    );
+
+    let (run, doc) = post_release_with(&f, &gh, &[], &env);
+    let (status, reason) = &checks(&doc)["docker-images"];
+    assert_eq!(status, "skipped", "{run:?}");
+    assert_eq!(
+        reason,
+        "the project pushes no images: no compose file at v0.5.0 (docker-compose.yml: the \
+         project has no compose file)"
+    );
+    assert_eq!(docker.calls(), Vec::<String>::new());
 }
 
 #[test]

@@ -166,7 +166,7 @@ impl Compose {
     ) -> Result<Compose, FactError> {
         let mut findings = Vec::new();
         let (env, env_files) = environment(project, shell, &mut findings)?;
-        let files = compose_files(project, &env, &mut findings)?;
+        let files = compose_files(&|file| project.join(file).is_file(), &env, &mut findings)?;
         let mut variables = Vec::new();
         let mut merged: Option<Node> = None;
         let mut declared: BTreeMap<String, (String, usize)> = BTreeMap::new();
@@ -246,6 +246,17 @@ impl Compose {
         })
     }
 
+    /// The compose files [`Compose::load_with`] would read in `project` if the files `exists`
+    /// accepts were there: to read another tree's (a tag's) with `project`'s env files.
+    pub fn files_with(
+        project: &Path,
+        shell: &dyn Fn(&str) -> Option<String>,
+        exists: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<String>, FactError> {
+        let (env, _) = environment(project, shell, &mut Vec::new())?;
+        compose_files(exists, &env, &mut Vec::new())
+    }
+
     /// The files read, for a reason: `docker-compose.yml + docker-compose.override.yml`.
     pub fn describe_files(&self) -> String {
         self.files.join(" + ")
@@ -302,20 +313,26 @@ impl Compose {
     }
 }
 
-/// The shell environment, then `COMPOSE_ENV_FILES` (read from the shell only) or `.env`
-/// (unless `COMPOSE_DISABLE_ENV_FILE`). A malformed line is a finding; the rest is read.
+/// The env files compose reads for interpolation: `COMPOSE_ENV_FILES` (read from the shell
+/// only), else `.env` unless `COMPOSE_DISABLE_ENV_FILE`; `true` when they are named, so required.
+pub fn env_files(shell: &dyn Fn(&str) -> Option<String>) -> (Vec<String>, bool) {
+    let disabled = shell("COMPOSE_DISABLE_ENV_FILE")
+        .is_some_and(|v| matches!(v.to_lowercase().as_str(), "1" | "true" | "yes"));
+    match shell("COMPOSE_ENV_FILES") {
+        Some(list) if !list.is_empty() => (list.split(',').map(str::to_string).collect(), true),
+        _ if disabled => (Vec::new(), false),
+        _ => (vec![".env".to_string()], false),
+    }
+}
+
+/// The shell environment, then the [`env_files`]. A malformed line is a finding; the rest is
+/// read.
 fn environment<'a>(
     project: &Path,
     shell: &'a dyn Fn(&str) -> Option<String>,
     findings: &mut Vec<Finding>,
 ) -> Result<(Environment<'a>, Vec<String>), FactError> {
-    let disabled = shell("COMPOSE_DISABLE_ENV_FILE")
-        .is_some_and(|v| matches!(v.to_lowercase().as_str(), "1" | "true" | "yes"));
-    let (names, required): (Vec<String>, bool) = match shell("COMPOSE_ENV_FILES") {
-        Some(list) if !list.is_empty() => (list.split(',').map(str::to_string).collect(), true),
-        _ if disabled => (Vec::new(), false),
-        _ => (vec![".env".to_string()], false),
-    };
+    let (names, required) = env_files(shell);
     let mut env = Environment {
         shell,
         files: BTreeMap::new(),
@@ -354,9 +371,9 @@ fn environment<'a>(
 }
 
 /// `COMPOSE_FILE` (split on `COMPOSE_PATH_SEPARATOR`, else `:`), else the first default file
-/// present plus its override file.
+/// present plus its override file; `exists` says which files are present.
 fn compose_files(
-    project: &Path,
+    exists: &dyn Fn(&str) -> bool,
     env: &Environment<'_>,
     findings: &mut Vec<Finding>,
 ) -> Result<Vec<String>, FactError> {
@@ -371,7 +388,7 @@ fn compose_files(
             .map(|f| f.trim_start_matches("./").to_string())
             .collect();
         for file in &files {
-            if !project.join(file).is_file() {
+            if !exists(file) {
                 return Err(FactError::missing(
                     file,
                     &format!("named by COMPOSE_FILE={list}, not found"),
@@ -385,7 +402,7 @@ fn compose_files(
     let present = |names: &[&str]| -> Vec<String> {
         names
             .iter()
-            .filter(|name| project.join(name).is_file())
+            .filter(|name| exists(name))
             .map(|name| name.to_string())
             .collect()
     };

@@ -402,21 +402,20 @@ fn plain_http_get(url: &str) -> Option<Answer> {
 /// Each image the project pushes has the version's tag in its registry, and its digest is
 /// recorded: a compose service that builds (`build:`) an `image:` with a repository path
 /// (`registry/owner/name`, or `owner/name` on Docker Hub) — what `docker compose push` pushes —
-/// asked with `docker manifest inspect --verbose IMAGE:X.Y.Z`. A tag the registry does not
-/// have fails; a registry that cannot be asked blocks.
+/// asked with `docker manifest inspect --verbose IMAGE:X.Y.Z`. The services are those of the
+/// compose files at origin's tag (see [`super::compose_at_tag`]), the ones released. A tag the
+/// registry does not have fails; a registry that cannot be asked blocks.
 pub fn docker_images(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
-    let compose = match project::compose::Compose::load(&f.r.project) {
-        Ok(compose) => compose,
-        Err(err @ project::FactError::Missing { .. }) => {
-            return Ok(Outcome::skipped(format!(
-                "the project pushes no images: no compose file ({err})"
-            )))
-        }
-        Err(err) => {
-            return Ok(Outcome::blocked(format!(
-                "the compose file cannot be read: {err}"
-            )))
-        }
+    let Some(commit) = f.tag_commit() else {
+        return Ok(Outcome::blocked(
+            "origin has no tag to read the compose files at (see `tag-pushed`)",
+        ));
+    };
+    let shell = |name: &str| std::env::var(name).ok();
+    let at_tag = super::compose_at_tag::read(&f.r.repo, &f.r.project, commit, &f.r.tag, &shell);
+    let super::compose_at_tag::AtTag { compose, source } = match at_tag {
+        Ok(at_tag) => at_tag,
+        Err(outcome) => return Ok(outcome),
     };
     let built: Vec<&project::compose::Service> =
         compose.services.iter().filter(|s| s.built).collect();
@@ -442,9 +441,8 @@ pub fn docker_images(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
             false => format!("built: {}", builds.join(", ")),
         };
         return Ok(Outcome::skipped(format!(
-            "the project pushes no images: no service in {} builds an image named on a \
-             registry (`registry/owner/name` or `owner/name`); {builds}",
-            compose.file
+            "the project pushes no images: no service in {source} builds an image named on a \
+             registry (`registry/owner/name` or `owner/name`); {builds}"
         )));
     }
     let sh = xshell::Shell::new()?;
@@ -488,20 +486,20 @@ pub fn docker_images(f: &Facts, _: &mut Step) -> anyhow::Result<Outcome> {
     };
     if !missing.is_empty() {
         return Ok(Outcome::fail(format!(
-            "{} image(s) not in the registry for {version}: {}{unasked_note}",
+            "{} image(s) of {source} not in the registry for {version}: {}{unasked_note}",
             missing.len(),
             missing.join("; ")
         )));
     }
     if !unasked.is_empty() {
         return Ok(Outcome::blocked(format!(
-            "the registry could not be asked about {} image(s): {}",
+            "the registry could not be asked about {} image(s) of {source}: {}",
             unasked.len(),
             unasked.join("; ")
         )));
     }
     Ok(Outcome::pass_because(format!(
-        "{} image(s) pushed for {version}: {}",
+        "{} image(s) of {source} pushed for {version}: {}",
         found.len(),
         found.join(", ")
     )))

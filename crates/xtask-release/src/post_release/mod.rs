@@ -13,6 +13,7 @@
 
 mod cleanup;
 mod communication;
+mod compose_at_tag;
 mod facts;
 mod output;
 mod record;
