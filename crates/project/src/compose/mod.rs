@@ -1,11 +1,13 @@
 //! The compose project as `docker compose` reads it (the Compose Specification): which files
 //! (`COMPOSE_FILE`, else the default file and its override, merged), the project environment
 //! (the shell, then `.env`), interpolation, ports in short and long syntax, profiles
-//! (`COMPOSE_PROFILES`), the project name and the default container names.
+//! (`COMPOSE_PROFILES`), the project name and the default container names; `include:` and
+//! service `extends:` are resolved as compose-go resolves them (see `extend`).
 //!
 //! A fact that cannot be read is a [`Finding`] at its `file:line`; the other facts are still read.
 
 pub mod dotenv;
+mod extend;
 pub mod interpolate;
 pub mod ports;
 pub mod yaml;
@@ -113,7 +115,12 @@ pub struct Compose {
     pub file: String,
     /// Every file read, in merge order.
     pub files: Vec<String>,
-    /// Env files read for interpolation (`.env` by default).
+    /// The compose files read through `include:` and `extends: {file}`, in reading order.
+    pub included: Vec<String>,
+    /// The env files of included projects compose reads if present (`<dir>/.env` by default),
+    /// whether they were there or not: to put a tag's beside its files.
+    pub include_env_files: Vec<String>,
+    /// Env files read for interpolation (`.env` by default; then those of included projects).
     pub env_files: Vec<String>,
     pub project_name: String,
     /// Where the project name came from.
@@ -170,35 +177,19 @@ impl Compose {
         let mut variables = Vec::new();
         let mut merged: Option<Node> = None;
         let mut declared: BTreeMap<String, (String, usize)> = BTreeMap::new();
+        let mut loader = extend::Loader::new(project, &mut variables, &mut findings);
+        // Relative paths in every file resolve against the first file's directory.
+        let base = extend::dir_of(&files[0]).to_string();
         for file in &files {
-            let text = crate::read(project, file)?;
-            let mut root = yaml::parse(&text).map_err(|why| FactError::invalid(file, why))?;
-            if !matches!(root.value, Value::Map(_)) {
-                return Err(FactError::invalid(
-                    file,
-                    "not a mapping of compose keys".into(),
-                ));
-            }
-            let mut reader = Interpolation {
-                file,
-                env: &env,
-                variables: &mut variables,
-                findings: &mut findings,
-            };
-            reader.node(&mut root, "", None);
-            normalize(&mut root);
-            if let Some(Value::Map(services)) = root.get("services").map(|s| &s.value) {
-                for (name, service) in services {
-                    declared
-                        .entry(name.clone())
-                        .or_insert((file.clone(), service.line));
-                }
-            }
+            let root = loader.load_file(file, &env, &base, &[], &mut declared)?;
             merged = Some(match merged {
                 None => root,
                 Some(base) => merge(base, root, ""),
             });
         }
+        let (included, include_env_files, more_env_files) = loader.finish();
+        let mut env_files = env_files;
+        env_files.extend(more_env_files);
         let root = merged.unwrap_or(Node {
             line: 1,
             tag: None,
@@ -236,6 +227,8 @@ impl Compose {
         Ok(Compose {
             file: first,
             files,
+            included,
+            include_env_files,
             env_files,
             project_name,
             project_name_from,
@@ -757,5 +750,7 @@ fn read_service(
     }
 }
 
+#[cfg(test)]
+mod extend_tests;
 #[cfg(test)]
 mod tests;

@@ -8,7 +8,9 @@
 //! `COMPOSE_ENV_FILES` names) is the tag's when the tag tracks it, else the work tree's, since
 //! `.env` is normally untracked runtime configuration; the shell environment applies as always.
 //! The files are put in a scratch folder named like the project's (compose's default project
-//! name) and read from there by the ordinary compose reader.
+//! name) and read from there by the ordinary compose reader; the files their `include:` and
+//! `extends: {file}` name are the tag's too (one the tag lacks is blocked), an included
+//! project's `.env` the tag's, else the work tree's.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path};
@@ -46,14 +48,16 @@ pub fn read(
     let dir = scratch.path().join(dir_name(project));
     std::fs::create_dir(&dir).map_err(|err| scratch_blocked(&err))?;
 
-    let env = env_files_into(&tree, project, &dir, shell)?;
+    let mut env = env_files_into(&tree, project, &dir, shell)?;
     let exists = |file: &str| inside(file).is_some_and(|path| tree.tracked.contains(&path));
     let files = Compose::files_with(&dir, shell, &exists).map_err(|err| tree.unreadable(err))?;
+    let mut placed = BTreeSet::new();
     for file in &files {
         let path = inside(file).unwrap_or_else(|| file.clone());
         tree.copy(&path, &dir)?;
+        placed.insert(path);
     }
-    let compose = Compose::load_with(&dir, shell).map_err(|err| tree.unreadable(err))?;
+    let compose = load_with_references(&tree, project, &dir, shell, &mut placed, &mut env)?;
     let source = describe(&compose, env, tag);
     Ok(AtTag { compose, source })
 }
@@ -94,6 +98,57 @@ fn env_files_into(
     Ok((at_tag, of_work_tree))
 }
 
+/// Reads the scratch copy once the files its `include:` and `extends: {file}` name are in it:
+/// each is the tag's, and one the tag does not have is blocked (never read from elsewhere); an
+/// included project's env file is the tag's, else the work tree's, as `.env` is. The reader names
+/// the files as it meets them, so the copy grows until a read needs nothing more.
+fn load_with_references(
+    tree: &Tree<'_>,
+    project: &Path,
+    dir: &Path,
+    shell: &dyn Fn(&str) -> Option<String>,
+    placed: &mut BTreeSet<String>,
+    (at_tag, of_work_tree): &mut (Vec<String>, Vec<String>),
+) -> Result<Compose, Outcome> {
+    loop {
+        let compose = match Compose::load_with(dir, shell) {
+            Ok(compose) => compose,
+            Err(FactError::Missing { file, why }) => match inside(&file) {
+                Some(path) if tree.tracked.contains(&path) && placed.insert(path.clone()) => {
+                    tree.copy(&path, dir)?;
+                    continue;
+                }
+                _ => {
+                    return Err(Outcome::blocked(format!(
+                        "the compose files at {} name a file the tag does not have: {file}: {why}",
+                        tree.tag
+                    )))
+                }
+            },
+            Err(err) => return Err(tree.unreadable(err)),
+        };
+        let mut more = false;
+        for name in &compose.include_env_files {
+            let Some(path) = inside(name).filter(|path| placed.insert(path.clone())) else {
+                continue;
+            };
+            if tree.tracked.contains(&path) {
+                tree.copy(&path, dir)?;
+                at_tag.push(name.clone());
+                more = true;
+            } else if project.join(&path).is_file() {
+                link(&project.join(&path), &dir.join(&path))
+                    .map_err(|err| scratch_blocked(&err))?;
+                of_work_tree.push(name.clone());
+                more = true;
+            }
+        }
+        if !more {
+            return Ok(compose);
+        }
+    }
+}
+
 /// `docker-compose.yml + .env at v0.5.0`, `… with the work tree's .env`: the files read.
 fn describe(
     compose: &Compose,
@@ -107,6 +162,7 @@ fn describe(
             .collect()
     };
     let mut files = compose.files.clone();
+    files.extend(compose.included.iter().cloned());
     files.extend(read(at_tag));
     let mut source = format!("{} at {tag}", files.join(" + "));
     let of_work_tree = read(of_work_tree);
@@ -340,6 +396,37 @@ mod tests {
         assert!(
             reason.contains("prod.env, named by COMPOSE_ENV_FILES, is neither at v1"),
             "{reason}"
+        );
+    }
+
+    #[test]
+    fn the_files_include_and_extends_name_are_the_tags_and_one_it_lacks_is_blocked() {
+        let top = "include: [lib/compose.yaml]\nservices:\n  app:\n    extends: {file: base/app.yml, service: app}\n";
+        let lib = "services:\n  db:\n    image: ${DB_IMAGE:-db}:1\n";
+        let repo = tagged(&[
+            ("docker-compose.yml", top),
+            ("lib/compose.yaml", lib),
+            ("base/app.yml", BUILT),
+        ]);
+        repo.write("lib/compose.yaml", "services:\n  db:\n    image: later:2\n");
+        repo.write("base/app.yml", "services:\n  app:\n    image: later/app\n");
+        repo.commit_all("later");
+        // The included project's .env is runtime configuration, as the top one is.
+        repo.write("lib/.env", "DB_IMAGE=mirror/db\n");
+        let (images, source) = images_at(&repo, &[]).unwrap();
+        assert_eq!(images, ["ghcr.io/o/app", "mirror/db:1"]);
+        assert_eq!(
+            source,
+            "docker-compose.yml + lib/compose.yaml + base/app.yml at v1 with the work tree's lib/.env"
+        );
+
+        let repo = tagged(&[("docker-compose.yml", top), ("base/app.yml", BUILT)]);
+        repo.write("lib/compose.yaml", lib);
+        let (status, reason) = outcome(&repo, &[]);
+        assert_eq!(status, Status::Blocked, "{reason}");
+        assert_eq!(
+            reason,
+            "the compose files at v1 name a file the tag does not have: lib/compose.yaml: not found (included by docker-compose.yml:1)"
         );
     }
 
