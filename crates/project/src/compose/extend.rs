@@ -444,13 +444,26 @@ impl IncludeSpec {
     }
 }
 
-/// The reader's error about a file another one references, saying who references it.
+/// How the error about a missing referenced file starts: `not found (included by …)`.
+const NOT_FOUND_BY: &str = "not found (";
+
+/// The reader's error about a file another one references, saying who references it. A missing
+/// one is `Invalid`, not `Missing`: the project has compose files, one of them names a file that
+/// is not there (a caller takes `Missing` for "no compose project").
 fn referenced(err: FactError, by: &str) -> FactError {
     match err {
         FactError::Missing { file, why } if why == "not found" => {
-            FactError::missing(&file, &format!("not found ({by})"))
+            FactError::invalid(&file, format!("{NOT_FOUND_BY}{by})"))
         }
         other => other,
+    }
+}
+
+/// The file an `include:` or `extends: {file}` names when `err` says it is not there.
+pub(super) fn missing_reference(err: &FactError) -> Option<&str> {
+    match err {
+        FactError::Invalid { file, why } if why.starts_with(NOT_FOUND_BY) => Some(file),
+        _ => None,
     }
 }
 

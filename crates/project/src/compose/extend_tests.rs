@@ -345,6 +345,14 @@ fn cycles_missing_services_and_missing_files_are_errors_naming_file_line_and_ser
     for (files, want) in cases {
         let err = try_load(files, &[]).expect_err(want);
         assert_eq!(err.to_string(), *want);
+        // `Missing` would read as "the project has no compose file" to the checks.
+        assert!(matches!(err, FactError::Invalid { .. }), "{want}");
+        let missing = want.contains(": not found (");
+        assert_eq!(
+            Compose::missing_reference(&err).is_some(),
+            missing,
+            "{want}"
+        );
     }
 }
 

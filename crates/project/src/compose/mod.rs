@@ -250,6 +250,12 @@ impl Compose {
         compose_files(exists, &env, &mut Vec::new())
     }
 
+    /// The file an `include:`, an `extends: {file}` or an include's `env_file:` names when `err`
+    /// (from [`Compose::load_with`]) says it is not there.
+    pub fn missing_reference(err: &FactError) -> Option<&str> {
+        extend::missing_reference(err)
+    }
+
     /// The files read, for a reason: `docker-compose.yml + docker-compose.override.yml`.
     pub fn describe_files(&self) -> String {
         self.files.join(" + ")

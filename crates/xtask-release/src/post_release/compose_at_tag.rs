@@ -113,19 +113,19 @@ fn load_with_references(
     loop {
         let compose = match Compose::load_with(dir, shell) {
             Ok(compose) => compose,
-            Err(FactError::Missing { file, why }) => match inside(&file) {
+            Err(err) => match Compose::missing_reference(&err).and_then(inside) {
                 Some(path) if tree.tracked.contains(&path) && placed.insert(path.clone()) => {
                     tree.copy(&path, dir)?;
                     continue;
                 }
-                _ => {
+                _ if Compose::missing_reference(&err).is_some() => {
                     return Err(Outcome::blocked(format!(
-                        "the compose files at {} name a file the tag does not have: {file}: {why}",
+                        "the compose files at {} name a file the tag does not have: {err}",
                         tree.tag
                     )))
                 }
+                _ => return Err(tree.unreadable(err)),
             },
-            Err(err) => return Err(tree.unreadable(err)),
         };
         let mut more = false;
         for name in &compose.include_env_files {
