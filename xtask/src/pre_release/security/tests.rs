@@ -666,3 +666,39 @@ fn compose_defaults_pass_without_literal_secrets() {
     assert!(is_secret_name("WEB_SECRET_KEY") && is_secret_name("api_key"));
     assert!(!is_secret_name("MONKEY_BUSINESS") && !is_secret_name("OLLAMA_KEEP_ALIVE"));
 }
+
+#[test]
+fn compose_checks_see_included_files_and_fail_when_one_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "docker-compose.yml",
+        "include: [lib/compose.yaml]\nservices:\n  app:\n    image: app\n",
+    );
+    write(
+        dir.path(),
+        "lib/compose.yaml",
+        "services:\n  db:\n    image: db\n    environment:\n      DB_PASSWORD: ${DB_PASSWORD:-hunter2}\n",
+    );
+    let compose = Compose::load_with(dir.path(), &|_| None);
+    let (outcome, _) = run(|log| check_compose_defaults(&compose, log));
+    assert_eq!(outcome.status, Status::Fail, "{outcome:?}");
+    assert!(
+        outcome
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("lib/compose.yaml:5"),
+        "{outcome:?}"
+    );
+
+    fs::remove_file(dir.path().join("lib/compose.yaml")).unwrap();
+    let compose = Compose::load_with(dir.path(), &|_| None);
+    let (outcome, _) = run(|log| check_compose_defaults(&compose, log));
+    assert_eq!(
+        outcome,
+        Outcome::fail(
+            "the compose files cannot be read: lib/compose.yaml: not found (included by docker-compose.yml:1)"
+        )
+    );
+}
