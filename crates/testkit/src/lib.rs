@@ -33,8 +33,8 @@ pub fn red_project() -> PathBuf {
 /// A binary of this workspace that a test runs but cannot name with `CARGO_BIN_EXE_*` (it is
 /// another package's): `target/debug/NAME` beside the test's own executable, which
 /// `cargo test --workspace` builds. Panics, saying how to build it, when it is missing or older
-/// than a file under `sources` (directories relative to the workspace root).
-pub fn workspace_binary(name: &str, sources: &[&str]) -> PathBuf {
+/// than a source file it was built from (cargo lists them in `NAME.d` beside it).
+pub fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test's executable");
     let debug = exe
         .ancestors()
@@ -45,40 +45,46 @@ pub fn workspace_binary(name: &str, sources: &[&str]) -> PathBuf {
     let built = std::fs::metadata(&bin)
         .and_then(|meta| meta.modified())
         .unwrap_or_else(|_| panic!("{} is missing: {build}", bin.display()));
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut dirs: Vec<PathBuf> = sources.iter().map(|dir| root.join(dir)).collect();
-    while let Some(dir) = dirs.pop() {
-        for entry in
-            std::fs::read_dir(&dir).unwrap_or_else(|err| panic!("{}: {err}", dir.display()))
-        {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else {
-                let changed = std::fs::metadata(&path).unwrap().modified().unwrap();
-                assert!(
-                    changed <= built,
-                    "{} is older than {}: {build}",
-                    bin.display(),
-                    path.display()
-                );
-            }
-        }
+    let dep_info = debug.join(format!("{name}.d"));
+    let listed = std::fs::read_to_string(&dep_info)
+        .unwrap_or_else(|err| panic!("{}: {err}: {build}", dep_info.display()));
+    for source in dep_sources(&listed) {
+        let changed = std::fs::metadata(&source).and_then(|meta| meta.modified());
+        let fresh = changed.is_ok_and(|changed| changed <= built);
+        assert!(fresh, "{} is older than {source}: {build}", bin.display());
     }
     bin
 }
 
+/// The sources of a make-style dep-info file (`target: a.rs b\ c.rs`).
+fn dep_sources(dep_info: &str) -> Vec<String> {
+    let line = dep_info.lines().next().unwrap_or_default();
+    let list = line.split_once(": ").map_or("", |(_, list)| list);
+    let mut sources = Vec::new();
+    let mut current = String::new();
+    let mut chars = list.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => current.extend(chars.next()),
+            ' ' if !current.is_empty() => sources.push(std::mem::take(&mut current)),
+            ' ' => {}
+            c => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        sources.push(current);
+    }
+    sources
+}
+
 /// `xtask-release`, the release commands, for `XTASK_RELEASE_BIN`.
 pub fn release_bin() -> PathBuf {
-    workspace_binary("xtask-release", &["crates/xtask-release/src", "xtask/src"])
+    workspace_binary("xtask-release")
 }
 
 /// `xtask-github`, the GitHub client, for `XTASK_GITHUB_BIN`.
 pub fn github_bin() -> PathBuf {
-    workspace_binary(
-        "xtask-github",
-        &["crates/github/src", "crates/github-protocol/src"],
-    )
+    workspace_binary("xtask-github")
 }
 
 pub fn each_case_in_parallel(count: usize, case: impl Fn(usize) + Sync) {
@@ -116,8 +122,14 @@ pub fn each_case_in_parallel(count: usize, case: impl Fn(usize) + Sync) {
 
 #[cfg(test)]
 mod tests {
-    use super::each_case_in_parallel;
+    use super::{dep_sources, each_case_in_parallel};
     use std::sync::Mutex;
+
+    #[test]
+    fn dep_info_sources_keep_escaped_spaces() {
+        let listed = "/t/debug/x: /w/a.rs /w/my\\ dir/b.rs\n\n/w/a.rs:\n";
+        assert_eq!(dep_sources(listed), ["/w/a.rs", "/w/my dir/b.rs"]);
+    }
 
     #[test]
     fn every_case_runs_once_and_a_failing_case_fails_the_whole() {
