@@ -6,7 +6,7 @@ pub mod git;
 pub mod http;
 pub mod ollama;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The bundled example project (`examples/codemate-hub`).
 pub fn example_project() -> PathBuf {
@@ -26,14 +26,10 @@ pub fn red_project() -> PathBuf {
         .unwrap()
 }
 
-/// Runs `case(0..count)` on a few threads: for fault matrices whose cases are independent (each
-/// its own repos and fake servers) and mostly wait on child processes, so one long test does not
-/// hold the test binary while the other core idles. `XTASK_TEST_FANOUT` sets the thread count
-/// (default 3); a case's panic fails the test once every case has run.
 /// A binary of this workspace that a test runs but cannot name with `CARGO_BIN_EXE_*` (it is
 /// another package's): `target/debug/NAME` beside the test's own executable, which
 /// `cargo test --workspace` builds. Panics, saying how to build it, when it is missing or older
-/// than a source file it was built from (cargo lists them in `NAME.d` beside it).
+/// than a source file it was built from (the dep-info cargo wrote for it lists them).
 pub fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test's executable");
     let debug = exe
@@ -42,18 +38,44 @@ pub fn workspace_binary(name: &str) -> PathBuf {
         .expect("tests run from target/debug/deps");
     let bin = debug.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     let build = format!("run `cargo build --bin {name}` first");
-    let built = std::fs::metadata(&bin)
-        .and_then(|meta| meta.modified())
-        .unwrap_or_else(|_| panic!("{} is missing: {build}", bin.display()));
-    let dep_info = debug.join(format!("{name}.d"));
+    let built =
+        std::fs::metadata(&bin).unwrap_or_else(|_| panic!("{} is missing: {build}", bin.display()));
+    let dep_info = dep_info_of(debug, name, &built)
+        .unwrap_or_else(|| panic!("no dep-info for {}: {build}", bin.display()));
     let listed = std::fs::read_to_string(&dep_info)
         .unwrap_or_else(|err| panic!("{}: {err}: {build}", dep_info.display()));
+    let built = built.modified().expect("the binary's mtime");
+    // cargo writes the workspace's own sources relative to the workspace root.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     for source in dep_sources(&listed) {
-        let changed = std::fs::metadata(&source).and_then(|meta| meta.modified());
+        let changed = std::fs::metadata(root.join(&source)).and_then(|meta| meta.modified());
         let fresh = changed.is_ok_and(|changed| changed <= built);
         assert!(fresh, "{} is older than {source}: {build}", bin.display());
     }
     bin
+}
+
+/// The dep-info of the binary `debug/NAME`: `debug/NAME.d` when `cargo build` wrote it; else
+/// (`cargo test` writes dep-info only under `deps/`) that of the `deps/NAME-HASH` it was
+/// copied or linked from: same size and mtime.
+fn dep_info_of(debug: &Path, name: &str, bin: &std::fs::Metadata) -> Option<PathBuf> {
+    let beside = debug.join(format!("{name}.d"));
+    if beside.is_file() {
+        return Some(beside);
+    }
+    let stem = format!("{}-", name.replace('-', "_"));
+    let same = |meta: &std::fs::Metadata| {
+        meta.len() == bin.len() && meta.modified().ok() == bin.modified().ok()
+    };
+    let deps = debug.join("deps");
+    std::fs::read_dir(&deps).ok()?.flatten().find_map(|entry| {
+        let file = entry.file_name().into_string().ok()?;
+        let hash = file
+            .strip_prefix(&stem)?
+            .strip_suffix(std::env::consts::EXE_SUFFIX)?;
+        let is_artifact = !hash.contains('.') && entry.metadata().is_ok_and(|meta| same(&meta));
+        is_artifact.then(|| deps.join(format!("{stem}{hash}.d")))
+    })
 }
 
 /// The sources of a make-style dep-info file (`target: a.rs b\ c.rs`).
@@ -87,6 +109,10 @@ pub fn github_bin() -> PathBuf {
     workspace_binary("xtask-github")
 }
 
+/// Runs `case(0..count)` on a few threads: for fault matrices whose cases are independent (each
+/// its own repos and fake servers) and mostly wait on child processes, so one long test does not
+/// hold the test binary while the other core idles. `XTASK_TEST_FANOUT` sets the thread count
+/// (default 3); a case's panic fails the test once every case has run.
 pub fn each_case_in_parallel(count: usize, case: impl Fn(usize) + Sync) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let threads = std::env::var("XTASK_TEST_FANOUT")
