@@ -55,9 +55,10 @@ pub fn workspace_binary(name: &str) -> PathBuf {
     bin
 }
 
-/// The dep-info of the binary `debug/NAME`: `debug/NAME.d` when `cargo build` wrote it; else
-/// (`cargo test` writes dep-info only under `deps/`) that of the `deps/NAME-HASH` it was
-/// copied or linked from: same size and mtime.
+/// The dep-info of the binary `debug/NAME`: cargo's `debug/NAME.d` when `cargo build` wrote it
+/// (every workspace source the binary was built from); else, as `cargo test` writes only those,
+/// rustc's `deps/NAME-HASH.d` of the artifact it is linked from (same size and mtime), which
+/// lists the package's own sources, not those of the workspace crates it depends on.
 fn dep_info_of(debug: &Path, name: &str, bin: &std::fs::Metadata) -> Option<PathBuf> {
     let beside = debug.join(format!("{name}.d"));
     if beside.is_file() {
